@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { parseWith } from '../util/validate.ts';
+
+export const optimizerSpecSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('sgd'), lr: z.number().positive().default(0.1) }).strict(),
+  z
+    .object({
+      type: z.literal('momentum'),
+      lr: z.number().positive().default(0.05),
+      momentum: z.number().min(0).max(0.999).default(0.9),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('adam'),
+      lr: z.number().positive().default(0.001),
+      beta1: z.number().min(0).lt(1).default(0.9),
+      beta2: z.number().min(0).lt(1).default(0.999),
+      epsilon: z.number().positive().default(1e-7),
+    })
+    .strict(),
+]);
+
+export type OptimizerSpec = z.output<typeof optimizerSpecSchema>;
+
+export function parseOptimizerSpec(input: unknown, source = 'optimizer'): OptimizerSpec {
+  return parseWith(optimizerSpecSchema, input, source);
+}
+
+/** Serializable optimizer state: what a checkpoint must keep to resume exactly. */
+export interface OptimizerState {
+  readonly type: OptimizerSpec['type'];
+  readonly step: number;
+  readonly slots: Float32Array[];
+}
+
+/**
+ * Optimizers act on the flat parameter vector, so their state is plain Float32Arrays
+ * that can be checkpointed and swapped between simulated nodes sharing one tf model.
+ */
+export class FlatOptimizer {
+  readonly spec: OptimizerSpec;
+  private step = 0;
+  private readonly slots: Float32Array[];
+
+  constructor(spec: OptimizerSpec, size: number) {
+    this.spec = spec;
+    const slotCount = spec.type === 'sgd' ? 0 : spec.type === 'momentum' ? 1 : 2;
+    this.slots = Array.from({ length: slotCount }, () => new Float32Array(size));
+  }
+
+  /** params -= update(grad), in place. */
+  apply(params: Float32Array, grad: Float32Array): void {
+    const s = this.spec;
+    this.step++;
+    const n = params.length;
+    if (s.type === 'sgd') {
+      for (let i = 0; i < n; i++) params[i]! -= s.lr * grad[i]!;
+    } else if (s.type === 'momentum') {
+      const v = this.slots[0]!;
+      for (let i = 0; i < n; i++) {
+        const vi = s.momentum * v[i]! + grad[i]!;
+        v[i] = vi;
+        params[i]! -= s.lr * vi;
+      }
+    } else {
+      const m = this.slots[0]!;
+      const v = this.slots[1]!;
+      const b1 = s.beta1;
+      const b2 = s.beta2;
+      const stepSize = (s.lr * Math.sqrt(1 - b2 ** this.step)) / (1 - b1 ** this.step);
+      for (let i = 0; i < n; i++) {
+        const g = grad[i]!;
+        const mi = b1 * m[i]! + (1 - b1) * g;
+        const vi = b2 * v[i]! + (1 - b2) * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        params[i]! -= (stepSize * mi) / (Math.sqrt(vi) + s.epsilon);
+      }
+    }
+  }
+
+  getState(): OptimizerState {
+    return { type: this.spec.type, step: this.step, slots: this.slots.map((x) => x.slice()) };
+  }
+
+  setState(state: OptimizerState): void {
+    if (state.type !== this.spec.type) throw new Error(`optimizer state is for ${state.type}, optimizer is ${this.spec.type}`);
+    if (state.slots.length !== this.slots.length || state.slots.some((x, i) => x.length !== this.slots[i]!.length))
+      throw new Error('optimizer state does not match the parameter count');
+    this.step = state.step;
+    state.slots.forEach((x, i) => this.slots[i]!.set(x));
+  }
+}

@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+
+/** Thrown for a bad user-supplied value; the message is one line naming the key and what is expected. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let cur: unknown = root;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+/** Parse with a zod schema; on failure throw a ConfigError "source: key.path: message, got value". */
+export function parseWith<S extends z.ZodTypeAny>(schema: S, input: unknown, source: string): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const key = issue.path.length ? issue.path.join('.') : '(root)';
+  const got = issue.code === 'unrecognized_keys' ? '' : `, got ${describeValue(valueAt(input, issue.path))}`;
+  throw new ConfigError(`${source}: ${key}: ${issue.message}${got}`);
+}
