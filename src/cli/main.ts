@@ -2,11 +2,13 @@
 import { Command } from 'commander';
 import { ConfigError } from '../util/validate.ts';
 import { DatasetError } from '../learn/dataset.ts';
+import { simulateCommand } from './simulate-command.ts';
 import { trainCommand } from './train-command.ts';
 
 const program = new Command('gossiplearn')
   .description('peer-to-peer decentralized learning: compressed gossip, robust aggregation, churn-tolerant nodes, local simulation')
   .showHelpAfterError()
+  .addCommand(simulateCommand())
   .addCommand(trainCommand());
 
 try {

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { ConfigError } from '../util/validate.ts';
 
 export function parseIntOption(name: string, min = 0): (v: string) => number {
   return (v) => {
@@ -18,17 +16,4 @@ export function parseNumberOption(name: string): (v: string) => number {
   };
 }
 
-/** Read a JSON config file; a missing file or bad JSON is a one-line ConfigError. */
-export function readJsonFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`${path}: cannot read file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-}
+export { readJsonFile } from '../util/json-file.ts';

@@ -1,0 +1,23 @@
+/**
+ * Centered clipping (Karimireddy, He & Jaggi 2021) over {self} ∪ received, started at the
+ * node's own model: opts.iterations (default 3) steps of
+ *   v ← v + Σ_k α_k · clip(x_k − v, τ)
+ * with α the normalised mixing weights. τ = opts.tau, or the adaptive radius of clip.ts
+ * recomputed around each v (the f farthest candidates are clipped).
+ */
+import type { AggregationRule } from '../types.ts';
+import { byzantineCount, candidates, mixingWeights } from '../inputs.ts';
+import { clippedStep } from '../clip.ts';
+
+const DEFAULT_ITERATIONS = 3;
+
+export const centeredClipRule: AggregationRule = (self, received, weights, opts) => {
+  const all = candidates(self, received);
+  const alpha = mixingWeights(received, weights, opts);
+  const f = byzantineCount(opts);
+  const iterations = opts.iterations ?? DEFAULT_ITERATIONS;
+  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`iterations must be a positive integer, got ${iterations}`);
+  let v = self;
+  for (let t = 0; t < iterations; t++) v = clippedStep(v, all, alpha, opts.tau, f);
+  return v;
+};

@@ -1,0 +1,70 @@
+/**
+ * Variance-corrected averaging, after "Vanishing Variance Problem in Fully Decentralized
+ * Neural-Network Systems" (Tian et al., arXiv 2404.04616). Averaging k uncorrelated models
+ * divides each weight layer's variance by up to k, pushing it below the Xavier/Glorot
+ * optimum and slowing gossip learning. After aggregation we therefore rescale every weight
+ * layer around its own mean so that its variance equals a target:
+ *
+ *   x ← μ + (x − μ) · sqrt(σ²_target / σ²_out)
+ *
+ * Targets:
+ *  - 'inputs': the median of the inputs' variances for that layer. The paper uses their
+ *    average; the median equals it for one or two inputs and for similar honest models, but
+ *    a minority of Byzantine inputs with inflated variance cannot drag it up, so the
+ *    correction composes with the robust rules.
+ *  - 'xavier': the Glorot variance 2 / (fanIn + fanOut) of the layer.
+ *
+ * Bias layers (kind 'bias') are left untouched: they are usually initialised to zero, so
+ * there is no variance to restore, and rescaling them would only amplify their drift.
+ * Layers whose output variance is zero (or not finite) are left untouched as well.
+ */
+import type { LayerEntry, ParamLayout } from '../learn/layout.ts';
+
+/** Mean and population variance of the layer's slice of `vec` (double precision, two passes). */
+export function layerMoments(vec: Float32Array, entry: LayerEntry): { mean: number; variance: number } {
+  const { offset, size } = entry;
+  if (size === 0) return { mean: 0, variance: 0 };
+  const end = offset + size;
+  let sum = 0;
+  for (let i = offset; i < end; i++) sum += vec[i]!;
+  const mean = sum / size;
+  let sq = 0;
+  for (let i = offset; i < end; i++) {
+    const t = vec[i]! - mean;
+    sq += t * t;
+  }
+  return { mean, variance: sq / size };
+}
+
+export function layerVariance(vec: Float32Array, entry: LayerEntry): number {
+  return layerMoments(vec, entry).variance;
+}
+
+export type VarianceTarget = 'inputs' | 'xavier';
+
+export function targetVariance(inputs: readonly Float32Array[], entry: LayerEntry, target: VarianceTarget): number {
+  if (target === 'xavier') return entry.fanIn + entry.fanOut > 0 ? 2 / (entry.fanIn + entry.fanOut) : NaN;
+  const v = inputs.map((x) => layerVariance(x, entry)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/** Rescales every weight layer of `out` in place to the target variance (see module doc). */
+export function correctVariance(
+  out: Float32Array,
+  inputs: readonly Float32Array[],
+  layout: ParamLayout,
+  target: VarianceTarget,
+): void {
+  if (layout.totalSize !== out.length) throw new Error(`layout covers ${layout.totalSize} parameters, vector has ${out.length}`);
+  for (const entry of layout.entries) {
+    if (entry.kind !== 'weight' || entry.size < 2) continue;
+    const { mean, variance: current } = layerMoments(out, entry);
+    const wanted = targetVariance(inputs, entry, target);
+    if (!(current > 0) || !Number.isFinite(current) || !Number.isFinite(wanted) || wanted < 0) continue;
+    const scale = Math.sqrt(wanted / current);
+    const end = entry.offset + entry.size;
+    for (let i = entry.offset; i < end; i++) out[i] = mean + (out[i]! - mean) * scale;
+  }
+}

@@ -1,0 +1,81 @@
+/** Tight loops over flat Float32Array vectors shared by every rule. */
+
+/**
+ * out = Σ_k coeffs[k] · vectors[k] (written into `out`, which is returned). Terms with a
+ * zero coefficient are skipped entirely, so an excluded vector full of NaNs cannot leak in.
+ */
+export function weightedSum(
+  vectors: readonly Float32Array[],
+  coeffs: ArrayLike<number>,
+  out: Float32Array = new Float32Array(vectors[0]!.length),
+): Float32Array {
+  const vs: Float32Array[] = [];
+  const cs: number[] = [];
+  for (let k = 0; k < vectors.length; k++) {
+    if (coeffs[k] !== 0) {
+      vs.push(vectors[k]!);
+      cs.push(coeffs[k]!);
+    }
+  }
+  const d = out.length;
+  const m = vs.length;
+  if (m === 0) return out.fill(0);
+  let k: number;
+  if (m >= 2) {
+    const a = vs[0]!;
+    const b = vs[1]!;
+    const ca = cs[0]!;
+    const cb = cs[1]!;
+    for (let i = 0; i < d; i++) out[i] = ca * a[i]! + cb * b[i]!;
+    k = 2;
+  } else {
+    const a = vs[0]!;
+    const ca = cs[0]!;
+    for (let i = 0; i < d; i++) out[i] = ca * a[i]!;
+    k = 1;
+  }
+  // Two inputs per pass halves the read-modify-write traffic on `out`.
+  for (; k + 1 < m; k += 2) {
+    const a = vs[k]!;
+    const b = vs[k + 1]!;
+    const ca = cs[k]!;
+    const cb = cs[k + 1]!;
+    for (let i = 0; i < d; i++) out[i] = out[i]! + ca * a[i]! + cb * b[i]!;
+  }
+  if (k < m) {
+    const a = vs[k]!;
+    const ca = cs[k]!;
+    for (let i = 0; i < d; i++) out[i] = out[i]! + ca * a[i]!;
+  }
+  return out;
+}
+
+/** Uniform average of `vectors`. */
+export function average(vectors: readonly Float32Array[]): Float32Array {
+  return weightedSum(vectors, new Float64Array(vectors.length).fill(1 / vectors.length));
+}
+
+/** ||a − b||², accumulated in double precision. */
+export function squaredDistance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  const d = a.length;
+  for (let i = 0; i < d; i++) {
+    const t = a[i]! - b[i]!;
+    s += t * t;
+  }
+  return s;
+}
+
+/** ||x − v||₂ for every v in `vectors`. */
+export function distancesFrom(x: Float32Array, vectors: readonly Float32Array[]): Float64Array {
+  const out = new Float64Array(vectors.length);
+  for (let k = 0; k < vectors.length; k++) out[k] = Math.sqrt(squaredDistance(x, vectors[k]!));
+  return out;
+}
+
+/** Indices 0..n−1 ordered by ascending `keys`; NaN counts as +∞ and ties keep index order. */
+export function argsortAscending(keys: ArrayLike<number>): number[] {
+  const key = (i: number): number => (Number.isNaN(keys[i]!) ? Infinity : keys[i]!);
+  const idx = Array.from({ length: keys.length }, (_, i) => i);
+  return idx.sort((a, b) => (key(a) === key(b) ? a - b : key(a) < key(b) ? -1 : 1));
+}

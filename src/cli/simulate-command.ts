@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { describeSelection, selectBackend, type BackendChoice } from '../learn/backend.ts';
+import { writeRunOutputs, mib } from '../sim/output.ts';
+import { runSimulation } from '../sim/run.ts';
+import { loadScenario } from '../sim/scenario.ts';
+import { parseIntOption } from './options.ts';
+import { progressBar } from './progress.ts';
+import { backendOption } from './train-command.ts';
+
+export function simulateCommand(): Command {
+  return new Command('simulate')
+    .description('simulate a scenario locally: many nodes, a virtual network, churn and attacks; writes JSONL and an HTML report')
+    .argument('<scenario>', 'scenario JSON file (see topologies/scenarios/)')
+    .option('-o, --out <dir>', 'output directory (default: runs/<scenario name>)')
+    .option('--nodes <n>', 'override the node count', parseIntOption('--nodes', 1))
+    .option('--rounds <n>', 'override the number of rounds', parseIntOption('--rounds', 1))
+    .option('--seed <n>', 'override the seed', parseIntOption('--seed'))
+    .option('--workers <n>', 'training worker threads (0: main thread)', parseIntOption('--workers'))
+    .option('-v, --verbose', 'log churn events and rejected updates')
+    .addOption(backendOption)
+    .action(async (file: string, o: Record<string, unknown>) => {
+      const sc = loadScenario(file);
+      const scenario = {
+        ...sc,
+        ...(o.nodes !== undefined ? { nodes: o.nodes as number } : {}),
+        ...(o.rounds !== undefined ? { rounds: o.rounds as number } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed as number } : {}),
+        ...(o.workers !== undefined ? { workers: o.workers as number } : {}),
+      };
+      console.log(describeSelection(await selectBackend(o.backend as BackendChoice)));
+      console.log(`simulating "${scenario.name}": ${scenario.nodes} nodes, ${scenario.rounds} rounds, codec ${scenario.node.codec.name}, rule ${scenario.node.aggregator.rule}`);
+      const result = await runSimulation(scenario, {
+        backend: o.backend as BackendChoice,
+        onProgress: progressBar('rounds'),
+        log: o.verbose ? (m) => console.log(m) : undefined,
+      });
+      const dir = (o.out as string | undefined) ?? join('runs', scenario.name);
+      const report = await writeRunOutputs(result, dir);
+      const s = result.summary;
+      console.log(
+        `final accuracy ${s.finalAccuracy === null ? 'n/a' : (100 * s.finalAccuracy).toFixed(2) + '%'} over ${s.honestFinished} honest nodes; ` +
+          `${mib(s.bytesPerNode)} sent per node; ${result.wallSeconds.toFixed(1)} s wall, ${result.peakRssMB.toFixed(0)} MiB peak`,
+      );
+      console.log(`JSONL: ${join(dir, 'rounds.jsonl')}`);
+      console.log(`report: ${report}`);
+    });
+}

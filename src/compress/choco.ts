@@ -1,0 +1,200 @@
+/**
+ * CHOCO-gossip state (Koloskova et al. 2019). Every node keeps a public copy x̂ of itself and of
+ * each neighbour. A sender transmits q = C(x − x̂_self) and adds the decoded q to x̂_self; each
+ * receiver adds the same q to its x̂_j, so all copies of x̂_self stay bit-identical as long as no
+ * update is lost. Updates carry a per-sender sequence number (1, 2, ...; 0 = initial copy);
+ * a receiver that sees a gap refuses to apply further deltas until it is reset from a full copy.
+ */
+import type { Codec } from './codecs.ts';
+import { decodePayloadInto } from './codecs.ts';
+
+const MAX_SEQ = 0xffffffff;
+
+function checkLength(what: string, v: Float32Array, d: number): void {
+  if (v.length !== d) throw new RangeError(`${what}: expected length ${d}, got ${v.length}`);
+}
+
+function checkSeq(what: string, seq: number): void {
+  if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQ) throw new RangeError(`${what}: seq must be a uint32, got ${seq}`);
+}
+
+export interface ChocoSnapshot {
+  /** The public copy x̂. */
+  params: Float32Array;
+  /** Sequence number of the last update folded into params (0 = none). */
+  seq: number;
+}
+
+export class ChocoSender {
+  readonly d: number;
+  /** x̂_self: what every neighbour believes this node's parameters are. Do not write to it. */
+  readonly publicCopy: Float32Array;
+  private seq: number;
+  private readonly delta: Float32Array;
+  private readonly sent: Float32Array;
+
+  /** Starts from `initial` (default zeros) at seq 0; receivers must start from the same copy. */
+  constructor(d: number, initial?: Float32Array) {
+    this.d = d;
+    this.publicCopy = new Float32Array(d);
+    if (initial !== undefined) {
+      checkLength('ChocoSender', initial, d);
+      this.publicCopy.set(initial);
+    }
+    this.seq = 0;
+    this.delta = new Float32Array(d);
+    this.sent = new Float32Array(d);
+  }
+
+  /** Sequence number of the last update made (0 before the first). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * Encode C(x − x̂_self), advance x̂_self by exactly what receivers will decode, and return the
+   * payload with its sequence number. The codec must be contractive (CHOCO diverges otherwise).
+   *
+   * There is deliberately no error-feedback argument: x − x̂_self already carries everything not
+   * sent yet, so an ErrorFeedback residual on top would send that part twice (and diverges for
+   * top-k). The 4-argument form exists for call sites written as makeUpdate(x, codec, undefined, seed).
+   */
+  makeUpdate(x: Float32Array, codec: Codec, seed: number): { payload: Uint8Array; seq: number };
+  makeUpdate(x: Float32Array, codec: Codec, ef: null | undefined, seed: number): { payload: Uint8Array; seq: number };
+  makeUpdate(
+    x: Float32Array,
+    codec: Codec,
+    seedOrEf: number | null | undefined,
+    maybeSeed?: number,
+  ): { payload: Uint8Array; seq: number } {
+    const seed = typeof seedOrEf === 'number' ? seedOrEf : maybeSeed;
+    if (seedOrEf !== null && seedOrEf !== undefined && typeof seedOrEf !== 'number') {
+      throw new TypeError('ChocoSender.makeUpdate: error feedback is built into CHOCO (x − x̂ is the residual); pass no ErrorFeedback');
+    }
+    if (typeof seed !== 'number') throw new TypeError('ChocoSender.makeUpdate: seed must be a number');
+    const d = this.d;
+    checkLength('ChocoSender.makeUpdate', x, d);
+    if (!codec.contractive) {
+      throw new Error(
+        `ChocoSender: codec ${codec.label} is not contractive; CHOCO needs one (e.g. randk with rescale: false, or qsgd with more levels)`,
+      );
+    }
+    if (this.seq >= MAX_SEQ) throw new RangeError('ChocoSender: sequence number space exhausted; resync with a new sender');
+    const hat = this.publicCopy;
+    const delta = this.delta;
+    for (let i = 0; i < d; i++) delta[i] = x[i]! - hat[i]!;
+    const payload = codec.encode(delta, seed);
+    const sent = codec.decodeInto(payload, this.sent);
+    for (let i = 0; i < d; i++) hat[i] = hat[i]! + sent[i]!;
+    this.seq++;
+    return { payload, seq: this.seq };
+  }
+
+  /** What a neighbour needs to resynchronise: a copy of x̂_self and its sequence number. */
+  snapshot(): ChocoSnapshot {
+    return { params: this.publicCopy.slice(), seq: this.seq };
+  }
+
+  /** Restore from a checkpoint taken with snapshot(). */
+  restore(s: ChocoSnapshot): void {
+    checkLength('ChocoSender.restore', s.params, this.d);
+    checkSeq('ChocoSender.restore', s.seq);
+    this.publicCopy.set(s.params);
+    this.seq = s.seq;
+  }
+}
+
+export type ChocoApplyResult = 'ok' | 'gap' | 'duplicate';
+
+export class ChocoReceiver {
+  readonly d: number;
+  /** x̂_j: the public copy of the neighbour. Do not write to it. */
+  readonly publicCopy: Float32Array;
+  private seq: number;
+  private gapSeen = false;
+  private scratch: Float32Array | null = null;
+
+  constructor(d: number, initial?: Float32Array, seq = 0) {
+    checkSeq('ChocoReceiver', seq);
+    this.d = d;
+    this.publicCopy = new Float32Array(d);
+    if (initial !== undefined) {
+      checkLength('ChocoReceiver', initial, d);
+      this.publicCopy.set(initial);
+    }
+    this.seq = seq;
+  }
+
+  /** Sequence number of the last update applied. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** True once a gap was seen, until resetFromFull. The caller should request a resync. */
+  get needsResync(): boolean {
+    return this.gapSeen;
+  }
+
+  /**
+   * Apply a decoded delta with its sequence number. 'duplicate' (seq already applied) and 'gap'
+   * (an update is missing) leave x̂_j unchanged.
+   */
+  apply(delta: Float32Array, seq: number): ChocoApplyResult {
+    checkLength('ChocoReceiver.apply', delta, this.d);
+    const verdict = this.classify(seq);
+    if (verdict !== 'ok') return verdict;
+    const hat = this.publicCopy;
+    for (let i = 0, d = this.d; i < d; i++) hat[i] = hat[i]! + delta[i]!;
+    this.seq = seq;
+    return 'ok';
+  }
+
+  /**
+   * Decode a payload and apply it, skipping the decode for duplicates and gaps.
+   * Throws FrameError on a malformed payload (state unchanged).
+   */
+  applyEncoded(codecId: number, payload: Uint8Array, seq: number): ChocoApplyResult {
+    const verdict = this.classify(seq);
+    if (verdict !== 'ok') return verdict;
+    this.scratch ??= new Float32Array(this.d);
+    return this.apply(decodePayloadInto(codecId, payload, this.scratch), seq);
+  }
+
+  /** Replace x̂_j by a full copy from the sender (e.g. its snapshot()) and continue after seq. */
+  resetFromFull(params: Float32Array, seq: number): void {
+    checkLength('ChocoReceiver.resetFromFull', params, this.d);
+    checkSeq('ChocoReceiver.resetFromFull', seq);
+    this.publicCopy.set(params);
+    this.seq = seq;
+    this.gapSeen = false;
+  }
+
+  private classify(seq: number): ChocoApplyResult {
+    checkSeq('ChocoReceiver', seq);
+    if (seq <= this.seq) return 'duplicate';
+    if (seq !== this.seq + 1) {
+      this.gapSeen = true;
+      return 'gap';
+    }
+    return 'ok';
+  }
+}
+
+/**
+ * CHOCO consensus step, in place: x ← x + γ · Σ_j w_j (x̂_j − x̂_self).
+ */
+export function chocoConsensusStep(
+  x: Float32Array,
+  selfCopy: Float32Array,
+  neighbours: ReadonlyArray<{ readonly weight: number; readonly publicCopy: Float32Array }>,
+  gamma: number,
+): void {
+  const d = x.length;
+  checkLength('chocoConsensusStep selfCopy', selfCopy, d);
+  for (const n of neighbours) {
+    checkLength('chocoConsensusStep neighbour', n.publicCopy, d);
+    const g = gamma * n.weight;
+    const hat = n.publicCopy;
+    for (let i = 0; i < d; i++) x[i] = x[i]! + g * (hat[i]! - selfCopy[i]!);
+  }
+}

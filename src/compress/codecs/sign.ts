@@ -1,0 +1,60 @@
+/**
+ * `sign`: one bit per value plus one fp32 scale per block, the block's mean |x|
+ * (scaled sign, as in EF-signSGD). Contractive: ||C(x) - x||² = ||x||² - ||x||₁²/n per block.
+ * Payload: u32 blockSize | f32 scale × nBlocks | sign bits, LSB first (1 = negative).
+ */
+import { requireAtLeast, requireLength, viewOf } from '../bytes.ts';
+import { reject } from '../frame-error.ts';
+
+export function encodeSign(x: Float32Array, blockSize: number): Uint8Array {
+  const d = x.length;
+  const nBlocks = Math.ceil(d / blockSize);
+  const bitsAt = 4 + 4 * nBlocks;
+  const bytes = new Uint8Array(bitsAt + Math.ceil(d / 8));
+  const view = viewOf(bytes);
+  view.setUint32(0, blockSize, true);
+  for (let b = 0; b < nBlocks; b++) {
+    const start = b * blockSize;
+    const end = Math.min(d, start + blockSize);
+    let sum = 0;
+    for (let i = start; i < end; i++) sum += Math.abs(x[i]!);
+    view.setFloat32(4 + 4 * b, sum / (end - start), true);
+  }
+  const u = new Uint32Array(x.buffer, x.byteOffset, d);
+  const full = d >>> 3;
+  for (let j = 0, i = 0; j < full; j++, i += 8) {
+    bytes[bitsAt + j] =
+      (u[i]! >>> 31) |
+      ((u[i + 1]! >>> 31) << 1) |
+      ((u[i + 2]! >>> 31) << 2) |
+      ((u[i + 3]! >>> 31) << 3) |
+      ((u[i + 4]! >>> 31) << 4) |
+      ((u[i + 5]! >>> 31) << 5) |
+      ((u[i + 6]! >>> 31) << 6) |
+      ((u[i + 7]! >>> 31) << 7);
+  }
+  for (let i = full * 8; i < d; i++) bytes[bitsAt + full] = bytes[bitsAt + full]! | ((u[i]! >>> 31) << (i & 7));
+  return bytes;
+}
+
+export function decodeSignInto(payload: Uint8Array, out: Float32Array): void {
+  const d = out.length;
+  requireAtLeast(payload, 4, 'sign');
+  const view = viewOf(payload);
+  const blockSize = view.getUint32(0, true);
+  if (blockSize === 0) reject('bad-payload', 'sign: block size 0');
+  const nBlocks = Math.ceil(d / blockSize);
+  const bitsAt = 4 + 4 * nBlocks;
+  requireLength(payload, bitsAt + Math.ceil(d / 8), 'sign');
+  for (let b = 0; b < nBlocks; b++) {
+    const scale = view.getFloat32(4 + 4 * b, true);
+    if (scale - scale !== 0) reject('non-finite', `sign: non-finite scale in block ${b}`);
+    if (scale < 0) reject('bad-payload', `sign: negative scale in block ${b}`);
+    const start = b * blockSize;
+    const end = Math.min(d, start + blockSize);
+    for (let i = start; i < end; i++) {
+      // Branch-free: (1 - 2·bit) is +1 or -1.
+      out[i] = scale * (1 - 2 * ((payload[bitsAt + (i >>> 3)]! >>> (i & 7)) & 1));
+    }
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Wire frame for one compressed update. Little-endian layout:
+ *
+ *   0  magic "GLCF" (4)      4 version u8     5 codec id u8    6 sender length u8 (1..128)
+ *   7  flags u8 (bit 0 = keyframe: the payload is the sender's full public copy; other bits 0)
+ *   8  round u32             12 seq u32       16 paramCount u32   20 model-spec hash (8)
+ *   28 payload length u32    32 sender (UTF-8)   32+n payload   end-4 CRC32 of all preceding bytes
+ *
+ * decodeFrame checks, in order: size cap, minimum length, magic, version, declared vs actual
+ * length, checksum (so corruption in transit reads as 'bad-checksum'), codec id, header fields,
+ * expected parameter count and spec hash, then decodes and validates the payload.
+ */
+import { crc32 } from 'node:zlib';
+import { equals, fromString, toString } from 'uint8arrays';
+import { viewOf } from './bytes.ts';
+import { codecNameOf, decodePayloadInto, isCodecId } from './codecs.ts';
+import type { CodecId, CodecName } from './config.ts';
+import { FrameError, asFrameError, reject } from './frame-error.ts';
+
+export const FRAME_MAGIC = fromString('GLCF', 'utf8');
+export const FRAME_VERSION = 1;
+export const FRAME_HEADER_BYTES = 32;
+export const FRAME_CHECKSUM_BYTES = 4;
+export const MAX_SENDER_BYTES = 128;
+const SPEC_HASH_BYTES = 8;
+const MAX_U32 = 0xffffffff;
+const SPEC_HASH_RE = /^[0-9a-fA-F]{16}$/;
+const FLAG_KEYFRAME = 0x01;
+
+export interface FrameHeader {
+  readonly version: number;
+  readonly codecId: CodecId;
+  readonly codec: CodecName;
+  readonly sender: string;
+  readonly round: number;
+  readonly seq: number;
+  readonly paramCount: number;
+  /** 16 lowercase hex characters. */
+  readonly specHash: string;
+  readonly payloadLength: number;
+  /** The payload is a full copy (reset the receiver's public copy) rather than a delta. */
+  readonly keyframe: boolean;
+  /** Total frame size in bytes. */
+  readonly frameLength: number;
+}
+
+export interface FrameInput {
+  codecId: number;
+  /** UTF-8, 1 to 128 bytes. */
+  sender: string;
+  round: number;
+  seq: number;
+  paramCount: number;
+  /** 16 hex characters (8 bytes). */
+  specHash: string;
+  payload: Uint8Array;
+  /** Mark the payload as a full copy rather than a delta (default false). */
+  keyframe?: boolean;
+}
+
+export interface FrameExpectation {
+  paramCount: number;
+  specHash: string;
+  /** Frames longer than this are rejected before anything else is looked at. */
+  maxBytes: number;
+}
+
+/** Size of a frame for a sender id of senderBytes UTF-8 bytes and a payload of payloadBytes. */
+export function frameLength(senderBytes: number, payloadBytes: number): number {
+  return FRAME_HEADER_BYTES + senderBytes + payloadBytes + FRAME_CHECKSUM_BYTES;
+}
+
+function requireU32(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > MAX_U32) throw new RangeError(`encodeFrame: ${name} must be a uint32, got ${v}`);
+}
+
+/** Build a frame. Invalid input is a programming error and throws TypeError/RangeError. */
+export function encodeFrame(h: FrameInput): Uint8Array {
+  if (!isCodecId(h.codecId)) throw new RangeError(`encodeFrame: unknown codec id ${h.codecId}`);
+  requireU32('round', h.round);
+  requireU32('seq', h.seq);
+  requireU32('paramCount', h.paramCount);
+  if (typeof h.specHash !== 'string' || !SPEC_HASH_RE.test(h.specHash)) {
+    throw new TypeError(`encodeFrame: specHash must be 16 hex characters, got ${JSON.stringify(h.specHash)}`);
+  }
+  if (!(h.payload instanceof Uint8Array)) throw new TypeError('encodeFrame: payload must be a Uint8Array');
+  requireU32('payload length', h.payload.length);
+  const sender = fromString(h.sender, 'utf8');
+  if (sender.length < 1 || sender.length > MAX_SENDER_BYTES) {
+    throw new RangeError(`encodeFrame: sender must be 1 to ${MAX_SENDER_BYTES} UTF-8 bytes, got ${sender.length}`);
+  }
+  const total = frameLength(sender.length, h.payload.length);
+  const bytes = new Uint8Array(total);
+  const view = viewOf(bytes);
+  bytes.set(FRAME_MAGIC, 0);
+  bytes[4] = FRAME_VERSION;
+  bytes[5] = h.codecId;
+  bytes[6] = sender.length;
+  bytes[7] = h.keyframe ? FLAG_KEYFRAME : 0;
+  view.setUint32(8, h.round, true);
+  view.setUint32(12, h.seq, true);
+  view.setUint32(16, h.paramCount, true);
+  bytes.set(fromString(h.specHash.toLowerCase(), 'base16'), 20);
+  view.setUint32(28, h.payload.length, true);
+  bytes.set(sender, FRAME_HEADER_BYTES);
+  bytes.set(h.payload, FRAME_HEADER_BYTES + sender.length);
+  const end = total - FRAME_CHECKSUM_BYTES;
+  view.setUint32(end, crc32(bytes.subarray(0, end)), true);
+  return bytes;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Parse and validate everything up to (not including) the expectations and the payload. */
+function parseHeader(bytes: Uint8Array): FrameHeader {
+  const len = bytes.length;
+  if (len < FRAME_HEADER_BYTES + FRAME_CHECKSUM_BYTES) reject('truncated', `${len} bytes is shorter than a frame header`);
+  if (!equals(bytes.subarray(0, 4), FRAME_MAGIC)) reject('bad-magic', 'not a gossiplearn compressed frame');
+  if (bytes[4] !== FRAME_VERSION) reject('bad-version', `version ${bytes[4]}, this node speaks ${FRAME_VERSION}`);
+  const view = viewOf(bytes);
+  const senderLength = bytes[6]!;
+  const payloadLength = view.getUint32(28, true);
+  const declared = frameLength(senderLength, payloadLength);
+  if (declared > len) reject('truncated', `header declares ${declared} bytes, got ${len}`);
+  if (declared < len) reject('length-mismatch', `header declares ${declared} bytes, got ${len}`);
+  const end = len - FRAME_CHECKSUM_BYTES;
+  if (crc32(bytes.subarray(0, end)) !== view.getUint32(end, true)) reject('bad-checksum', 'CRC32 does not match');
+  const codecId = bytes[5]!;
+  if (!isCodecId(codecId)) reject('unknown-codec', `codec id ${codecId}`);
+  if (senderLength < 1 || senderLength > MAX_SENDER_BYTES) reject('bad-header', `sender length ${senderLength}`);
+  const flags = bytes[7]!;
+  if ((flags & ~FLAG_KEYFRAME) !== 0) reject('bad-header', `unknown flags ${flags}`);
+  let sender: string;
+  try {
+    sender = utf8.decode(bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + senderLength));
+  } catch {
+    reject('bad-header', 'sender is not valid UTF-8');
+  }
+  return {
+    version: FRAME_VERSION,
+    codecId,
+    codec: codecNameOf(codecId),
+    sender,
+    round: view.getUint32(8, true),
+    seq: view.getUint32(12, true),
+    paramCount: view.getUint32(16, true),
+    specHash: toString(bytes.subarray(20, 20 + SPEC_HASH_BYTES), 'base16'),
+    payloadLength,
+    keyframe: (flags & FLAG_KEYFRAME) !== 0,
+    frameLength: len,
+  };
+}
+
+function checkCap(bytes: unknown, maxBytes: unknown): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) reject('bad-argument', 'frame must be a Uint8Array');
+  if (typeof maxBytes !== 'number' || !(maxBytes >= 0)) reject('bad-argument', `maxBytes must be a non-negative number, got ${String(maxBytes)}`);
+  if (bytes.length > maxBytes) reject('too-large', `${bytes.length} bytes exceeds the cap of ${maxBytes}`);
+}
+
+/**
+ * Validated header without decoding the payload (checksum included), for cheap routing.
+ * Throws only FrameError.
+ */
+export function peekFrameHeader(bytes: Uint8Array, opts: { maxBytes?: number } = {}): FrameHeader {
+  try {
+    checkCap(bytes, opts.maxBytes ?? Infinity);
+    return parseHeader(bytes);
+  } catch (err) {
+    throw asFrameError(err, 'bad-header');
+  }
+}
+
+/** The payload bytes of a frame whose header was parsed (a view, no copy). */
+export function framePayload(bytes: Uint8Array, header: FrameHeader): Uint8Array {
+  const start = FRAME_HEADER_BYTES + senderByteLength(header);
+  return bytes.subarray(start, start + header.payloadLength);
+}
+
+function senderByteLength(header: FrameHeader): number {
+  return header.frameLength - FRAME_HEADER_BYTES - header.payloadLength - FRAME_CHECKSUM_BYTES;
+}
+
+/**
+ * Decode and fully validate a frame into its header and the dense update vector.
+ * Throws only FrameError. Allocates the output vector (4 × expect.paramCount bytes, sized by the
+ * caller's expectation, never by the frame) and O(1) besides; nothing sized by untrusted fields.
+ */
+export function decodeFrame(
+  bytes: Uint8Array,
+  expect: FrameExpectation,
+): { header: FrameHeader; values: Float32Array } {
+  try {
+    checkCap(bytes, expect?.maxBytes);
+    const { paramCount, specHash } = expect;
+    if (!Number.isInteger(paramCount) || paramCount < 0 || paramCount > MAX_U32) {
+      reject('bad-argument', `expected paramCount must be a uint32, got ${paramCount}`);
+    }
+    if (typeof specHash !== 'string' || !SPEC_HASH_RE.test(specHash)) {
+      reject('bad-argument', `expected specHash must be 16 hex characters, got ${String(specHash)}`);
+    }
+    const header = parseHeader(bytes);
+    if (header.paramCount !== paramCount) {
+      reject('param-count', `frame has ${header.paramCount} parameters, expected ${paramCount}`);
+    }
+    if (header.specHash !== specHash.toLowerCase()) {
+      reject('spec-hash', `frame is for model spec ${header.specHash}, expected ${specHash.toLowerCase()}`);
+    }
+    const values = new Float32Array(paramCount);
+    decodePayloadInto(header.codecId, framePayload(bytes, header), values);
+    return { header, values };
+  } catch (err) {
+    throw err instanceof FrameError ? err : asFrameError(err, 'bad-header');
+  }
+}

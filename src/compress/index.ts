@@ -1,0 +1,25 @@
+/** Public API of the compression module: codecs, error feedback, CHOCO gossip state, wire frames. */
+export { CODEC_DEFAULTS, CODEC_IDS, CODEC_NAMES, parseCodecConfig, sparseCount } from './config.ts';
+export type { CodecConfig, CodecId, CodecName } from './config.ts';
+export { codecNameOf, decodePayload, decodePayloadInto, getCodec, isCodecId } from './codecs.ts';
+export type { Codec } from './codecs.ts';
+export { ErrorFeedback } from './error-feedback.ts';
+export type { ErrorFeedbackOptions, ErrorFeedbackState } from './error-feedback.ts';
+export { ChocoReceiver, ChocoSender, chocoConsensusStep } from './choco.ts';
+export type { ChocoApplyResult, ChocoSnapshot } from './choco.ts';
+export {
+  FRAME_CHECKSUM_BYTES,
+  FRAME_HEADER_BYTES,
+  FRAME_MAGIC,
+  FRAME_VERSION,
+  MAX_SENDER_BYTES,
+  decodeFrame,
+  encodeFrame,
+  frameLength,
+  framePayload,
+  peekFrameHeader,
+} from './frame.ts';
+export type { FrameExpectation, FrameHeader, FrameInput } from './frame.ts';
+export { FRAME_REJECT_REASONS, FrameError } from './frame-error.ts';
+export type { FrameRejectReason } from './frame-error.ts';
+export { TopKSelector } from './select.ts';

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { parseAggregatorConfig } from '../aggregate/registry.ts';
+import type { AggregatorConfig } from '../aggregate/types.ts';
+import { parseCodecConfig, type CodecConfig } from '../compress/index.ts';
+import { optimizerSpecSchema } from '../learn/optimizer.ts';
+import { ConfigError, parseWith } from '../util/validate.ts';
+import { defaultDeadline } from './deadline.ts';
+
+const baseSchema = z
+  .object({
+    localSteps: z.number().int().nonnegative().default(10),
+    batchSize: z.number().int().positive().default(32),
+    optimizer: optimizerSpecSchema.default({ type: 'sgd', lr: 0.1 }),
+    codec: z.unknown().default({ name: 'none' }),
+    /**
+     * choco: send C(x − x̂) against public copies (x − x̂ is the error-feedback residual, so nothing
+     * compression drops is lost); direct: send C(x), needed for time-varying graphs.
+     */
+    gossip: z.enum(['choco', 'direct']).default('choco'),
+    /** Consensus step γ: x ← x + γ(aggregate − x̂_self). Default 1 uncompressed, 0.5 compressed. */
+    consensusStep: z.number().gt(0).max(1).optional(),
+    aggregator: z.unknown().default({ rule: 'mean' }),
+    weights: z.enum(['uniform', 'metropolis']).default('metropolis'),
+    /** Close the round once this fraction of live in-neighbours sent a fresh update. */
+    quorum: z.number().gt(0).max(1).default(1),
+    deadline: z
+      .object({
+        k: z.number().nonnegative().default(defaultDeadline.k),
+        floorMs: z.number().nonnegative().default(defaultDeadline.floorMs),
+        capMs: z.number().positive().default(defaultDeadline.capMs),
+        window: z.number().int().positive().default(defaultDeadline.window),
+      })
+      .strict()
+      .default({}),
+    staleness: z
+      .object({
+        /** Updates older than this many rounds are left out of the aggregate. */
+        maxRounds: z.number().int().nonnegative().default(3),
+        /** Weight multiplier per round of staleness for the younger ones. */
+        discount: z.number().min(0).max(1).default(0.5),
+      })
+      .strict()
+      .default({}),
+    /** Frames above this size are rejected unread; default 2 × fp32 size of the model + 64 KiB. */
+    maxFrameBytes: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export type NodeConfig = Omit<z.output<typeof baseSchema>, 'codec' | 'aggregator'> & {
+  codec: CodecConfig;
+  aggregator: AggregatorConfig;
+};
+
+function withKey<T>(source: string, key: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new ConfigError(`${source}: ${key}: ${(e as Error).message.replace(/^[^:]*config: /, '')}`);
+  }
+}
+
+export function parseNodeConfig(input: unknown, source = 'node'): NodeConfig {
+  const base = parseWith(baseSchema, input ?? {}, source);
+  const codec = withKey(source, 'codec', () => parseCodecConfig(base.codec));
+  const aggregator = withKey(source, 'aggregator', () => parseAggregatorConfig(base.aggregator));
+  return { ...base, codec, aggregator };
+}

@@ -1,0 +1,52 @@
+import { ChocoReceiver } from '../compress/index.ts';
+
+/** What a node knows of one neighbour: its public copy (CHOCO) or latest model (direct), and freshness. */
+export interface PeerState {
+  /** CHOCO mode: x̂_j, advanced by every delta. */
+  choco?: ChocoReceiver;
+  /** Direct mode: the last decoded model. */
+  latest?: Float32Array;
+  latestSeq: number;
+  /** Training round of the last update folded in (−∞ before any). */
+  lastRound: number;
+  syncing: boolean;
+}
+
+export class Inbox {
+  private readonly peers = new Map<string, PeerState>();
+  readonly d: number;
+
+  constructor(d: number) {
+    this.d = d;
+  }
+
+  get(peer: string): PeerState | undefined {
+    return this.peers.get(peer);
+  }
+
+  getOrCreate(peer: string): PeerState {
+    let s = this.peers.get(peer);
+    if (!s) {
+      s = { latestSeq: 0, lastRound: -Infinity, syncing: false };
+      this.peers.set(peer, s);
+    }
+    return s;
+  }
+
+  /** Give every peer a CHOCO public copy starting at `initial` (all nodes agreed on it beforehand). */
+  seedChoco(peers: readonly string[], initial: Float32Array): void {
+    for (const p of peers) this.getOrCreate(p).choco = new ChocoReceiver(this.d, initial, 0);
+  }
+
+  /** The vector to aggregate for a peer, or undefined if it has none usable. */
+  modelOf(peer: string): Float32Array | undefined {
+    const s = this.peers.get(peer);
+    if (!s) return undefined;
+    if (s.choco) return s.choco.needsResync ? undefined : s.choco.publicCopy;
+    return s.latest;
+  }
+
+  forget(peer: string): void {
+    this.peers.delete(peer);
+  }
+}

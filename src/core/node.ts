@@ -1,0 +1,401 @@
+import { aggregate } from '../aggregate/registry.ts';
+import { getAttack, type AttackName } from '../aggregate/attacks/index.ts';
+import { ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, type Codec } from '../compress/index.ts';
+import type { ParamLayout } from '../learn/layout.ts';
+import { Rng, deriveSeed } from '../util/rng.ts';
+import type { NodeConfig } from './config.ts';
+import { AdaptiveDeadline } from './deadline.ts';
+import { Inbox } from './inbox.ts';
+import type { Cancel, Clock, LocalLearner, SyncSnapshot, Transport } from './interfaces.ts';
+import { RoundCounters, type RoundRecord } from './round-record.ts';
+
+export interface ByzantineBehaviour {
+  readonly attack: AttackName;
+  readonly params?: Record<string, number>;
+  /** How many Byzantine nodes the attacker assumes (ALIE's z depends on it). */
+  readonly f: number;
+  readonly n: number;
+}
+
+export interface LearningNodeOptions {
+  readonly config: NodeConfig;
+  readonly layout: ParamLayout;
+  readonly specHash: string;
+  readonly params: Float32Array;
+  readonly clock: Clock;
+  readonly transport: Transport;
+  readonly learner: LocalLearner;
+  readonly seed: number;
+  readonly startRound?: number;
+  /**
+   * The public copy every neighbour starts from (e.g. the shared seeded init). Without it, the
+   * node's first update is a keyframe carrying the full model.
+   */
+  readonly sharedInitialCopy?: Float32Array;
+  readonly byzantine?: ByzantineBehaviour;
+  readonly onRound?: (r: RoundRecord) => void;
+  readonly onReject?: (from: string, reason: string, detail: string) => void;
+}
+
+export interface NodeState {
+  readonly round: number;
+  readonly params: Float32Array;
+  readonly publicCopy: Float32Array;
+  readonly seq: number;
+}
+
+export type NodePhase = 'idle' | 'syncing' | 'training' | 'collecting' | 'stopped';
+
+const KEYFRAME_CODEC: Codec = getCodec({ name: 'none' });
+
+/**
+ * The transport-agnostic learning node. Each round: local steps → encode → publish → collect
+ * neighbours' updates until quorum or an adaptive deadline → aggregate → next round.
+ * No global barrier: every node runs at its own pace.
+ */
+export class LearningNode {
+  readonly id: string;
+  readonly params: Float32Array;
+  private readonly o: LearningNodeOptions;
+  private readonly cfg: NodeConfig;
+  private readonly codec: Codec;
+  private readonly sender: ChocoSender;
+  private readonly inbox: Inbox;
+  private readonly deadline: AdaptiveDeadline;
+  private readonly gamma: number;
+  private readonly maxFrameBytes: number;
+  private counters = new RoundCounters();
+  private phaseValue: NodePhase = 'idle';
+  private roundValue: number;
+  private epoch = 0;
+  private publishedAt = 0;
+  private startedAt = 0;
+  private trainLoss = NaN;
+  private deadlineTimer: Cancel | null = null;
+  private deadlineAt = Infinity;
+  private needKeyframe: boolean;
+  private directSeq = 0;
+
+  constructor(o: LearningNodeOptions) {
+    this.o = o;
+    this.cfg = o.config;
+    this.id = o.transport.selfId;
+    const d = o.layout.totalSize;
+    if (o.params.length !== d) throw new Error(`node ${this.id}: params have ${o.params.length} values, layout ${d}`);
+    this.params = o.params;
+    this.codec = getCodec(this.cfg.codec);
+    this.sender = new ChocoSender(d, o.sharedInitialCopy);
+    this.inbox = new Inbox(d);
+    this.deadline = new AdaptiveDeadline(this.cfg.deadline);
+    this.gamma = this.cfg.consensusStep ?? (this.cfg.codec.name === 'none' ? 1 : 0.5);
+    this.maxFrameBytes = this.cfg.maxFrameBytes ?? 8 * d + 65536;
+    this.roundValue = o.startRound ?? 0;
+    this.needKeyframe = this.cfg.gossip === 'choco' && !o.sharedInitialCopy;
+    if (this.cfg.gossip === 'choco' && o.sharedInitialCopy) this.inbox.seedChoco(o.transport.inNeighbours(this.roundValue), o.sharedInitialCopy);
+    o.transport.onFrame((from, frame) => this.receive(from, frame));
+    o.transport.serveSync(() => this.snapshot());
+  }
+
+  get round(): number {
+    return this.roundValue;
+  }
+
+  get phase(): NodePhase {
+    return this.phaseValue;
+  }
+
+  get isByzantine(): boolean {
+    return this.o.byzantine !== undefined;
+  }
+
+  start(): void {
+    if (this.phaseValue !== 'idle') throw new Error(`node ${this.id}: start() in phase ${this.phaseValue}`);
+    this.beginRound();
+  }
+
+  /**
+   * Late join: pull the current model from `peers`, adopt the most advanced snapshot once every
+   * peer answered (or failed), then train from its round.
+   */
+  join(peers: readonly string[], onJoined?: (from: string, round: number) => void): void {
+    if (peers.length === 0) return this.start();
+    this.phaseValue = 'syncing';
+    const epoch = this.epoch;
+    let pending = peers.length;
+    let best: { peer: string; snap: SyncSnapshot } | null = null;
+    for (const peer of peers) {
+      this.o.transport.requestSync(peer, (r) => {
+        if (epoch !== this.epoch) return;
+        pending--;
+        const problem = r instanceof Error ? r.message : this.checkSnapshot(r);
+        if (problem) this.o.onReject?.(peer, 'sync-failed', problem);
+        else if (!best || (r as SyncSnapshot).round > best.snap.round) best = { peer, snap: r as SyncSnapshot };
+        if (pending > 0) return;
+        if (best) {
+          this.params.set(best.snap.params);
+          this.roundValue = best.snap.round;
+          this.needKeyframe = this.cfg.gossip === 'choco';
+          onJoined?.(best.peer, best.snap.round);
+        }
+        this.start0();
+      });
+    }
+  }
+
+  private start0(): void {
+    this.phaseValue = 'idle';
+    this.start();
+  }
+
+  /** Crash or leave: stop reacting to anything. */
+  stop(): void {
+    this.phaseValue = 'stopped';
+    this.epoch++;
+    this.deadlineTimer?.();
+    this.deadlineTimer = null;
+  }
+
+  snapshot(): SyncSnapshot {
+    const s = this.sender.snapshot();
+    return { specHash: this.o.specHash, round: this.roundValue, params: this.params.slice(), publicCopy: s.params, seq: s.seq };
+  }
+
+  /**
+   * State a checkpoint must keep (the learner keeps its optimizer state itself). The CHOCO public
+   * copy is the error-feedback state: x − x̂ is exactly what compression has not delivered yet.
+   */
+  exportState(): NodeState {
+    const s = this.sender.snapshot();
+    return { round: this.roundValue, params: this.params.slice(), publicCopy: s.params, seq: s.seq };
+  }
+
+  /** Resume from exportState(); neighbours get a keyframe first since they may have lost track. */
+  importState(s: NodeState): void {
+    this.params.set(s.params);
+    this.roundValue = s.round;
+    this.sender.restore({ params: s.publicCopy, seq: s.seq });
+    this.needKeyframe = this.cfg.gossip === 'choco';
+  }
+
+  private checkSnapshot(s: SyncSnapshot): string | null {
+    const d = this.params.length;
+    if (s.specHash !== this.o.specHash) return `model spec hash ${s.specHash} is not ${this.o.specHash}`;
+    if (s.params.length !== d || s.publicCopy.length !== d) return `snapshot has ${s.params.length} values, expected ${d}`;
+    if (!Number.isInteger(s.round) || s.round < 0 || !Number.isInteger(s.seq) || s.seq < 0) return 'bad round or seq';
+    for (let i = 0; i < d; i++) if (!Number.isFinite(s.params[i]!) || !Number.isFinite(s.publicCopy[i]!)) return 'non-finite values';
+    return null;
+  }
+
+  private beginRound(): void {
+    this.phaseValue = 'training';
+    this.startedAt = this.o.clock.now();
+    const epoch = this.epoch;
+    this.o.learner.train(this.roundValue, this.params, (loss) => {
+      if (epoch !== this.epoch) return;
+      this.trainLoss = loss;
+      this.publish();
+    });
+  }
+
+  private craftedVector(): Float32Array {
+    const b = this.o.byzantine!;
+    const attack = getAttack(b.attack);
+    if (attack.kind === 'data') return this.params;
+    const honest = this.o.transport
+      .inNeighbours(this.roundValue)
+      .map((p) => this.inbox.modelOf(p))
+      .filter((v): v is Float32Array => v !== undefined);
+    const rng = new Rng(deriveSeed(this.o.seed, 'attack', this.roundValue));
+    return attack.craft({ self: this.params, honest, round: this.roundValue, rng, f: b.f, n: b.n }, b.params ?? {});
+  }
+
+  private publish(): void {
+    const round = this.roundValue;
+    const vector = this.o.byzantine ? this.craftedVector() : this.params;
+    const seed = deriveSeed(this.o.seed, 'codec', round);
+    let codecId: number = this.codec.id;
+    let payload: Uint8Array;
+    let seq: number;
+    let keyframe = false;
+    if (this.cfg.gossip === 'direct') {
+      payload = this.codec.encode(vector, seed);
+      seq = ++this.directSeq;
+    } else if (this.needKeyframe) {
+      const s = this.sender.snapshot();
+      this.sender.restore({ params: vector, seq: s.seq + 1 });
+      payload = KEYFRAME_CODEC.encode(vector, seed);
+      codecId = KEYFRAME_CODEC.id;
+      seq = s.seq + 1;
+      keyframe = true;
+      this.needKeyframe = false;
+    } else {
+      ({ payload, seq } = this.sender.makeUpdate(vector, this.codec, seed));
+    }
+    const frame = encodeFrame({ codecId, sender: this.id, round, seq, paramCount: this.params.length, specHash: this.o.specHash, payload, keyframe });
+    const copies = this.o.transport.publish(frame);
+    this.counters.sent(copies, payload.length, frame.length - payload.length);
+    this.publishedAt = this.o.clock.now();
+    this.phaseValue = 'collecting';
+    this.deadlineAt = Infinity;
+    if (!this.maybeClose('quorum')) this.armDeadline();
+  }
+
+  /** (Re)arm the round deadline; it only ever moves earlier as arrival samples come in. */
+  private armDeadline(): void {
+    const at = this.publishedAt + this.deadline.current();
+    if (at >= this.deadlineAt) return;
+    this.deadlineTimer?.();
+    this.deadlineAt = at;
+    const epoch = this.epoch;
+    const round = this.roundValue;
+    this.deadlineTimer = this.o.clock.schedule(Math.max(0, at - this.o.clock.now()), () => {
+      if (epoch === this.epoch && this.phaseValue === 'collecting' && this.roundValue === round) this.close('deadline');
+    });
+  }
+
+  private reject(from: string, reason: string, detail: string): void {
+    this.counters.reject(reason);
+    this.o.onReject?.(from, reason, detail);
+  }
+
+  private receive(from: string, bytes: Uint8Array): void {
+    if (this.phaseValue === 'stopped') return;
+    let header;
+    let values: Float32Array;
+    try {
+      ({ header, values } = decodeFrame(bytes, { paramCount: this.params.length, specHash: this.o.specHash, maxBytes: this.maxFrameBytes }));
+    } catch (e) {
+      this.counters.received(0, bytes.length);
+      if (e instanceof FrameError) return this.reject(from, e.reason, e.message);
+      return this.reject(from, 'bad-payload', String(e));
+    }
+    this.counters.received(header.payloadLength, header.frameLength - header.payloadLength);
+    if (header.sender !== from) return this.reject(from, 'sender-mismatch', `frame claims sender ${header.sender}`);
+    const peer = this.inbox.getOrCreate(from);
+    if (this.cfg.gossip === 'direct') {
+      if (header.seq <= peer.latestSeq) return this.reject(from, 'duplicate', `seq ${header.seq} ≤ ${peer.latestSeq}`);
+      peer.latest = values;
+      peer.latestSeq = header.seq;
+    } else if (header.keyframe) {
+      peer.choco ??= new ChocoReceiver(this.params.length);
+      peer.choco.resetFromFull(values, header.seq);
+    } else {
+      if (!peer.choco) {
+        this.requestResync(from);
+        return this.reject(from, 'seq-gap', `no public copy of ${from} yet (seq ${header.seq})`);
+      }
+      const verdict = peer.choco.apply(values, header.seq);
+      if (verdict === 'duplicate') return this.reject(from, 'duplicate', `seq ${header.seq} ≤ ${peer.choco.lastSeq}`);
+      if (verdict === 'gap') {
+        this.requestResync(from);
+        return this.reject(from, 'seq-gap', `seq ${header.seq} after ${peer.choco.lastSeq}`);
+      }
+    }
+    this.counters.accepted++;
+    peer.lastRound = Math.max(peer.lastRound, header.round);
+    if (header.round >= this.roundValue) this.deadline.record(this.phaseValue === 'collecting' ? this.o.clock.now() - this.publishedAt : 0);
+    if (this.phaseValue === 'collecting' && !this.maybeClose('quorum')) this.armDeadline();
+  }
+
+  private requestResync(peer: string): void {
+    const state = this.inbox.getOrCreate(peer);
+    if (state.syncing) return;
+    state.syncing = true;
+    const epoch = this.epoch;
+    this.o.transport.requestSync(peer, (r) => {
+      state.syncing = false;
+      if (epoch !== this.epoch) return;
+      const problem = r instanceof Error ? r.message : this.checkSnapshot(r);
+      if (problem) return this.reject(peer, 'sync-failed', problem);
+      const snap = r as SyncSnapshot;
+      state.choco ??= new ChocoReceiver(this.params.length);
+      state.choco.resetFromFull(snap.publicCopy, snap.seq);
+      state.lastRound = Math.max(state.lastRound, snap.round);
+      this.counters.resyncs++;
+    });
+  }
+
+  /** Peers counted for the quorum: not silent for longer than the staleness limit. */
+  private liveNeighbours(): { live: number; fresh: number } {
+    const startRound = this.o.startRound ?? 0;
+    let live = 0;
+    let fresh = 0;
+    for (const p of this.o.transport.inNeighbours(this.roundValue)) {
+      const last = this.inbox.get(p)?.lastRound ?? -Infinity;
+      const silentSince = Number.isFinite(last) ? last : startRound - 1;
+      if (this.roundValue - silentSince > this.cfg.staleness.maxRounds + 1) continue;
+      live++;
+      if (last >= this.roundValue && this.inbox.modelOf(p)) fresh++;
+    }
+    return { live, fresh };
+  }
+
+  private maybeClose(reason: 'quorum'): boolean {
+    const { live, fresh } = this.liveNeighbours();
+    if (fresh >= Math.ceil(this.cfg.quorum * live)) {
+      this.close(reason);
+      return true;
+    }
+    return false;
+  }
+
+  private close(closedBy: 'quorum' | 'deadline'): void {
+    this.deadlineTimer?.();
+    this.deadlineTimer = null;
+    const used = this.aggregateNeighbours();
+    const record: RoundRecord = {
+      node: this.id,
+      round: this.roundValue,
+      startedAt: this.startedAt,
+      publishedAt: this.publishedAt,
+      closedAt: this.o.clock.now(),
+      closedBy,
+      trainLoss: this.trainLoss,
+      used: used.count,
+      staleDropped: used.staleDropped,
+      ...this.counters.snapshot(),
+    };
+    this.counters = new RoundCounters();
+    this.roundValue++;
+    this.o.onRound?.(record);
+    if (this.phaseValue !== 'stopped') this.beginRound();
+  }
+
+  private aggregateNeighbours(): { count: number; staleDropped: number } {
+    const peers = this.o.transport.inNeighbours(this.roundValue);
+    const received: Float32Array[] = [];
+    const weights: number[] = [];
+    const degrees: number[] = [];
+    let staleDropped = 0;
+    const selfDegree = peers.length;
+    for (const p of peers) {
+      const model = this.inbox.modelOf(p);
+      const last = this.inbox.get(p)?.lastRound ?? -Infinity;
+      if (!model || !Number.isFinite(last)) continue;
+      const staleness = Math.max(0, this.roundValue - last);
+      if (staleness > this.cfg.staleness.maxRounds) {
+        staleDropped++;
+        continue;
+      }
+      const deg = this.o.transport.degreeOf(p) ?? selfDegree;
+      const base = this.cfg.weights === 'metropolis' ? 1 / (1 + Math.max(selfDegree, deg)) : 1 / (1 + selfDegree);
+      received.push(model);
+      weights.push(base * this.cfg.staleness.discount ** staleness);
+      degrees.push(deg);
+    }
+    if (received.length === 0) return { count: 0, staleDropped };
+    if (this.o.byzantine) {
+      // An attacker keeps a plausible model of its own: the plain mean of what it observes.
+      const mean = new Float32Array(this.params.length);
+      for (const v of received) for (let i = 0; i < mean.length; i++) mean[i]! += v[i]! / received.length;
+      this.params.set(mean);
+      return { count: received.length, staleDropped };
+    }
+    const selfCopy = this.cfg.gossip === 'choco' ? this.sender.publicCopy : this.params;
+    const out = aggregate(this.cfg.aggregator, selfCopy, received, weights, this.o.layout, { selfDegree, neighbourDegrees: degrees });
+    const x = this.params;
+    const g = this.gamma;
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! + g * (out[i]! - selfCopy[i]!);
+    return { count: received.length, staleDropped };
+  }
+}

@@ -1,0 +1,56 @@
+/** One node's account of one round: what the simulator and the daemon write as JSONL. */
+export interface RoundRecord {
+  readonly node: string;
+  readonly round: number;
+  readonly startedAt: number;
+  readonly publishedAt: number;
+  readonly closedAt: number;
+  readonly closedBy: 'quorum' | 'deadline';
+  readonly trainLoss: number;
+  /** Neighbour models that went into the aggregate. */
+  readonly used: number;
+  readonly staleDropped: number;
+  readonly accepted: number;
+  readonly rejected: Readonly<Record<string, number>>;
+  readonly resyncs: number;
+  readonly bytesSentPayload: number;
+  readonly bytesSentMeta: number;
+  readonly bytesRecvPayload: number;
+  readonly bytesRecvMeta: number;
+}
+
+export class RoundCounters {
+  accepted = 0;
+  resyncs = 0;
+  private readonly rejected: Record<string, number> = {};
+  private sentPayload = 0;
+  private sentMeta = 0;
+  private recvPayload = 0;
+  private recvMeta = 0;
+
+  sent(copies: number, payload: number, meta: number): void {
+    this.sentPayload += copies * payload;
+    this.sentMeta += copies * meta;
+  }
+
+  received(payload: number, meta: number): void {
+    this.recvPayload += payload;
+    this.recvMeta += meta;
+  }
+
+  reject(reason: string): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
+
+  snapshot(): Pick<RoundRecord, 'accepted' | 'rejected' | 'resyncs' | 'bytesSentPayload' | 'bytesSentMeta' | 'bytesRecvPayload' | 'bytesRecvMeta'> {
+    return {
+      accepted: this.accepted,
+      rejected: { ...this.rejected },
+      resyncs: this.resyncs,
+      bytesSentPayload: this.sentPayload,
+      bytesSentMeta: this.sentMeta,
+      bytesRecvPayload: this.recvPayload,
+      bytesRecvMeta: this.recvMeta,
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { renderReport } from './report.ts';
+import type { SimulationResult } from './run.ts';
+
+function pct(x: number | null): string {
+  return x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`;
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
+/** The per-round JSONL: node-round lines, then round summaries, then the run summary. Deterministic for a seed. */
+export function toJsonl(r: SimulationResult): string {
+  return [...r.lines, ...r.rounds, r.summary].map((x) => JSON.stringify(x)).join('\n') + '\n';
+}
+
+export function summaryFacts(r: SimulationResult): Array<[string, string]> {
+  const s = r.summary;
+  const sc = r.scenario;
+  return [
+    ['scenario', `${sc.name}${sc.description ? ` — ${sc.description}` : ''}`],
+    ['nodes / rounds', `${sc.nodes} / ${sc.rounds} (completed ${s.roundsCompleted})`],
+    ['topology', `${r.topology.name} (${r.topology.source})`],
+    ['data', `${sc.dataset.type}, partition ${JSON.stringify(sc.partition)}`],
+    ['model', JSON.stringify(sc.model)],
+    ['codec', JSON.stringify(sc.node.codec)],
+    ['aggregation', JSON.stringify(sc.node.aggregator)],
+    ['final accuracy (honest nodes)', `${pct(s.finalAccuracy)} (min ${pct(s.finalAccuracyMin)}, max ${pct(s.finalAccuracyMax)}, ${s.honestFinished} nodes)`],
+    ['bytes sent per honest node', mib(s.bytesPerNode)],
+    ['messages / lost / model syncs', `${s.messages} / ${s.lost} / ${s.syncRequests}`],
+    ['rejected updates', Object.keys(s.rejected).length ? JSON.stringify(s.rejected) : 'none'],
+    ['byzantine nodes', s.byzantine.length ? `${s.byzantine.join(', ')} (${sc.byzantine.attack})` : 'none'],
+    ['crashed nodes', s.crashed.length ? s.crashed.join(', ') : 'none'],
+    ['virtual time', `${s.virtualSeconds.toFixed(1)} s`],
+    ['wall time / peak memory', `${r.wallSeconds.toFixed(1)} s / ${r.peakRssMB.toFixed(0)} MiB (backend ${r.backend}, ${r.threads} training thread(s))`],
+  ];
+}
+
+/** Write rounds.jsonl, summary.json and report.html into `dir`; returns the report path. */
+export async function writeRunOutputs(r: SimulationResult, dir: string): Promise<string> {
+  writeFileAtomic(join(dir, 'rounds.jsonl'), toJsonl(r));
+  writeFileAtomic(join(dir, 'summary.json'), JSON.stringify({ ...r.summary, wallSeconds: r.wallSeconds, peakRssMB: r.peakRssMB, backend: r.backend }, null, 2) + '\n');
+  const html = await renderReport({ title: `gossiplearn simulation: ${r.scenario.name}`, description: r.scenario.description, lines: r.lines, rounds: r.rounds, facts: summaryFacts(r) });
+  const report = join(dir, 'report.html');
+  writeFileAtomic(report, html);
+  return report;
+}

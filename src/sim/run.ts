@@ -1,0 +1,280 @@
+import { LearningNode } from '../core/node.ts';
+import type { LocalLearner } from '../core/interfaces.ts';
+import { selectBackend, type BackendChoice, type BackendName } from '../learn/backend.ts';
+import { buildTopology, parseTopologySpec, type Topology } from '../topology/index.ts';
+import { Rng, deriveSeed } from '../util/rng.ts';
+import { EventQueue } from './event-queue.ts';
+import { ConsensusAccumulator, summariseRounds, type NodeRoundLine, type RoundSummary } from './metrics.ts';
+import { VirtualNetwork, nodeId } from './network.ts';
+import type { Scenario } from './scenario.ts';
+import { InlinePool, WorkerPool, defaultThreads, type TrainingPool } from './training-pool.ts';
+import { TrainingWorld, type WorldSpec } from './training-world.ts';
+
+export interface SimulationSummary {
+  readonly type: 'summary';
+  readonly scenario: string;
+  readonly nodes: number;
+  readonly honestFinished: number;
+  readonly finalAccuracy: number | null;
+  readonly finalAccuracyMin: number | null;
+  readonly finalAccuracyMax: number | null;
+  readonly roundsCompleted: number;
+  readonly virtualSeconds: number;
+  readonly bytesPerNode: number;
+  readonly messages: number;
+  readonly lost: number;
+  readonly syncRequests: number;
+  readonly rejected: Readonly<Record<string, number>>;
+  readonly endedBy: string;
+  readonly byzantine: readonly number[];
+  readonly crashed: readonly number[];
+}
+
+export interface SimulationResult {
+  readonly scenario: Scenario;
+  readonly topology: Topology;
+  readonly lines: NodeRoundLine[];
+  readonly rounds: RoundSummary[];
+  readonly summary: SimulationSummary;
+  /** Wall-clock facts: kept out of the JSONL so that a seed reproduces it byte for byte. */
+  readonly wallSeconds: number;
+  readonly peakRssMB: number;
+  readonly backend: BackendName;
+  readonly threads: number;
+}
+
+export interface RunOptions {
+  backend?: BackendChoice;
+  onProgress?: (done: number, total: number) => void;
+  /** Log one line (e.g. churn events, rejections) — off by default. */
+  log?: (msg: string) => void;
+}
+
+function pickNodes(rng: Rng, candidates: number[], count: number): number[] {
+  return rng.shuffle([...candidates]).slice(0, count).sort((a, b) => a - b);
+}
+
+/** Run a scenario to completion in virtual time and return everything it measured. */
+export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promise<SimulationResult> {
+  const wallStart = performance.now();
+  let peakRss = process.memoryUsage().rss;
+  const sampleRss = (): void => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  };
+  const backend = (await selectBackend(opts.backend ?? 'auto')).backend;
+  const n = sc.nodes;
+  const topology = buildTopology(parseTopologySpec(sc.topology, 'scenario.topology'), { n, seed: sc.seed, baseDir: sc.baseDir });
+  const graph0 = topology.schedule.graphAt(0);
+  const rng = new Rng(deriveSeed(sc.seed, 'scenario'));
+  const all = Array.from({ length: n }, (_, i) => i);
+
+  const byzantine = sc.byzantine.nodes ?? pickNodes(rng, all, sc.byzantine.count);
+  const byzSet = new Set(byzantine);
+  const dataAttack = sc.byzantine.attack === 'label-flip';
+  const stragglers = new Set(sc.stragglers.nodes ?? pickNodes(rng, all, Math.round(sc.stragglers.fraction * n)));
+
+  const worldSpec: WorldSpec = {
+    seed: sc.seed,
+    nodes: n,
+    dataset: sc.dataset,
+    partition: sc.partition,
+    model: sc.model,
+    optimizer: sc.node.optimizer,
+    localSteps: sc.node.localSteps,
+    batchSize: sc.node.batchSize,
+    labelFlipNodes: dataAttack ? byzantine : [],
+  };
+  const world = new TrainingWorld(worldSpec);
+  const threads = sc.workers === 'auto' ? defaultThreads() : sc.workers;
+  const pool: TrainingPool = threads > 0 ? await WorkerPool.start(worldSpec, threads, backend) : new InlinePool(world);
+
+  const queue = new EventQueue();
+  const network = new VirtualNetwork(queue, topology.schedule, sc.network, sc.seed);
+  const consensus = new ConsensusAccumulator(world.model.size);
+  const lines: NodeRoundLine[] = [];
+  const evaluations: Promise<void>[] = [];
+  const shared = world.initParams('shared');
+  const evalStride = Math.max(1, Math.ceil(n / sc.eval.sampleNodes));
+
+  const nodes: Array<LearningNode | undefined> = new Array(n);
+  const params: Float32Array[] = all.map((i) => (sc.init === 'shared' ? shared.slice() : world.initParams(i)));
+  const finished = new Set<number>();
+  const down = new Set<number>();
+  const crashedEver = new Set<number>();
+  const lateJoiners = new Set(sc.churn.events.filter((e) => e.action === 'join').flatMap((e) => e.nodes ?? []));
+  const firedEvents = new Set<number>();
+  const pendingRejoins: Array<{ round: number; node: number }> = [];
+  let maxRound = 0;
+  const total = n * sc.rounds;
+
+  const learnerFor = (i: number): LocalLearner => {
+    const slowdown = stragglers.has(i) ? sc.stragglers.slowdown : 1;
+    const computeRng = new Rng(deriveSeed(sc.seed, 'compute', i));
+    return {
+      train: (_round, p, done) => {
+        const cost = sc.node.localSteps * sc.compute.msPerStep * slowdown * (1 + sc.compute.jitter * Math.abs(computeRng.gaussian()));
+        let result: { params: Float32Array; loss: number } | undefined;
+        const job = pool.train(i, p).then((r) => {
+          result = r;
+        });
+        queue.schedule(cost, () => {
+          p.set(result!.params);
+          done(result!.loss);
+        }, job);
+      },
+    };
+  };
+
+  const onRound = (i: number, rec: Parameters<NonNullable<ConstructorParameters<typeof LearningNode>[0]['onRound']>>[0]): void => {
+    const isByz = byzSet.has(i);
+    const line: NodeRoundLine = { type: 'node-round', index: i, byzantine: isByz, ...rec };
+    lines.push(line);
+    const p = params[i]!;
+    if (!isByz) {
+      consensus.add(rec.round, p);
+      if ((i + rec.round) % evalStride === 0 || rec.round === sc.rounds - 1) {
+        evaluations.push(
+          pool.evaluate(p, sc.eval.testSamples).then((e) => {
+            line.accuracy = e.accuracy;
+            line.testLoss = e.loss;
+          }),
+        );
+      }
+    }
+    if (rec.round + 1 >= sc.rounds) {
+      finished.add(i);
+      nodes[i]!.stop();
+    } else if (sc.churn.randomRate > 0 && rng.next() < sc.churn.randomRate) {
+      crash(i, 'random crash');
+      pendingRejoins.push({ round: rec.round + 1 + sc.churn.downRounds, node: i });
+    }
+    opts.onProgress?.(lines.length, total);
+    if (rec.round + 1 > maxRound) {
+      maxRound = rec.round + 1;
+      fireChurn();
+    }
+    if (lines.length % 256 === 0) sampleRss();
+  };
+
+  const makeNode = (i: number, startRound: number): LearningNode => {
+    const node = new LearningNode({
+      config: sc.node,
+      layout: world.model.layout,
+      specHash: world.model.specHash,
+      params: params[i]!,
+      clock: queue,
+      transport: network.transportFor(i),
+      learner: learnerFor(i),
+      seed: deriveSeed(sc.seed, 'node', i),
+      startRound,
+      sharedInitialCopy: sc.init === 'shared' && startRound === 0 ? shared : undefined,
+      byzantine: byzSet.has(i) && !dataAttack ? { attack: sc.byzantine.attack as never, params: sc.byzantine.params, f: byzantine.length, n } : undefined,
+      onRound: (r) => onRound(i, r),
+      onReject: opts.log ? (from, reason, detail) => opts.log!(`${nodeId(i)} rejected ${from}: ${reason} (${detail})`) : undefined,
+    });
+    nodes[i] = node;
+    return node;
+  };
+
+  function crash(i: number, why: string): void {
+    if (down.has(i) || finished.has(i) || !nodes[i]) return;
+    nodes[i]!.stop();
+    network.setUp(i, false);
+    down.add(i);
+    crashedEver.add(i);
+    opts.log?.(`${nodeId(i)} down (${why}) at round ${maxRound}`);
+  }
+
+  function joinNode(i: number, why: string): void {
+    if (finished.has(i) || (nodes[i] && !down.has(i))) return;
+    down.delete(i);
+    network.setUp(i, true);
+    const node = makeNode(i, maxRound);
+    const peers = topology.schedule.inNeighboursAt(i, maxRound).filter((j) => network.isUp(j) && !byzSet.has(j));
+    opts.log?.(`${nodeId(i)} joins (${why}) at round ${maxRound}, pulling from ${peers.slice(0, 2).map(nodeId).join(', ')}`);
+    node.join(peers.slice(0, 2).map(nodeId));
+  }
+
+  function chooseTargets(e: Scenario['churn']['events'][number]): number[] {
+    if (e.nodes) return e.nodes;
+    const live = all.filter((i) => !down.has(i) && !finished.has(i) && !lateJoiners.has(i));
+    const count = e.count ?? Math.round(e.fraction! * n);
+    if (e.target === 'hubs') return [...live].sort((a, b) => graph0.adj[b]!.length - graph0.adj[a]!.length || a - b).slice(0, count);
+    return pickNodes(rng, live, count);
+  }
+
+  function fireChurn(): void {
+    sc.churn.events.forEach((e, k) => {
+      if (firedEvents.has(k) || e.round > maxRound) return;
+      firedEvents.add(k);
+      for (const i of chooseTargets(e)) {
+        if (e.action === 'crash' || e.action === 'leave') crash(i, e.action);
+        else joinNode(i, e.action);
+      }
+    });
+    for (let k = pendingRejoins.length - 1; k >= 0; k--) {
+      const r = pendingRejoins[k]!;
+      if (r.round > maxRound) continue;
+      pendingRejoins.splice(k, 1);
+      joinNode(r.node, 'rejoin after random crash');
+    }
+  }
+
+  for (const i of all) {
+    if (lateJoiners.has(i)) continue;
+    network.setUp(i, true);
+    makeNode(i, 0);
+  }
+  for (const i of all) if (!lateJoiners.has(i)) nodes[i]!.start();
+  fireChurn();
+
+  const active = (): number => all.filter((i) => nodes[i] && !finished.has(i) && !down.has(i)).length;
+  let endedBy: string;
+  try {
+    endedBy = await queue.run(() => active() === 0, { maxEvents: 200_000_000, maxTimeMs: 1e12 });
+    await Promise.all(evaluations);
+  } finally {
+    await pool.close();
+    if (pool instanceof WorkerPool) world.dispose();
+  }
+  if (!(pool instanceof WorkerPool)) world.dispose();
+  sampleRss();
+
+  lines.sort((a, b) => a.round - b.round || a.index - b.index);
+  const rounds = summariseRounds(lines, consensus);
+  const finals = lines.filter((l) => !l.byzantine && l.round === sc.rounds - 1 && l.accuracy !== undefined).map((l) => l.accuracy!);
+  const rejected: Record<string, number> = {};
+  for (const l of lines) for (const [k, v] of Object.entries(l.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
+  const honestLines = lines.filter((l) => !l.byzantine);
+  const honestNodes = new Set(honestLines.map((l) => l.index)).size || 1;
+  const summary: SimulationSummary = {
+    type: 'summary',
+    scenario: sc.name,
+    nodes: n,
+    honestFinished: finals.length,
+    finalAccuracy: finals.length ? finals.reduce((a, b) => a + b, 0) / finals.length : null,
+    finalAccuracyMin: finals.length ? Math.min(...finals) : null,
+    finalAccuracyMax: finals.length ? Math.max(...finals) : null,
+    roundsCompleted: rounds.length,
+    virtualSeconds: queue.now() / 1000,
+    bytesPerNode: honestLines.reduce((s, l) => s + l.bytesSentPayload + l.bytesSentMeta, 0) / honestNodes,
+    messages: network.stats.messages,
+    lost: network.stats.lost,
+    syncRequests: network.stats.syncRequests,
+    rejected,
+    endedBy,
+    byzantine,
+    crashed: [...crashedEver].sort((a, b) => a - b),
+  };
+  return {
+    scenario: sc,
+    topology,
+    lines,
+    rounds,
+    summary,
+    wallSeconds: (performance.now() - wallStart) / 1000,
+    peakRssMB: peakRss / 2 ** 20,
+    backend,
+    threads: pool.threads,
+  };
+}

@@ -1,0 +1,110 @@
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { getAttack } from '../aggregate/attacks/index.ts';
+import { parseNodeConfig, type NodeConfig } from '../core/config.ts';
+import { datasetSpecSchema } from '../learn/datasets/index.ts';
+import { modelSpecSchema } from '../learn/model-spec.ts';
+import { partitionSpecSchema } from '../learn/partition.ts';
+import { readJsonFile } from '../util/json-file.ts';
+import { ConfigError, parseWith } from '../util/validate.ts';
+import { networkSpecSchema } from './network.ts';
+
+const nodeList = z.array(z.number().int().nonnegative());
+
+const churnEventSchema = z
+  .object({
+    /** Fires when the most advanced live node reaches this round. */
+    round: z.number().int().nonnegative(),
+    action: z.enum(['crash', 'leave', 'join', 'rejoin']),
+    /** Explicit node indices, or a count chosen by `target`. */
+    nodes: nodeList.optional(),
+    count: z.number().int().positive().optional(),
+    fraction: z.number().gt(0).max(1).optional(),
+    /** How `count`/`fraction` nodes are chosen: random, or the highest-degree hubs (the disaster case). */
+    target: z.enum(['random', 'hubs']).default('random'),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1).default('scenario'),
+    description: z.string().default(''),
+    seed: z.number().int().nonnegative().default(1),
+    nodes: z.number().int().min(1).max(100_000),
+    rounds: z.number().int().positive(),
+    dataset: datasetSpecSchema.default({ type: 'mnist' }),
+    partition: partitionSpecSchema.default({ type: 'iid' }),
+    model: modelSpecSchema.default({ type: 'mlp' }),
+    topology: z.unknown().default({ generator: { type: 'ring' } }),
+    /** shared: every node starts from one seeded init (and CHOCO copies start there too); independent: each its own. */
+    init: z.enum(['shared', 'independent']).default('shared'),
+    node: z.unknown().default({}),
+    network: networkSpecSchema.default({}),
+    compute: z
+      .object({
+        /** Virtual time one local step takes on a normal node. */
+        msPerStep: z.number().nonnegative().default(5),
+        jitter: z.number().min(0).max(1).default(0.1),
+      })
+      .strict()
+      .default({}),
+    stragglers: z
+      .object({ fraction: z.number().min(0).max(1).default(0), slowdown: z.number().min(1).default(4), nodes: nodeList.optional() })
+      .strict()
+      .default({}),
+    churn: z
+      .object({
+        events: z.array(churnEventSchema).default([]),
+        /** Per node and round, the probability of crashing; a crashed node rejoins after `downRounds`. */
+        randomRate: z.number().min(0).max(1).default(0),
+        downRounds: z.number().int().positive().default(5),
+      })
+      .strict()
+      .default({}),
+    byzantine: z
+      .object({
+        count: z.number().int().nonnegative().default(0),
+        nodes: nodeList.optional(),
+        attack: z.string().default('sign-flip'),
+        params: z.record(z.number()).default({}),
+      })
+      .strict()
+      .default({}),
+    eval: z
+      .object({
+        /** Nodes evaluated per round (a rotating sample); all honest nodes are evaluated at the end. */
+        sampleNodes: z.number().int().positive().default(8),
+        testSamples: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .default({}),
+    /** Worker threads for training: 0 = in the main thread. */
+    workers: z.union([z.literal('auto'), z.number().int().nonnegative()]).default(0),
+  })
+  .strict();
+
+export type Scenario = Omit<z.output<typeof scenarioSchema>, 'node'> & { node: NodeConfig; baseDir: string };
+
+export function parseScenario(input: unknown, source = 'scenario', baseDir = process.cwd()): Scenario {
+  const s = parseWith(scenarioSchema, input, source);
+  const node = parseNodeConfig(s.node, `${source}: node`.replace(/^([^:]*): node$/, '$1 node'));
+  try {
+    getAttack(s.byzantine.attack);
+  } catch (e) {
+    throw new ConfigError(`${source}: byzantine.attack: ${(e as Error).message}`);
+  }
+  const byzNodes = s.byzantine.nodes ?? [];
+  for (const [key, list] of [['byzantine.nodes', byzNodes], ['stragglers.nodes', s.stragglers.nodes ?? []]] as const)
+    for (const i of list) if (i >= s.nodes) throw new ConfigError(`${source}: ${key}: node ${i} does not exist (nodes: ${s.nodes})`);
+  s.churn.events.forEach((e, k) => {
+    for (const i of e.nodes ?? []) if (i >= s.nodes) throw new ConfigError(`${source}: churn.events.${k}.nodes: node ${i} does not exist (nodes: ${s.nodes})`);
+    if (e.nodes === undefined && e.count === undefined && e.fraction === undefined)
+      throw new ConfigError(`${source}: churn.events.${k}: give nodes, count or fraction`);
+  });
+  if (s.byzantine.nodes === undefined && s.byzantine.count >= s.nodes) throw new ConfigError(`${source}: byzantine.count: must be below nodes (${s.nodes})`);
+  return { ...s, node, baseDir };
+}
+
+export function loadScenario(path: string): Scenario {
+  return parseScenario(readJsonFile(path), path, dirname(resolve(path)));
+}

@@ -1,0 +1,86 @@
+import { BatchSampler } from '../learn/batches.ts';
+import { subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
+import { loadDataset, type DatasetSpec } from '../learn/datasets/index.ts';
+import { Model } from '../learn/model.ts';
+import type { ModelSpec } from '../learn/model-spec.ts';
+import { FlatOptimizer, type OptimizerSpec } from '../learn/optimizer.ts';
+import { partition, type PartitionSpec } from '../learn/partition.ts';
+import { Trainer, type Evaluation } from '../learn/trainer.ts';
+import { deriveSeed } from '../util/rng.ts';
+
+/** Everything needed to rebuild the same data shards and model in any thread. Plain JSON. */
+export interface WorldSpec {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly dataset: DatasetSpec;
+  readonly partition: PartitionSpec;
+  readonly model: ModelSpec;
+  readonly optimizer: OptimizerSpec;
+  readonly localSteps: number;
+  readonly batchSize: number;
+  /** Nodes whose labels are flipped (a data-poisoning attack). */
+  readonly labelFlipNodes: readonly number[];
+}
+
+interface NodeLearningState {
+  readonly shard: Dataset;
+  readonly optimizer: FlatOptimizer;
+  readonly sampler: BatchSampler;
+}
+
+/**
+ * The learning side of a simulation: the dataset split into per-node shards, one shared tf model,
+ * and each node's optimizer and batch order. Deterministic per node, whatever thread runs it.
+ */
+export class TrainingWorld {
+  readonly spec: WorldSpec;
+  readonly data: TrainTest;
+  readonly shards: Int32Array[];
+  readonly model: Model;
+  private readonly trainer: Trainer;
+  private readonly nodes = new Map<number, NodeLearningState>();
+  private readonly flipped: Set<number>;
+
+  constructor(spec: WorldSpec, data: TrainTest = loadDataset(spec.dataset, spec.seed)) {
+    this.spec = spec;
+    this.data = data;
+    this.shards = partition(spec.partition, data.train.y, data.train.numClasses, spec.nodes, deriveSeed(spec.seed, 'partition'));
+    this.model = new Model(spec.model, data.train);
+    this.trainer = new Trainer(this.model);
+    this.flipped = new Set(spec.labelFlipNodes);
+  }
+
+  initParams(node: number | 'shared'): Float32Array {
+    return this.model.initParams(deriveSeed(this.spec.seed, 'init', node));
+  }
+
+  private state(node: number): NodeLearningState {
+    let s = this.nodes.get(node);
+    if (!s) {
+      const shard = subset(this.data.train, this.shards[node]!, `node${node}`);
+      s = {
+        shard,
+        optimizer: new FlatOptimizer(this.spec.optimizer, this.model.size),
+        sampler: new BatchSampler(shard.y.length, deriveSeed(this.spec.seed, 'batches', node)),
+      };
+      this.nodes.set(node, s);
+    }
+    return s;
+  }
+
+  /** Local steps on `params` in place; returns the mean batch loss. */
+  train(node: number, params: Float32Array): number {
+    const s = this.state(node);
+    const classes = this.data.train.numClasses;
+    const labelTransform = this.flipped.has(node) ? (l: number) => classes - 1 - l : undefined;
+    return this.trainer.train(params, s.optimizer, s.shard, s.sampler, { steps: this.spec.localSteps, batchSize: this.spec.batchSize, labelTransform });
+  }
+
+  evaluate(params: Float32Array, limit: number): Evaluation {
+    return this.trainer.evaluate(params, this.data.test, limit);
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,99 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { coordinateMedian, coordinateTrimmedMean } from '../src/aggregate/coordinatewise.ts';
+import { MAX_KERNEL_INPUTS } from '../src/aggregate/coordinate-kernel.ts';
+import { sortingNetwork, pruneNetwork } from '../src/aggregate/network.ts';
+import { Rng } from '../src/util/rng.ts';
+
+/** Applies a comparator network to a plain array. */
+function applyNetwork(network: Int32Array, values: number[]): number[] {
+  const a = values.slice();
+  for (let q = 0; q < network.length; q += 2) {
+    const lo = network[q]!;
+    const hi = network[q + 1]!;
+    if (a[hi]! < a[lo]!) [a[lo], a[hi]] = [a[hi]!, a[lo]!];
+  }
+  return a;
+}
+
+function sortedColumn(vectors: Float32Array[], i: number): number[] {
+  return vectors.map((v) => v[i]!).sort((a, b) => a - b);
+}
+
+function referenceMedian(col: number[]): number {
+  const n = col.length;
+  return Math.fround(n % 2 ? col[(n - 1) / 2]! : (col[n / 2 - 1]! + col[n / 2]!) / 2);
+}
+
+function referenceTrimmedMean(col: number[], b: number): number {
+  let s = 0;
+  for (let i = b; i < col.length - b; i++) s += col[i]!;
+  return Math.fround(s / (col.length - 2 * b));
+}
+
+describe('comparator networks', () => {
+  it('sort every 0/1 input for n ≤ 12 (hence every input, by the 0-1 principle)', () => {
+    for (let n = 1; n <= 12; n++) {
+      const net = sortingNetwork(n);
+      for (let mask = 0; mask < 1 << n; mask++) {
+        const bits = Array.from({ length: n }, (_, i) => (mask >> i) & 1);
+        const out = applyNetwork(net, bits);
+        assert.deepEqual(out, bits.slice().sort(), `n=${n} mask=${mask}`);
+      }
+    }
+  });
+
+  it('pruned networks still produce the needed wires and preserve the multiset', () => {
+    const rng = new Rng(5);
+    for (const n of [5, 8, 13, 32]) {
+      const needed = [0, Math.floor(n / 2), n - 1];
+      const net = pruneNetwork(sortingNetwork(n), needed);
+      assert.ok(net.length <= sortingNetwork(n).length);
+      for (let trial = 0; trial < 50; trial++) {
+        const values = Array.from({ length: n }, () => rng.int(10));
+        const out = applyNetwork(net, values);
+        const sorted = values.slice().sort((a, b) => a - b);
+        for (const w of needed) assert.equal(out[w], sorted[w]);
+        assert.deepEqual(out.slice().sort((a, b) => a - b), sorted);
+      }
+    }
+  });
+});
+
+describe('coordinate-wise median and trimmed mean', () => {
+  const rng = new Rng(9);
+  const d = 1031;
+  const make = (n: number) =>
+    Array.from({ length: n }, () => Float32Array.from({ length: d }, () => (rng.next() < 0.1 ? rng.int(3) : rng.gaussian())));
+
+  // Covers the compiled kernels and, above MAX_KERNEL_INPUTS, the blocked select path.
+  const sizes = [1, 2, 3, 4, 5, 8, 9, 16, 17, 31, 32, 33, MAX_KERNEL_INPUTS, MAX_KERNEL_INPUTS + 1, 80];
+  for (const n of sizes) {
+    it(`match a full sort for n = ${n} (ties included)`, () => {
+      const vs = make(n);
+      const med = coordinateMedian(vs);
+      const trims = [...new Set([0, 1, Math.floor((n - 1) / 4), Math.floor((n - 1) / 2)])].filter((b) => 2 * b < n);
+      const tms = trims.map((b) => coordinateTrimmedMean(vs, b));
+      for (let i = 0; i < d; i++) {
+        const col = sortedColumn(vs, i);
+        assert.equal(med[i], referenceMedian(col), `median at ${i}`);
+        trims.forEach((b, t) => {
+          const want = referenceTrimmedMean(col, b);
+          assert.ok(Math.abs(tms[t]![i]! - want) <= 1e-6 * (1 + Math.abs(want)), `trim ${b} at ${i}`);
+        });
+      }
+    });
+  }
+
+  it('order ±0 and ±∞ like floats and treat NaN as an extreme value', () => {
+    const col = [-0, 0, Infinity, -Infinity, 1.5, -2.5, 3];
+    const vs = col.map((x) => Float32Array.of(x, x === 3 ? NaN : x));
+    assert.equal(coordinateMedian(vs)[0], 0);
+    assert.equal(coordinateTrimmedMean(vs, 1)[0], Math.fround((-0 + 0 + 1.5 - 2.5 + 3) / 5));
+    assert.ok(Number.isFinite(coordinateTrimmedMean(vs, 2)[1]!));
+  });
+
+  it('reject impossible trim counts', () => {
+    assert.throws(() => coordinateTrimmedMean(make(4), 2), /trim/);
+  });
+});

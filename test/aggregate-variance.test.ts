@@ -1,0 +1,91 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { aggregate, correctVariance, getRule, layerMoments, layerVariance, ruleNames, targetVariance } from '../src/aggregate/index.ts';
+import { buildLayout } from '../src/learn/layout.ts';
+import { Rng } from '../src/util/rng.ts';
+
+const layout = buildLayout([
+  { name: 'dense0/kernel', shape: [20, 30], kind: 'weight', fanIn: 20, fanOut: 30 },
+  { name: 'dense0/bias', shape: [30], kind: 'bias', fanIn: 20, fanOut: 30 },
+  { name: 'dense1/kernel', shape: [30, 10], kind: 'weight', fanIn: 30, fanOut: 10 },
+  { name: 'dense1/bias', shape: [10], kind: 'bias', fanIn: 30, fanOut: 10 },
+]);
+
+/** Independent Glorot-like models with slightly different per-layer scales. */
+function models(seed: number, count: number, scale = 1): Float32Array[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, () => {
+    const m = new Float32Array(layout.totalSize);
+    for (const e of layout.entries) {
+      const sd = e.kind === 'weight' ? scale * Math.sqrt(2 / (e.fanIn + e.fanOut)) * (0.8 + 0.4 * rng.next()) : 0.05;
+      for (let i = e.offset; i < e.offset + e.size; i++) m[i] = 0.01 + sd * rng.gaussian();
+    }
+    return m;
+  });
+}
+
+const plainAverage = (xs: Float32Array[]) => getRule('mean')(xs[0]!, xs.slice(1), xs.slice(1).map(() => 1), { selfWeight: 1 });
+
+const relClose = (a: number, b: number, tol = 1e-4) => assert.ok(Math.abs(a - b) <= tol * Math.abs(b), `${a} vs ${b}`);
+
+describe('variance correction', () => {
+  const inputs = models(1, 8);
+  const weightLayers = layout.entries.filter((e) => e.kind === 'weight');
+  const biasLayers = layout.entries.filter((e) => e.kind === 'bias');
+
+  it('averaging uncorrelated models shrinks the weight variance (the problem being fixed)', () => {
+    const avg = plainAverage(inputs);
+    for (const e of weightLayers) assert.ok(layerVariance(avg, e) < 0.3 * targetVariance(inputs, e, 'inputs'));
+  });
+
+  for (const target of ['inputs', 'xavier'] as const) {
+    it(`'${target}': weight layers get the target variance and keep their mean; biases are untouched`, () => {
+      const avg = plainAverage(inputs);
+      const before = Float32Array.from(avg);
+      correctVariance(avg, inputs, layout, target);
+      for (const e of weightLayers) {
+        relClose(layerVariance(avg, e), targetVariance(inputs, e, target));
+        assert.ok(Math.abs(layerMoments(avg, e).mean - layerMoments(before, e).mean) < 1e-6);
+      }
+      for (const e of biasLayers) assert.deepEqual(avg.subarray(e.offset, e.offset + e.size), before.subarray(e.offset, e.offset + e.size));
+    });
+  }
+
+  it("'xavier' targets 2 / (fanIn + fanOut) and 'inputs' the median of the inputs' variances", () => {
+    const e = weightLayers[0]!;
+    assert.equal(targetVariance(inputs, e, 'xavier'), 2 / 50);
+    const vars = inputs.map((x) => layerVariance(x, e)).sort((a, b) => a - b);
+    assert.equal(targetVariance(inputs, e, 'inputs'), (vars[3]! + vars[4]!) / 2);
+  });
+
+  it('leaves a constant layer alone', () => {
+    const flat = new Float32Array(layout.totalSize).fill(0.5);
+    correctVariance(flat, inputs, layout, 'inputs');
+    assert.ok(flat.every((x) => x === 0.5));
+  });
+
+  it('composes with every rule through aggregate(): rule first, then the correction', () => {
+    const [self, ...received] = inputs;
+    const ctx = { selfDegree: 7, neighbourDegrees: received.map(() => 7) };
+    const weights = received.map(() => 1 / 8);
+    for (const rule of ruleNames) {
+      const plain = aggregate({ rule, varianceCorrection: 'none', f: 1 }, self!, received, weights, layout, ctx);
+      const corrected = aggregate({ rule, varianceCorrection: 'inputs', f: 1 }, self!, received, weights, layout, ctx);
+      const expected = Float32Array.from(plain);
+      correctVariance(expected, inputs, layout, 'inputs');
+      assert.deepEqual(corrected, expected, rule);
+      for (const e of weightLayers) relClose(layerVariance(corrected, e), targetVariance(inputs, e, 'inputs'));
+    }
+  });
+
+  it("'inputs' target is not inflated by a minority of Byzantine high-variance inputs", () => {
+    const honest = models(2, 7);
+    const byzantine = models(3, 2, 100);
+    const all = [...honest, ...byzantine];
+    for (const e of weightLayers) {
+      const t = targetVariance(all, e, 'inputs');
+      const honestVars = honest.map((x) => layerVariance(x, e));
+      assert.ok(t <= Math.max(...honestVars) && t >= Math.min(...honestVars));
+    }
+  });
+});
