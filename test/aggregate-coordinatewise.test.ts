@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { coordinateMedian, coordinateTrimmedMean } from '../src/aggregate/coordinatewise.ts';
-import { MAX_KERNEL_INPUTS } from '../src/aggregate/coordinate-kernel.ts';
+import { coordinateMedian, coordinateTrimmedMean, medianBySelection, trimmedMeanBySelection } from '../src/aggregate/coordinatewise.ts';
+import { simdKernelAvailable } from '../src/aggregate/network-kernel.ts';
 import { sortingNetwork, pruneNetwork } from '../src/aggregate/network.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -66,24 +66,43 @@ describe('coordinate-wise median and trimmed mean', () => {
   const make = (n: number) =>
     Array.from({ length: n }, () => Float32Array.from({ length: d }, () => (rng.next() < 0.1 ? rng.int(3) : rng.gaussian())));
 
-  // Covers the compiled kernels and, above MAX_KERNEL_INPUTS, the blocked select path.
-  const sizes = [1, 2, 3, 4, 5, 8, 9, 16, 17, 31, 32, 33, MAX_KERNEL_INPUTS, MAX_KERNEL_INPUTS + 1, 80];
-  for (const n of sizes) {
-    it(`match a full sort for n = ${n} (ties included)`, () => {
-      const vs = make(n);
-      const med = coordinateMedian(vs);
-      const trims = [...new Set([0, 1, Math.floor((n - 1) / 4), Math.floor((n - 1) / 2)])].filter((b) => 2 * b < n);
-      const tms = trims.map((b) => coordinateTrimmedMean(vs, b));
-      for (let i = 0; i < d; i++) {
-        const col = sortedColumn(vs, i);
-        assert.equal(med[i], referenceMedian(col), `median at ${i}`);
-        trims.forEach((b, t) => {
-          const want = referenceTrimmedMean(col, b);
-          assert.ok(Math.abs(tms[t]![i]! - want) <= 1e-6 * (1 + Math.abs(want)), `trim ${b} at ${i}`);
-        });
-      }
-    });
+  it('run on the WebAssembly SIMD kernel here', () => assert.ok(simdKernelAvailable()));
+
+  const engines = {
+    'SIMD kernel': { median: coordinateMedian, trimmed: coordinateTrimmedMean },
+    'JavaScript fallback': { median: medianBySelection, trimmed: trimmedMeanBySelection },
+  };
+  const sizes = [1, 2, 3, 4, 5, 8, 9, 16, 17, 31, 32, 33, 64, 80];
+  for (const [engine, { median, trimmed }] of Object.entries(engines)) {
+    for (const n of sizes) {
+      it(`${engine}: match a full sort for n = ${n} (ties included)`, () => {
+        const vs = make(n);
+        const med = median(vs);
+        const trims = [...new Set([0, 1, Math.floor((n - 1) / 4), Math.floor((n - 1) / 2)])].filter((b) => 2 * b < n);
+        const tms = trims.map((b) => trimmed(vs, b));
+        for (let i = 0; i < d; i++) {
+          const col = sortedColumn(vs, i);
+          assert.equal(med[i], referenceMedian(col), `median at ${i}`);
+          trims.forEach((b, t) => {
+            const want = referenceTrimmedMean(col, b);
+            assert.ok(Math.abs(tms[t]![i]! - want) <= 1e-6 * (1 + Math.abs(want)), `trim ${b} at ${i}`);
+          });
+        }
+      });
+    }
   }
+
+  it('SIMD kernel equals the JavaScript fallback across block boundaries', () => {
+    const long = 20_011;
+    for (const n of [3, 8, 32]) {
+      const vs = Array.from({ length: n }, () => Float32Array.from({ length: long }, () => rng.gaussian()));
+      assert.deepEqual(coordinateMedian(vs), medianBySelection(vs), `median n=${n}`);
+      const b = Math.floor(n / 4);
+      const fast = coordinateTrimmedMean(vs, b);
+      const slow = trimmedMeanBySelection(vs, b);
+      for (let i = 0; i < long; i++) assert.ok(Math.abs(fast[i]! - slow[i]!) <= 1e-6 * (1 + Math.abs(slow[i]!)), `trim n=${n} at ${i}`);
+    }
+  });
 
   it('order ±0 and ±∞ like floats and treat NaN as an extreme value', () => {
     const col = [-0, 0, Infinity, -Infinity, 1.5, -2.5, 3];
@@ -91,6 +110,8 @@ describe('coordinate-wise median and trimmed mean', () => {
     assert.equal(coordinateMedian(vs)[0], 0);
     assert.equal(coordinateTrimmedMean(vs, 1)[0], Math.fround((-0 + 0 + 1.5 - 2.5 + 3) / 5));
     assert.ok(Number.isFinite(coordinateTrimmedMean(vs, 2)[1]!));
+    assert.ok(Number.isFinite(trimmedMeanBySelection(vs, 2)[1]!));
+    assert.equal(medianBySelection(vs)[0], 0);
   });
 
   it('reject impossible trim counts', () => {

@@ -33,6 +33,7 @@ export function clippedStep(
   tau: number | undefined,
   f: number,
 ): Float32Array {
+  if (tau !== undefined && !(tau >= 0)) throw new Error(`tau must be >= 0, got ${tau}`);
   const dist = distancesFrom(centre, vectors);
   const radius = tau ?? adaptiveClipRadius(dist, f);
   // Rewrite the step as one weighted sum: (1 − Σ c_k)·centre + Σ c_k·v_k.

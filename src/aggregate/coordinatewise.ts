@@ -1,13 +1,14 @@
 /**
  * Coordinate-wise median and trimmed mean over n vectors.
  *
- * Up to MAX_KERNEL_INPUTS inputs a compiled sorting-network kernel handles one coordinate
- * at a time in registers (coordinate-kernel.ts). Beyond that, the vectors are transposed
- * one block of coordinates at a time into a small scratch buffer, so each coordinate's n
- * values sit contiguously for an in-place quickselect while the scratch stays in cache.
+ * The fast path is the SIMD sorting-network kernel (network-kernel.ts). Where WebAssembly is
+ * unavailable, the same blocked transpose is done in JavaScript: one block of coordinates at
+ * a time goes into a small scratch buffer, so each coordinate's n values sit contiguously
+ * for an in-place quickselect while the scratch stays in cache. Like the kernel, it treats
+ * NaN as an extreme value (as +∞, where the kernel goes by the NaN's sign bit).
  */
-import { MAX_KERNEL_INPUTS, runOrderStatistic } from './coordinate-kernel.ts';
-import { selectKth, maxOf } from './select.ts';
+import { runOrderStatistic } from './network-kernel.ts';
+import { maxOf, selectKth } from './select.ts';
 
 /** Reduces the column a[start .. start+n) (which it may reorder) to one value. */
 type ColumnReducer = (a: Float32Array, start: number, n: number) => number;
@@ -23,7 +24,10 @@ function reduceBlockwise(vectors: readonly Float32Array[], reduce: ColumnReducer
     const len = Math.min(BLOCK, d - base);
     for (let k = 0; k < n; k++) {
       const v = vectors[k]!;
-      for (let c = 0, p = k; c < len; c++, p += n) scratch[p] = v[base + c]!;
+      for (let c = 0, p = k; c < len; c++, p += n) {
+        const x = v[base + c]!;
+        scratch[p] = x === x ? x : Infinity;
+      }
     }
     for (let c = 0, s = 0; c < len; c++, s += n) out[base + c] = reduce(scratch, s, n);
   }
@@ -48,10 +52,19 @@ function columnTrimmedMean(a: Float32Array, lo: number, n: number, b: number): n
   return s / (n - 2 * b);
 }
 
+/** The JavaScript fallback, exported for tests. */
+export function medianBySelection(vectors: readonly Float32Array[]): Float32Array {
+  return reduceBlockwise(vectors, columnMedian);
+}
+
+/** The JavaScript fallback, exported for tests. */
+export function trimmedMeanBySelection(vectors: readonly Float32Array[], trim: number): Float32Array {
+  return reduceBlockwise(vectors, (a, lo, n) => columnTrimmedMean(a, lo, n, trim));
+}
+
 /** Per coordinate: the middle value, or the mean of the two middle values when n is even. */
 export function coordinateMedian(vectors: readonly Float32Array[]): Float32Array {
-  if (vectors.length <= MAX_KERNEL_INPUTS) return runOrderStatistic(vectors, { kind: 'median' });
-  return reduceBlockwise(vectors, columnMedian);
+  return runOrderStatistic(vectors, { kind: 'median' }) ?? medianBySelection(vectors);
 }
 
 /** Per coordinate: the mean after dropping the `trim` smallest and `trim` largest values. */
@@ -59,6 +72,5 @@ export function coordinateTrimmedMean(vectors: readonly Float32Array[], trim: nu
   if (!Number.isInteger(trim) || trim < 0 || 2 * trim >= vectors.length) {
     throw new Error(`trim must be an integer with 0 <= 2·trim < ${vectors.length}, got ${trim}`);
   }
-  if (vectors.length <= MAX_KERNEL_INPUTS) return runOrderStatistic(vectors, { kind: 'trimmed-mean', trim });
-  return reduceBlockwise(vectors, (a, lo, n) => columnTrimmedMean(a, lo, n, trim));
+  return runOrderStatistic(vectors, { kind: 'trimmed-mean', trim }) ?? trimmedMeanBySelection(vectors, trim);
 }

@@ -53,3 +53,10 @@ export function byzantineCount(opts: RuleOptions): number {
   if (!Number.isInteger(f) || f < 0) throw new Error(`f must be a non-negative integer, got ${f}`);
   return f;
 }
+
+/** opts.iterations as a validated positive integer, or `fallback`. */
+export function iterationCount(opts: RuleOptions, fallback: number): number {
+  const t = opts.iterations ?? fallback;
+  if (!Number.isInteger(t) || t < 1) throw new Error(`iterations must be a positive integer, got ${t}`);
+  return t;
+}

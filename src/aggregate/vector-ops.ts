@@ -19,30 +19,15 @@ export function weightedSum(
   }
   const d = out.length;
   const m = vs.length;
-  if (m === 0) return out.fill(0);
-  let k: number;
-  if (m >= 2) {
-    const a = vs[0]!;
-    const b = vs[1]!;
-    const ca = cs[0]!;
-    const cb = cs[1]!;
-    for (let i = 0; i < d; i++) out[i] = ca * a[i]! + cb * b[i]!;
-    k = 2;
-  } else {
-    const a = vs[0]!;
-    const ca = cs[0]!;
-    for (let i = 0; i < d; i++) out[i] = ca * a[i]!;
-    k = 1;
+  out.fill(0);
+  let k = 0;
+  // Four inputs per pass over `out` keeps the loop memory-bound on the inputs alone.
+  for (; k + 4 <= m; k += 4) {
+    const [a, b, c, e] = [vs[k]!, vs[k + 1]!, vs[k + 2]!, vs[k + 3]!];
+    const [ca, cb, cc, ce] = [cs[k]!, cs[k + 1]!, cs[k + 2]!, cs[k + 3]!];
+    for (let i = 0; i < d; i++) out[i] = out[i]! + ca * a[i]! + cb * b[i]! + cc * c[i]! + ce * e[i]!;
   }
-  // Two inputs per pass halves the read-modify-write traffic on `out`.
-  for (; k + 1 < m; k += 2) {
-    const a = vs[k]!;
-    const b = vs[k + 1]!;
-    const ca = cs[k]!;
-    const cb = cs[k + 1]!;
-    for (let i = 0; i < d; i++) out[i] = out[i]! + ca * a[i]! + cb * b[i]!;
-  }
-  if (k < m) {
+  for (; k < m; k++) {
     const a = vs[k]!;
     const ca = cs[k]!;
     for (let i = 0; i < d; i++) out[i] = out[i]! + ca * a[i]!;

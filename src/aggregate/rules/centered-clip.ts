@@ -6,7 +6,7 @@
  * recomputed around each v (the f farthest candidates are clipped).
  */
 import type { AggregationRule } from '../types.ts';
-import { byzantineCount, candidates, mixingWeights } from '../inputs.ts';
+import { byzantineCount, candidates, iterationCount, mixingWeights } from '../inputs.ts';
 import { clippedStep } from '../clip.ts';
 
 const DEFAULT_ITERATIONS = 3;
@@ -15,8 +15,7 @@ export const centeredClipRule: AggregationRule = (self, received, weights, opts)
   const all = candidates(self, received);
   const alpha = mixingWeights(received, weights, opts);
   const f = byzantineCount(opts);
-  const iterations = opts.iterations ?? DEFAULT_ITERATIONS;
-  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`iterations must be a positive integer, got ${iterations}`);
+  const iterations = iterationCount(opts, DEFAULT_ITERATIONS);
   let v = self;
   for (let t = 0; t < iterations; t++) v = clippedStep(v, all, alpha, opts.tau, f);
   return v;

@@ -7,7 +7,7 @@
  * Each step costs two passes over all inputs. Inputs containing NaN/±∞ get weight 0.
  */
 import type { AggregationRule } from '../types.ts';
-import { candidates, mixingWeights } from '../inputs.ts';
+import { candidates, iterationCount, mixingWeights } from '../inputs.ts';
 import { distancesFrom, squaredDistance, weightedSum } from '../vector-ops.ts';
 
 const DEFAULT_ITERATIONS = 16;
@@ -18,9 +18,8 @@ export const geomedRule: AggregationRule = (self, received, weights, opts) => {
   const all = candidates(self, received);
   const alpha = mixingWeights(received, weights, opts);
   const nu = opts.eps ?? DEFAULT_SMOOTHING;
-  const iterations = opts.iterations ?? DEFAULT_ITERATIONS;
+  const iterations = iterationCount(opts, DEFAULT_ITERATIONS);
   if (!(nu > 0)) throw new Error(`eps must be > 0, got ${nu}`);
-  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`iterations must be a positive integer, got ${iterations}`);
 
   // Self is finite for an honest node, so a non-finite distance flags a poisoned input.
   const fromSelf = distancesFrom(self, all);
