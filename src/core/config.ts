@@ -17,6 +17,11 @@ const baseSchema = z
      * compression drops is lost); direct: send C(x), needed for time-varying graphs.
      */
     gossip: z.enum(['choco', 'direct']).default('choco'),
+    /**
+     * CHOCO: send the whole model (a keyframe) when ‖x − x̂‖ exceeds this fraction of ‖x‖; 0 never.
+     * Keeps compressed gossip stable after large jumps, e.g. from independent initialisations.
+     */
+    keyframeResidual: z.number().min(0).default(0.3),
     /** Consensus step γ: x ← x + γ(aggregate − x̂_self). Default 1 uncompressed, 0.5 compressed. */
     consensusStep: z.number().gt(0).max(1).optional(),
     aggregator: z.unknown().default({ rule: 'mean' }),

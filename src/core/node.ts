@@ -1,5 +1,5 @@
 import { aggregate } from '../aggregate/registry.ts';
-import { getAttack, type AttackName } from '../aggregate/attacks/index.ts';
+import { getAttack, type Attack, type AttackName } from '../aggregate/attacks/index.ts';
 import { ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, type Codec } from '../compress/index.ts';
 import type { ParamLayout } from '../learn/layout.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
@@ -57,6 +57,8 @@ export class LearningNode {
   readonly id: string;
   readonly params: Float32Array;
   private readonly o: LearningNodeOptions;
+  /** One instance per attacker: some attacks (replay) remember what they saw. */
+  private readonly attack: Attack | null;
   private readonly cfg: NodeConfig;
   private readonly codec: Codec;
   private readonly sender: ChocoSender;
@@ -89,6 +91,7 @@ export class LearningNode {
     this.deadline = new AdaptiveDeadline(this.cfg.deadline);
     this.gamma = this.cfg.consensusStep ?? (this.cfg.codec.name === 'none' ? 1 : 0.5);
     this.maxFrameBytes = this.cfg.maxFrameBytes ?? 8 * d + 65536;
+    this.attack = o.byzantine ? getAttack(o.byzantine.attack) : null;
     this.roundValue = o.startRound ?? 0;
     this.needKeyframe = this.cfg.gossip === 'choco' && !o.sharedInitialCopy;
     if (this.cfg.gossip === 'choco' && o.sharedInitialCopy) this.inbox.seedChoco(o.transport.inNeighbours(this.roundValue), o.sharedInitialCopy);
@@ -115,9 +118,10 @@ export class LearningNode {
 
   /**
    * Late join: pull the current model from `peers`, adopt the most advanced snapshot once every
-   * peer answered (or failed), then train from its round.
+   * peer answered (or failed), then train from its round. With `onlyIfAhead`, snapshots not past
+   * this node's own round are ignored (a node resuming from a checkpoint keeps its own model).
    */
-  join(peers: readonly string[], onJoined?: (from: string, round: number) => void): void {
+  join(peers: readonly string[], onJoined?: (from: string, round: number) => void, opts: { onlyIfAhead?: boolean } = {}): void {
     if (peers.length === 0) return this.start();
     this.phaseValue = 'syncing';
     const epoch = this.epoch;
@@ -129,7 +133,8 @@ export class LearningNode {
         pending--;
         const problem = r instanceof Error ? r.message : this.checkSnapshot(r);
         if (problem) this.o.onReject?.(peer, 'sync-failed', problem);
-        else if (!best || (r as SyncSnapshot).round > best.snap.round) best = { peer, snap: r as SyncSnapshot };
+        else if ((!opts.onlyIfAhead || (r as SyncSnapshot).round > this.roundValue) && (!best || (r as SyncSnapshot).round > best.snap.round))
+          best = { peer, snap: r as SyncSnapshot };
         if (pending > 0) return;
         if (best) {
           this.params.set(best.snap.params);
@@ -199,7 +204,7 @@ export class LearningNode {
 
   private craftedVector(): Float32Array {
     const b = this.o.byzantine!;
-    const attack = getAttack(b.attack);
+    const attack = this.attack!;
     if (attack.kind === 'data') return this.params;
     const honest = this.o.transport
       .inNeighbours(this.roundValue)
@@ -220,7 +225,7 @@ export class LearningNode {
     if (this.cfg.gossip === 'direct') {
       payload = this.codec.encode(vector, seed);
       seq = ++this.directSeq;
-    } else if (this.needKeyframe) {
+    } else if (this.needKeyframe || this.residualTooLarge(vector)) {
       const s = this.sender.snapshot();
       this.sender.restore({ params: vector, seq: s.seq + 1 });
       payload = KEYFRAME_CODEC.encode(vector, seed);
@@ -228,6 +233,7 @@ export class LearningNode {
       seq = s.seq + 1;
       keyframe = true;
       this.needKeyframe = false;
+      this.counters.keyframes++;
     } else {
       ({ payload, seq } = this.sender.makeUpdate(vector, this.codec, seed));
     }
@@ -238,6 +244,25 @@ export class LearningNode {
     this.phaseValue = 'collecting';
     this.deadlineAt = Infinity;
     if (!this.maybeClose('quorum')) this.armDeadline();
+  }
+
+  /**
+   * CHOCO is stable only while compression keeps up with how fast x moves; after a big jump (e.g.
+   * the first averaging of independently initialised models) the residual x − x̂ stays large and
+   * repeated consensus steps overshoot. Past `keyframeResidual` (relative norm), send x whole.
+   */
+  private residualTooLarge(x: Float32Array): boolean {
+    const limit = this.cfg.keyframeResidual;
+    if (limit <= 0) return false;
+    const hat = this.sender.publicCopy;
+    let diff = 0;
+    let norm = 0;
+    for (let i = 0; i < x.length; i++) {
+      const r = x[i]! - hat[i]!;
+      diff += r * r;
+      norm += x[i]! * x[i]!;
+    }
+    return diff > limit * limit * norm;
   }
 
   /** (Re)arm the round deadline; it only ever moves earlier as arrival samples come in. */
@@ -251,6 +276,11 @@ export class LearningNode {
     this.deadlineTimer = this.o.clock.schedule(Math.max(0, at - this.o.clock.now()), () => {
       if (epoch === this.epoch && this.phaseValue === 'collecting' && this.roundValue === round) this.close('deadline');
     });
+  }
+
+  /** Count a rejection the transport made before the frame reached the node (e.g. a wrong topic). */
+  noteRejected(from: string, reason: string, detail: string): void {
+    this.reject(from, reason, detail);
   }
 
   private reject(from: string, reason: string, detail: string): void {

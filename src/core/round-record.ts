@@ -13,6 +13,8 @@ export interface RoundRecord {
   readonly accepted: number;
   readonly rejected: Readonly<Record<string, number>>;
   readonly resyncs: number;
+  /** Full-model CHOCO keyframes this node sent in the round. */
+  readonly keyframes: number;
   readonly bytesSentPayload: number;
   readonly bytesSentMeta: number;
   readonly bytesRecvPayload: number;
@@ -22,6 +24,7 @@ export interface RoundRecord {
 export class RoundCounters {
   accepted = 0;
   resyncs = 0;
+  keyframes = 0;
   private readonly rejected: Record<string, number> = {};
   private sentPayload = 0;
   private sentMeta = 0;
@@ -42,11 +45,12 @@ export class RoundCounters {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
   }
 
-  snapshot(): Pick<RoundRecord, 'accepted' | 'rejected' | 'resyncs' | 'bytesSentPayload' | 'bytesSentMeta' | 'bytesRecvPayload' | 'bytesRecvMeta'> {
+  snapshot(): Pick<RoundRecord, 'accepted' | 'rejected' | 'resyncs' | 'keyframes' | 'bytesSentPayload' | 'bytesSentMeta' | 'bytesRecvPayload' | 'bytesRecvMeta'> {
     return {
       accepted: this.accepted,
       rejected: { ...this.rejected },
       resyncs: this.resyncs,
+      keyframes: this.keyframes,
       bytesSentPayload: this.sentPayload,
       bytesSentMeta: this.sentMeta,
       bytesRecvPayload: this.recvPayload,

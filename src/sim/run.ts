@@ -41,6 +41,8 @@ export interface SimulationResult {
   readonly peakRssMB: number;
   readonly backend: BackendName;
   readonly threads: number;
+  /** Wall-clock split: setup (data, workers), the event loop, and the pool's busy time inside it. */
+  readonly timing: { setupMs: number; loopMs: number; trainMs: number; evalMs: number };
 }
 
 export interface RunOptions {
@@ -230,6 +232,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
 
   const active = (): number => all.filter((i) => nodes[i] && !finished.has(i) && !down.has(i)).length;
   let endedBy: string;
+  const loopStart = performance.now();
   try {
     endedBy = await queue.run(() => active() === 0, { maxEvents: 200_000_000, maxTimeMs: 1e12 });
     await Promise.all(evaluations);
@@ -237,6 +240,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     await pool.close();
     if (pool instanceof WorkerPool) world.dispose();
   }
+  const loopMs = performance.now() - loopStart;
   if (!(pool instanceof WorkerPool)) world.dispose();
   sampleRss();
 
@@ -276,5 +280,6 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     peakRssMB: peakRss / 2 ** 20,
     backend,
     threads: pool.threads,
+    timing: { setupMs: loopStart - wallStart, loopMs, ...pool.busy },
   };
 }

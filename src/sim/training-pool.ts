@@ -12,6 +12,8 @@ export interface TrainResult {
 /** Runs training and evaluation jobs; results depend only on the job, never on which thread ran it. */
 export interface TrainingPool {
   readonly threads: number;
+  /** Wall-clock ms spent inside training and evaluation jobs (summed over threads). */
+  readonly busy: { trainMs: number; evalMs: number };
   train(node: number, params: Float32Array): Promise<TrainResult>;
   evaluate(params: Float32Array, limit: number): Promise<Evaluation>;
   close(): Promise<void>;
@@ -20,6 +22,7 @@ export interface TrainingPool {
 /** Same-thread pool: the world is the one the caller built. */
 export class InlinePool implements TrainingPool {
   readonly threads = 1;
+  readonly busy = { trainMs: 0, evalMs: 0 };
   private readonly world: TrainingWorld;
 
   constructor(world: TrainingWorld) {
@@ -27,19 +30,24 @@ export class InlinePool implements TrainingPool {
   }
 
   async train(node: number, params: Float32Array): Promise<TrainResult> {
+    const t0 = performance.now();
     const copy = params.slice();
     const loss = this.world.train(node, copy);
+    this.busy.trainMs += performance.now() - t0;
     return { params: copy, loss };
   }
 
   async evaluate(params: Float32Array, limit: number): Promise<Evaluation> {
-    return this.world.evaluate(params, limit);
+    const t0 = performance.now();
+    const e = this.world.evaluate(params, limit);
+    this.busy.evalMs += performance.now() - t0;
+    return e;
   }
 
   async close(): Promise<void> {}
 }
 
-type Reply = { id: number; ok: true; params?: Float32Array; loss?: number; evaluation?: Evaluation } | { id: number; ok: false; error: string };
+type Reply = { id: number; ok: true; ms: number; params?: Float32Array; loss?: number; evaluation?: Evaluation } | { id: number; ok: false; error: string };
 
 /**
  * Worker-thread pool. Node i always trains on worker i mod W, which holds that node's optimizer
@@ -47,6 +55,7 @@ type Reply = { id: number; ok: true; params?: Float32Array; loss?: number; evalu
  */
 export class WorkerPool implements TrainingPool {
   readonly threads: number;
+  readonly busy = { trainMs: 0, evalMs: 0 };
   private readonly workers: Worker[];
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private nextId = 0;
@@ -89,12 +98,14 @@ export class WorkerPool implements TrainingPool {
   async train(node: number, params: Float32Array): Promise<TrainResult> {
     const copy = params.slice();
     const r = await this.call(node % this.threads, { type: 'train', node, params: copy }, [copy.buffer as ArrayBuffer]);
+    this.busy.trainMs += (r as { ms: number }).ms;
     return { params: (r as { params: Float32Array }).params, loss: (r as { loss: number }).loss };
   }
 
   async evaluate(params: Float32Array, limit: number): Promise<Evaluation> {
     const copy = params.slice();
     const r = await this.call(this.nextEval++ % this.threads, { type: 'evaluate', params: copy, limit }, [copy.buffer as ArrayBuffer]);
+    this.busy.evalMs += (r as { ms: number }).ms;
     return (r as { evaluation: Evaluation }).evaluation;
   }
 

@@ -1,6 +1,6 @@
 import { BatchSampler } from '../learn/batches.ts';
 import { subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
-import { loadDataset, type DatasetSpec } from '../learn/datasets/index.ts';
+import { loadDatasetCached, type DatasetSpec } from '../learn/datasets/index.ts';
 import { Model } from '../learn/model.ts';
 import type { ModelSpec } from '../learn/model-spec.ts';
 import { FlatOptimizer, type OptimizerSpec } from '../learn/optimizer.ts';
@@ -41,7 +41,7 @@ export class TrainingWorld {
   private readonly nodes = new Map<number, NodeLearningState>();
   private readonly flipped: Set<number>;
 
-  constructor(spec: WorldSpec, data: TrainTest = loadDataset(spec.dataset, spec.seed)) {
+  constructor(spec: WorldSpec, data: TrainTest = loadDatasetCached(spec.dataset, spec.seed)) {
     this.spec = spec;
     this.data = data;
     this.shards = partition(spec.partition, data.train.y, data.train.numClasses, spec.nodes, deriveSeed(spec.seed, 'partition'));

@@ -49,6 +49,22 @@ export function parseDatasetSpec(input: unknown, source = 'dataset'): DatasetSpe
   return parseWith(datasetSpecSchema, input, source);
 }
 
+const cache = new Map<string, TrainTest>();
+
+/**
+ * loadDataset, memoised per (spec, seed) within this process: experiment scripts run hundreds of
+ * simulations on the same data. Callers must treat the arrays as read-only.
+ */
+export function loadDatasetCached(spec: DatasetSpec, seed: number): TrainTest {
+  const key = `${JSON.stringify(spec)}#${seed}`;
+  let data = cache.get(key);
+  if (!data) {
+    data = loadDataset(spec, seed);
+    cache.set(key, data);
+  }
+  return data;
+}
+
 /** Load a dataset and split it; the seed fixes the split (and the synthetic samples). */
 export function loadDataset(spec: DatasetSpec, seed: number): TrainTest {
   switch (spec.type) {

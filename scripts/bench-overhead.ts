@@ -1,0 +1,24 @@
+// Experiment (g): at 100 nodes, time spent outside local training (compression, decoding and
+// validation, aggregation, the network simulation) as a fraction of local training time.
+// Runs single-threaded so the split is exact. Usage: node scripts/bench-overhead.ts [--nodes 100]
+import { parseArgs } from 'node:util';
+import { printTable, run, scenarioFrom } from './lib/experiment.ts';
+
+const { values } = parseArgs({ options: { nodes: { type: 'string', default: '100' }, rounds: { type: 'string', default: '10' } } });
+const rows: Array<Array<string | number>> = [];
+for (const [name, node] of [
+  ['top-k 1% CHOCO + metropolis', { codec: { name: 'topk', fraction: 0.01, values: 'fp16' }, consensusStep: 0.4 }],
+  ['top-k 1% CHOCO + trimmed-mean', { codec: { name: 'topk', fraction: 0.01, values: 'fp16' }, consensusStep: 0.4, aggregator: { rule: 'trimmed-mean', f: 1 } }],
+  ['int8 + metropolis', { codec: { name: 'int8' }, consensusStep: 1 }],
+  ['fp32 + metropolis', { codec: { name: 'none' } }],
+] as const) {
+  const sc = scenarioFrom('default.json', { nodes: Number(values.nodes), rounds: Number(values.rounds), init: 'shared', workers: 0, node: node as Record<string, unknown>, eval: { sampleNodes: 5 } });
+  const r = await run(sc);
+  const t = r.timing;
+  const overhead = t.loopMs - t.trainMs - t.evalMs;
+  rows.push([name, (t.trainMs / 1000).toFixed(1), (t.evalMs / 1000).toFixed(1), (overhead / 1000).toFixed(1), `${((100 * overhead) / t.trainMs).toFixed(1)}%`]);
+  console.error(`${name}: ${r.wallSeconds.toFixed(0)} s`);
+}
+console.log(`\n${values.nodes} nodes, ${values.rounds} rounds, MLP 784-128-10, 4-regular graph, single thread (setup excluded)\n`);
+printTable(['configuration', 'training s', 'evaluation s', 'everything else s', 'overhead / training'], rows);
+console.log('goal: overhead ≤ 25% of local training time');

@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeFrame, getCodec } from '../src/compress/index.ts';
+import { parseNodeConfig } from '../src/core/config.ts';
+import { AdaptiveDeadline } from '../src/core/deadline.ts';
+import type { LocalLearner, SyncSnapshot, Transport } from '../src/core/interfaces.ts';
+import { LearningNode } from '../src/core/node.ts';
+import type { RoundRecord } from '../src/core/round-record.ts';
+import { buildLayout } from '../src/learn/layout.ts';
+import { EventQueue } from '../src/sim/event-queue.ts';
+
+const layout = buildLayout([
+  { name: 'w', shape: [4, 2], kind: 'weight', fanIn: 4, fanOut: 2 },
+  { name: 'b', shape: [2], kind: 'bias', fanIn: 4, fanOut: 2 },
+]);
+const d = layout.totalSize;
+const specHash = '0123456789abcdef';
+
+test('adaptive deadline: cap until observed, then max(2·median, median + k·MAD) within [floor, cap]', () => {
+  const dl = new AdaptiveDeadline({ k: 3, floorMs: 5, capMs: 1000, window: 4 });
+  assert.equal(dl.current(), 1000);
+  for (const x of [10, 12, 11, 100]) dl.record(x);
+  // median 11.5, MAD 1 → max(23, 14.5) = 23: one straggler at 100 does not stretch it.
+  assert.equal(dl.current(), 23);
+  for (const x of [1, 1, 1, 1]) dl.record(x);
+  assert.equal(dl.current(), 5);
+  for (const x of [900, 900, 900, 900]) dl.record(x);
+  assert.equal(dl.current(), 1000);
+});
+
+/** A two-party in-memory transport: the test plays the neighbour "peer". */
+function harness(config: unknown) {
+  const queue = new EventQueue();
+  let deliver: (from: string, frame: Uint8Array) => void = () => {};
+  const published: Uint8Array[] = [];
+  const syncRequests: string[] = [];
+  let peerSnapshot: SyncSnapshot | null = null;
+  const transport: Transport = {
+    selfId: 'me',
+    publish: (f) => {
+      published.push(f);
+      return 1;
+    },
+    onFrame: (h) => {
+      deliver = h;
+    },
+    inNeighbours: () => ['peer'],
+    degreeOf: () => 1,
+    requestSync: (peer, done) => {
+      syncRequests.push(peer);
+      queue.schedule(5, () => done(peerSnapshot ?? new Error('no snapshot')));
+    },
+    serveSync: () => {},
+  };
+  const learner: LocalLearner = {
+    // A deterministic local step: pull every parameter 10% toward 1.
+    train: (_r, p, done) => {
+      queue.schedule(10, () => {
+        for (let i = 0; i < p.length; i++) p[i]! += 0.1 * (1 - p[i]!);
+        done(0.5);
+      });
+    },
+  };
+  const records: RoundRecord[] = [];
+  const node = new LearningNode({
+    config: parseNodeConfig(config),
+    layout,
+    specHash,
+    params: new Float32Array(d),
+    clock: queue,
+    transport,
+    learner,
+    seed: 1,
+    sharedInitialCopy: new Float32Array(d),
+    onRound: (r) => records.push(r),
+  });
+  return {
+    queue,
+    node,
+    records,
+    published,
+    syncRequests,
+    send: (frame: Uint8Array, from = 'peer') => deliver(from, frame),
+    setPeerSnapshot: (s: SyncSnapshot) => {
+      peerSnapshot = s;
+    },
+  };
+}
+
+function frame(over: Partial<Parameters<typeof encodeFrame>[0]> = {}): Uint8Array {
+  const codec = getCodec({ name: 'none' });
+  return encodeFrame({ codecId: codec.id, sender: 'peer', round: 0, seq: 1, paramCount: d, specHash, payload: codec.encode(new Float32Array(d).fill(0.5), 0), ...over });
+}
+
+test('malformed frames are rejected by reason and counted while the node keeps training', async () => {
+  const h = harness({ deadline: { capMs: 50 } });
+  h.node.start();
+  const good = frame();
+  const corrupt = good.slice();
+  corrupt[40] = corrupt[40]! ^ 0xff;
+  const nan = encodeFrame({ codecId: 0, sender: 'peer', round: 0, seq: 1, paramCount: d, specHash, payload: new Uint8Array(new Float32Array(d).fill(NaN).buffer) });
+  h.send(corrupt);
+  h.send(frame({ specHash: 'ffffffffffffffff' }));
+  h.send(nan);
+  h.send(new Uint8Array(10));
+  h.send(new Uint8Array(1 << 20));
+  h.send(good, 'impostor');
+  await h.queue.run(() => h.records.length >= 3, { maxEvents: 10_000, maxTimeMs: 10_000 });
+  h.node.stop();
+  assert.ok(h.records.length >= 3, 'rounds kept closing');
+  const rejected = h.records[0]!.rejected;
+  assert.deepEqual(rejected, { 'bad-checksum': 1, 'spec-hash': 1, 'non-finite': 1, truncated: 1, 'too-large': 1, 'sender-mismatch': 1 });
+  assert.equal(h.records[0]!.accepted, 0);
+  assert.ok(h.node.params.every((x) => Number.isFinite(x)));
+});
+
+test('an accepted update is aggregated; a sequence gap triggers a resync, after which the peer counts again', async () => {
+  const h = harness({ deadline: { capMs: 50 }, aggregator: { rule: 'mean' }, weights: 'uniform' });
+  h.node.start();
+  h.send(frame({ seq: 1, round: 0 }));
+  await h.queue.run(() => h.records.length >= 1, { maxEvents: 10_000, maxTimeMs: 10_000 });
+  const r0 = h.records[0]!;
+  assert.equal(r0.accepted, 1);
+  assert.equal(r0.used, 1);
+  assert.equal(r0.closedBy, 'quorum');
+  // self moved to 0.1 by training, peer sent 0.5: uniform mean over {self, peer} = 0.3.
+  assert.ok(Math.abs(h.node.params[0]! - 0.3) < 1e-6, `param ${h.node.params[0]}`);
+  h.setPeerSnapshot({ specHash, round: 3, params: new Float32Array(d).fill(0.7), publicCopy: new Float32Array(d).fill(0.7), seq: 5 });
+  h.send(frame({ seq: 4, round: 1 }));
+  await h.queue.run(() => h.records.length >= 3, { maxEvents: 10_000, maxTimeMs: 10_000 });
+  h.node.stop();
+  assert.deepEqual(h.syncRequests, ['peer']);
+  assert.equal(h.records[1]!.rejected['seq-gap'], 1);
+  assert.equal(h.records.reduce((s, r) => s + r.resyncs, 0), 1);
+  assert.ok(h.records.slice(1).some((r) => r.used === 1), 'the resynced peer is aggregated again');
+});
