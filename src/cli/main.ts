@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { ConfigError } from '../util/validate.ts';
 import { DatasetError } from '../learn/dataset.ts';
+import { clusterCommand } from './cluster-command.ts';
+import { nodeCommand } from './node-command.ts';
 import { simulateCommand } from './simulate-command.ts';
 import { trainCommand } from './train-command.ts';
 
@@ -9,7 +11,9 @@ const program = new Command('gossiplearn')
   .description('peer-to-peer decentralized learning: compressed gossip, robust aggregation, churn-tolerant nodes, local simulation')
   .showHelpAfterError()
   .addCommand(simulateCommand())
-  .addCommand(trainCommand());
+  .addCommand(trainCommand())
+  .addCommand(nodeCommand())
+  .addCommand(clusterCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -35,6 +35,12 @@ export interface LearningNodeOptions {
   readonly byzantine?: ByzantineBehaviour;
   readonly onRound?: (r: RoundRecord) => void;
   readonly onReject?: (from: string, reason: string, detail: string) => void;
+  /**
+   * Jump ahead when the neighbours are more than `staleness.maxRounds` rounds in front (lower
+   * median of their last rounds): a node that rejoins late would otherwise stay stale to them
+   * forever, since nobody waits for it and it runs no faster than they do. Off in the simulator.
+   */
+  readonly catchUp?: boolean;
 }
 
 export interface NodeState {
@@ -386,9 +392,22 @@ export class LearningNode {
       ...this.counters.snapshot(),
     };
     this.counters = new RoundCounters();
-    this.roundValue++;
+    this.roundValue = this.nextRound();
     this.o.onRound?.(record);
     if (this.phaseValue !== 'stopped') this.beginRound();
+  }
+
+  private nextRound(): number {
+    const next = this.roundValue + 1;
+    if (!this.o.catchUp) return next;
+    const seen = this.o.transport
+      .inNeighbours(this.roundValue)
+      .map((p) => this.inbox.get(p)?.lastRound ?? -Infinity)
+      .filter((r) => Number.isFinite(r))
+      .sort((a, b) => a - b);
+    const front = seen[(seen.length - 1) >> 1];
+    // Rounds travel as uint32: never jump where the counter could overflow.
+    return front !== undefined && front - next > this.cfg.staleness.maxRounds && front < 0xfff00000 ? front : next;
   }
 
   private aggregateNeighbours(): { count: number; staleDropped: number } {

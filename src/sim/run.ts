@@ -1,5 +1,6 @@
 import { LearningNode } from '../core/node.ts';
 import type { LocalLearner } from '../core/interfaces.ts';
+import type { RoundRecord } from '../core/round-record.ts';
 import { selectBackend, type BackendChoice, type BackendName } from '../learn/backend.ts';
 import { buildTopology, parseTopologySpec, type Topology } from '../topology/index.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
@@ -127,7 +128,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     };
   };
 
-  const onRound = (i: number, rec: Parameters<NonNullable<ConstructorParameters<typeof LearningNode>[0]['onRound']>>[0]): void => {
+  const onRound = (i: number, rec: RoundRecord): void => {
     const isByz = byzSet.has(i);
     const line: NodeRoundLine = { type: 'node-round', index: i, byzantine: isByz, ...rec };
     lines.push(line);
@@ -227,12 +228,12 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     network.setUp(i, true);
     makeNode(i, 0);
   }
+  const loopStart = performance.now();
   for (const i of all) if (!lateJoiners.has(i)) nodes[i]!.start();
   fireChurn();
 
   const active = (): number => all.filter((i) => nodes[i] && !finished.has(i) && !down.has(i)).length;
   let endedBy: string;
-  const loopStart = performance.now();
   try {
     endedBy = await queue.run(() => active() === 0, { maxEvents: 200_000_000, maxTimeMs: 1e12 });
     await Promise.all(evaluations);

@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { ConfigError } from '../util/validate.ts';
+
+export function nodeCommand(): Command {
+  return new Command('node')
+    .description('run a learning node daemon on libp2p (gossip, state sync, checkpoints, /status and /metrics)')
+    .requiredOption('-c, --config <file>', 'daemon config JSON (see README: "Running a node daemon / local cluster")')
+    .option('--exit-when-done', 'exit once learning.rounds are done (default: keep serving sync and status until stopped)')
+    .action(async (o: { config: string; exitWhenDone?: boolean }) => {
+      // Loaded on use: libp2p and tfjs are heavy, and other subcommands do not need them.
+      const [{ loadDaemonConfig }, { Daemon }, { createLogger }, { IdentityError }] = await Promise.all([
+        import('../daemon/config.ts'),
+        import('../daemon/daemon.ts'),
+        import('../daemon/logger.ts'),
+        import('../p2p/identity.ts'),
+      ]);
+      const cfg = loadDaemonConfig(o.config);
+      const log = createLogger({ level: cfg.log.level, file: cfg.log.file, dataDir: cfg.dataDir });
+      // A stray rejection inside a networking library must not take the node down: log it, keep running.
+      process.on('unhandledRejection', (e) => log.error({ err: e instanceof Error ? e.stack : String(e) }, 'unhandled rejection'));
+      const daemon = await Daemon.start(cfg, log).catch((e: unknown) => {
+        throw e instanceof IdentityError ? new ConfigError(e.message) : e;
+      });
+      const stop = (reason: string): void => {
+        daemon.stop(reason).then(
+          () => process.exit(0),
+          (e: Error) => {
+            log.error({ err: e.stack }, 'unclean stop');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      if (o.exitWhenDone) daemon.whenFinished.then(() => stop('rounds done'), () => {});
+    });
+}

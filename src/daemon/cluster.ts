@@ -1,0 +1,255 @@
+/**
+ * A local multi-process cluster: N real `gossiplearn node` daemons on loopback, wired by a
+ * topology (neighbours and bootstrap addresses from its edges). Key files are created up front so
+ * every peer id is known before anything starts; each node keeps a fixed loopback port so a
+ * restarted node is found at the same address.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createIdentityFile } from '../p2p/identity.ts';
+import type { NodeRoundLine } from '../sim/metrics.ts';
+import type { Topology } from '../topology/index.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { ConfigError } from '../util/validate.ts';
+import { parseDaemonConfig } from './config.ts';
+import { FILES, type DaemonInfo } from './files.ts';
+
+const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+
+export interface ClusterSpec {
+  readonly outDir: string;
+  readonly topology: Topology;
+  /** The daemons' `learning` section minus partitionIndex/partitionCount/rounds (raw JSON). */
+  readonly learning: Record<string, unknown>;
+  readonly rounds: number;
+  readonly network?: string;
+  /** Extra top-level daemon config keys, e.g. startupWaitMs or sync. */
+  readonly daemon?: Record<string, unknown>;
+  readonly logLevel?: string;
+  /** Last word on each node's config before it is written (e.g. a test adds a peer of its own). */
+  readonly configure?: (index: number, config: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/** What /status returns, as far as the cluster reads it. */
+export interface NodeStatus {
+  readonly peerId: string;
+  readonly round: number;
+  readonly finished: boolean;
+  readonly accuracy: number | null;
+  readonly resumedFromCheckpoint: number | null;
+  readonly joined: { from: string; round: number } | null;
+  readonly rejected: Record<string, number>;
+  readonly neighbours: Array<{ id: string; connected: boolean; listening: boolean; score: number }>;
+  readonly training: { steps: number; ms: number };
+  readonly bytes: { wire: Record<string, number> };
+  readonly [key: string]: unknown;
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((res, rej) => {
+          const s = createServer();
+          s.once('error', rej);
+          s.listen(0, '127.0.0.1', () => res(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Parse a node's rounds.jsonl, skipping lines that are not round records (e.g. one cut by kill -9). */
+export function readRoundLines(path: string): NodeRoundLine[] {
+  if (!existsSync(path)) return [];
+  const out: NodeRoundLine[] = [];
+  for (const text of readFileSync(path, 'utf8').split('\n')) {
+    if (!text.trim()) continue;
+    try {
+      const l = JSON.parse(text) as NodeRoundLine;
+      if (l?.type === 'node-round' && Number.isInteger(l.round) && Number.isInteger(l.index)) out.push(l);
+    } catch {
+      // a torn last line
+    }
+  }
+  return out;
+}
+
+export class Cluster {
+  readonly spec: ClusterSpec;
+  readonly n: number;
+  readonly peerIds: string[];
+  readonly ports: number[];
+  private readonly children: Array<ChildProcess | null>;
+  private readonly exits: Array<Promise<void> | null>;
+  private readonly expectedExit = new Set<ChildProcess>();
+  /** Daemons that exited without being told to: index → why. */
+  private readonly crashes = new Map<number, string>();
+
+  private constructor(spec: ClusterSpec, peerIds: string[], ports: number[]) {
+    this.spec = spec;
+    this.n = peerIds.length;
+    this.peerIds = peerIds;
+    this.ports = ports;
+    this.children = new Array(this.n).fill(null);
+    this.exits = new Array(this.n).fill(null);
+  }
+
+  /** Create keys and per-node config files under outDir/node-<i>/. */
+  static async create(spec: ClusterSpec): Promise<Cluster> {
+    const graph = spec.topology.graph;
+    if (!graph) throw new Error(`cluster: topology ${spec.topology.name} is time-varying; daemons need a fixed neighbour list`);
+    const n = graph.n;
+    const dirs = Array.from({ length: n }, (_, i) => resolve(spec.outDir, `node-${i}`));
+    const peerIds: string[] = [];
+    for (const dir of dirs) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (existsSync(join(dir, FILES.key))) throw new ConfigError(`cluster: ${dir} already holds a node; use an empty --out directory`);
+      peerIds.push((await createIdentityFile(join(dir, FILES.key))).peerId);
+    }
+    const ports = await freePorts(n);
+    const addr = (j: number): string => `/ip4/127.0.0.1/tcp/${ports[j]}/p2p/${peerIds[j]}`;
+    graph.adj.forEach((nbrs, i) => {
+      const config = {
+        network: spec.network ?? 'cluster',
+        listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`],
+        bootstrap: nbrs.map(addr),
+        neighbours: nbrs.map((j) => peerIds[j]),
+        maxNeighbours: Math.max(1, nbrs.length),
+        mdns: false,
+        dht: false,
+        dataDir: '.',
+        http: { host: '127.0.0.1', port: 0 },
+        log: { level: spec.logLevel ?? 'info' },
+        ...spec.daemon,
+        learning: { ...spec.learning, partitionIndex: i, partitionCount: n, rounds: spec.rounds },
+      };
+      const final = spec.configure ? spec.configure(i, config) : config;
+      // Fail here, in one line, rather than in N daemons that each exit on the same bad value.
+      parseDaemonConfig(final, join(dirs[i]!, 'config.json'), dirs[i]);
+      writeFileAtomic(join(dirs[i]!, 'config.json'), JSON.stringify(final, null, 2) + '\n');
+    });
+    return new Cluster(spec, peerIds, ports);
+  }
+
+  dir(i: number): string {
+    return resolve(this.spec.outDir, `node-${i}`);
+  }
+
+  isRunning(i: number): boolean {
+    return this.children[i] !== null;
+  }
+
+  /** Spawn daemon i (its stderr logs go to node-<i>/daemon.log). */
+  start(i: number): void {
+    if (this.children[i]) throw new Error(`cluster: node ${i} is already running`);
+    const log = openSync(join(this.dir(i), 'daemon.log'), 'a');
+    const child = spawn(process.execPath, [MAIN, 'node', '--config', join(this.dir(i), 'config.json')], { stdio: ['ignore', log, log] });
+    closeSync(log);
+    this.children[i] = child;
+    this.exits[i] = new Promise((r) =>
+      child.once('exit', (code, signal) => {
+        if (this.children[i] === child) this.children[i] = null;
+        if (!this.expectedExit.has(child)) this.crashes.set(i, `exited on its own (code ${code}, signal ${signal}); see ${join(this.dir(i), 'daemon.log')}`);
+        r();
+      }),
+    );
+  }
+
+  startAll(): void {
+    for (let i = 0; i < this.n; i++) this.start(i);
+  }
+
+  /** Kill daemon i with `signal` (SIGKILL: a crash) and wait for it to exit. */
+  async kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.children[i];
+    if (!child) return;
+    this.expectedExit.add(child);
+    child.kill(signal);
+    await this.exits[i];
+  }
+
+  /** SIGTERM every daemon (they flush a checkpoint and leave), SIGKILL whatever is left after `graceMs`. */
+  async stopAll(graceMs = 10_000): Promise<void> {
+    const running = this.children.map((c, i) => (c ? i : -1)).filter((i) => i >= 0);
+    for (const i of running) {
+      this.expectedExit.add(this.children[i]!);
+      this.children[i]!.kill('SIGTERM');
+    }
+    const all = Promise.all(running.map((i) => this.exits[i]));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    for (const i of running) this.children[i]?.kill('SIGKILL');
+    await all;
+  }
+
+  /** The running daemon's daemon.json, once it is written by the current process. */
+  info(i: number): DaemonInfo | null {
+    const child = this.children[i];
+    const path = join(this.dir(i), FILES.info);
+    if (!child || !existsSync(path)) return null;
+    try {
+      const info = JSON.parse(readFileSync(path, 'utf8')) as DaemonInfo;
+      return info.pid === child.pid ? info : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async status(i: number): Promise<NodeStatus | null> {
+    const info = this.info(i);
+    if (!info) return null;
+    try {
+      const res = await fetch(`${info.http}/status`, { signal: AbortSignal.timeout(2000) });
+      return res.ok ? ((await res.json()) as NodeStatus) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async metrics(i: number): Promise<string | null> {
+    const info = this.info(i);
+    if (!info) return null;
+    try {
+      const res = await fetch(`${info.http}/metrics`, { signal: AbortSignal.timeout(2000) });
+      return res.ok ? await res.text() : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async statuses(): Promise<Array<NodeStatus | null>> {
+    return Promise.all(Array.from({ length: this.n }, (_, i) => this.status(i)));
+  }
+
+  /** Poll until `done` holds; throws after `timeoutMs` with `what` in the message. */
+  async waitFor(what: string, done: (s: Array<NodeStatus | null>) => boolean, timeoutMs: number, pollMs = 250): Promise<Array<NodeStatus | null>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const crash = [...this.crashes].map(([i, why]) => `daemon ${i} ${why}`)[0];
+      if (crash) throw new Error(`cluster: ${crash}`);
+      const s = await this.statuses();
+      if (done(s)) return s;
+      if (Date.now() > deadline) throw new Error(`cluster: timed out after ${timeoutMs} ms waiting for ${what}; rounds: ${s.map((x) => x?.round ?? '-').join(' ')}`);
+      await sleep(pollMs);
+    }
+  }
+
+  /** Every node's JSONL, merged; a round logged twice (replayed after a restart) keeps its last line. */
+  lines(): NodeRoundLine[] {
+    const byKey = new Map<string, NodeRoundLine>();
+    for (let i = 0; i < this.n; i++) for (const l of readRoundLines(join(this.dir(i), FILES.rounds))) byKey.set(`${l.index}:${l.round}`, l);
+    return [...byKey.values()].sort((a, b) => a.round - b.round || a.index - b.index);
+  }
+}

@@ -1,0 +1,110 @@
+/** The `gossiplearn node` config file: validated in full before anything starts, one-line errors naming the key. */
+import { dirname, resolve } from 'node:path';
+import { multiaddr } from '@multiformats/multiaddr';
+import { z } from 'zod';
+import { parseNodeConfig, type NodeConfig } from '../core/config.ts';
+import { datasetSpecSchema } from '../learn/datasets/index.ts';
+import { modelSpecSchema } from '../learn/model-spec.ts';
+import { partitionSpecSchema } from '../learn/partition.ts';
+import { readJsonFile } from '../util/json-file.ts';
+import { ConfigError, parseWith } from '../util/validate.ts';
+
+function isMultiaddr(s: string): boolean {
+  try {
+    multiaddr(s);
+    return s.startsWith('/');
+  } catch {
+    return false;
+  }
+}
+
+const addr = z.string().refine(isMultiaddr, 'expected a multiaddr such as /ip4/127.0.0.1/tcp/4001');
+/** A libp2p peer id as text: base58btc multihash (12D3KooW… for Ed25519, Qm… for RSA). */
+const peerIdText = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,128}$/, 'expected a base58 peer id such as 12D3KooW...');
+
+const learningSchema = z
+  .object({
+    dataset: datasetSpecSchema.default({ type: 'mnist' }),
+    partition: partitionSpecSchema.default({ type: 'iid' }),
+    /** This node's shard: the dataset is split into partitionCount shards exactly as the simulator splits it. */
+    partitionIndex: z.number().int().nonnegative(),
+    partitionCount: z.number().int().positive(),
+    model: modelSpecSchema.default({ type: 'mlp' }),
+    node: z.unknown().default({}),
+    seed: z.number().int().nonnegative().default(1),
+    /** Stop training after this many rounds (0: run until stopped). */
+    rounds: z.number().int().nonnegative().default(0),
+    /** Write a checkpoint every this many rounds (and on shutdown). */
+    checkpointEvery: z.number().int().positive().default(5),
+    /** shared: every node starts from one seeded init (CHOCO copies too); independent: each from its own. */
+    init: z.enum(['shared', 'independent']).default('shared'),
+    eval: z
+      .object({
+        /** Evaluate on the test split every this many rounds (and at the last round). */
+        every: z.number().int().positive().default(1),
+        testSamples: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+const daemonSchema = z
+  .object({
+    /** Nodes only hear nodes of the same network name (it prefixes every topic). */
+    network: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores').default('gossiplearn'),
+    listen: z.array(addr).min(1).default(['/ip4/127.0.0.1/tcp/0']),
+    announce: z.array(addr).default([]),
+    /** Multiaddrs ending in /p2p/<peer id>; dialled at start and remembered for redials. */
+    bootstrap: z.array(addr.refine((s) => s.includes('/p2p/'), 'expected a multiaddr ending in /p2p/<peer id>')).default([]),
+    mdns: z.boolean().default(false),
+    dht: z.boolean().default(false),
+    /** Peer ids whose updates this node aggregates, or "auto": every gossiplearn peer it connects to. */
+    neighbours: z.union([z.literal('auto'), z.array(peerIdText)]).default('auto'),
+    maxNeighbours: z.number().int().positive().max(64).default(8),
+    /** Keyframes (full models) above this size skip pubsub: neighbours pull them over the sync stream. */
+    keyframeViaSyncBytes: z.number().int().positive().default(1024 * 1024),
+    /** Let neighbours relay each other's updates (a gossipsub mesh per topic); off: direct fan-out only. */
+    relay: z.boolean().default(false),
+    /** Holds the key file, checkpoints, rounds.jsonl and daemon.json; relative to the config file. */
+    dataDir: z.string().min(1),
+    http: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        /** 0: any free port (written to dataDir/daemon.json). */
+        port: z.number().int().min(0).max(65535).default(0),
+      })
+      .strict()
+      .default({}),
+    learning: learningSchema,
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        /** Write to dataDir/daemon.log instead of stderr. */
+        file: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
+    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    sync: z.object({ timeoutMs: z.number().int().positive().default(10_000) }).strict().default({}),
+    /** Before the first round, wait up to this long for the configured neighbours to connect and subscribe. */
+    startupWaitMs: z.number().int().nonnegative().default(15_000),
+  })
+  .strict();
+
+type RawDaemonConfig = z.output<typeof daemonSchema>;
+export type LearningConfig = Omit<RawDaemonConfig['learning'], 'node'> & { node: NodeConfig };
+export type DaemonConfig = Omit<RawDaemonConfig, 'learning'> & { learning: LearningConfig };
+
+export function parseDaemonConfig(input: unknown, source = 'config', baseDir = process.cwd()): DaemonConfig {
+  const raw = parseWith(daemonSchema, input, source);
+  const l = raw.learning;
+  if (l.partitionIndex >= l.partitionCount)
+    throw new ConfigError(`${source}: learning.partitionIndex: must be below partitionCount (${l.partitionCount}), got ${l.partitionIndex}`);
+  const node = parseNodeConfig(l.node, `${source}: learning.node`);
+  return { ...raw, dataDir: resolve(baseDir, raw.dataDir), learning: { ...l, node } };
+}
+
+export function loadDaemonConfig(path: string): DaemonConfig {
+  return parseDaemonConfig(readJsonFile(path), path, dirname(resolve(path)));
+}

@@ -1,0 +1,293 @@
+/**
+ * `gossiplearn node`: one learning node on libp2p. The LearningNode from src/core runs unchanged;
+ * this wires it to the real clock, the libp2p transport, an in-process learner, checkpoints,
+ * per-round JSONL (the simulator's line format) and the HTTP status/metrics endpoint.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameExpectation } from '../compress/index.ts';
+import type { Clock } from '../core/interfaces.ts';
+import { LearningNode } from '../core/node.ts';
+import type { RoundRecord } from '../core/round-record.ts';
+import { selectBackend } from '../learn/backend.ts';
+import { GossipHost } from '../p2p/host.ts';
+import { loadOrCreateIdentity } from '../p2p/identity.ts';
+import { Neighbours } from '../p2p/neighbours.ts';
+import { P2PTransport } from '../p2p/transport.ts';
+import type { NodeRoundLine } from '../sim/metrics.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { deriveSeed } from '../util/rng.ts';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
+import type { DaemonConfig } from './config.ts';
+import { StatusServer } from './http.ts';
+import { DaemonLearner } from './learner.ts';
+import type { Logger } from './logger.ts';
+import { FILES, type DaemonInfo } from './files.ts';
+import { DaemonMetrics } from './metrics.ts';
+
+/** Wall-clock milliseconds since the epoch, sub-ms resolution: comparable across processes. */
+export const realClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  schedule: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
+/** The peer id at the end of a /p2p/<id> multiaddr. */
+function peerOfAddr(addr: string): string | null {
+  return /\/p2p\/([^/]+)$/.exec(addr)?.[1] ?? null;
+}
+
+export class Daemon {
+  readonly cfg: DaemonConfig;
+  private readonly log: Logger;
+  private host!: GossipHost;
+  private learner!: DaemonLearner;
+  private node!: LearningNode;
+  private transport!: P2PTransport;
+  private neighbours!: Neighbours;
+  private http!: StatusServer;
+  private readonly metrics = new DaemonMetrics();
+  private specHash = '';
+  private transportExpect: FrameExpectation = { paramCount: 0, specHash: '', maxBytes: 0 };
+  private httpUrl = '';
+  private startedAt = Date.now();
+  private lastEval: { round: number; accuracy: number; loss: number } | null = null;
+  private lastRecord: RoundRecord | null = null;
+  private resumedFrom: number | null = null;
+  private joined: { from: string; round: number } | null = null;
+  private lastCheckpointRound: number | null = null;
+  private finished = false;
+  private stopping: Promise<void> | null = null;
+  private resolveFinished!: () => void;
+  /** Resolves once the configured number of rounds is done (never when rounds = 0). */
+  readonly whenFinished = new Promise<void>((r) => (this.resolveFinished = r));
+
+  private constructor(cfg: DaemonConfig, log: Logger) {
+    this.cfg = cfg;
+    this.log = log;
+  }
+
+  static async start(cfg: DaemonConfig, log: Logger): Promise<Daemon> {
+    const d = new Daemon(cfg, log);
+    await d.init();
+    return d;
+  }
+
+  private path(name: string): string {
+    return join(this.cfg.dataDir, name);
+  }
+
+  private async init(): Promise<void> {
+    const { cfg, log } = this;
+    const l = cfg.learning;
+    mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+    const identity = await loadOrCreateIdentity(this.path(FILES.key));
+    log.info({ peerId: identity.peerId, keyFile: this.path(FILES.key), created: identity.created }, 'identity');
+    const backend = await selectBackend(cfg.backend);
+    this.learner = new DaemonLearner(l);
+    const model = this.learner.model;
+    this.specHash = model.specHash;
+    log.info({ backend: backend.backend, model: l.model, params: model.size, specHash: this.specHash, shard: this.learner.shard.y.length, partition: `${l.partitionIndex}/${l.partitionCount}` }, 'learner ready');
+
+    const loaded = loadCheckpoint(this.path(FILES.checkpoint), { specHash: this.specHash, paramCount: model.size, optimizer: l.node.optimizer.type });
+    if (loaded.kind === 'rejected') log.warn({ reason: loaded.reason, movedTo: loaded.movedTo }, 'checkpoint unusable: moved aside, starting fresh');
+    const ckpt = loaded.kind === 'ok' ? loaded.checkpoint : null;
+
+    const maxFrameBytes = l.node.maxFrameBytes ?? 8 * model.size + 65536;
+    this.transportExpect = { paramCount: model.size, specHash: this.specHash, maxBytes: maxFrameBytes };
+    this.host = await GossipHost.create({
+      privateKey: identity.privateKey,
+      listen: cfg.listen,
+      announce: cfg.announce.length ? cfg.announce : undefined,
+      bootstrap: cfg.bootstrap,
+      mdns: cfg.mdns,
+      dht: cfg.dht,
+      // Room for the pubsub envelope (signature, key, topic) around the largest acceptable frame.
+      maxMessageBytes: maxFrameBytes + 65536,
+      relay: cfg.relay,
+      metrics: this.metrics.registry,
+    });
+    for (const a of cfg.bootstrap) {
+      const peer = peerOfAddr(a);
+      if (peer) await this.host.addAddress(peer, a);
+    }
+    this.neighbours = new Neighbours(this.host, { peers: cfg.neighbours, maxNeighbours: cfg.maxNeighbours, checkEveryMs: 1000, maxBackoffMs: 4000 });
+    this.transport = new P2PTransport({
+      host: this.host,
+      network: cfg.network,
+      neighbours: this.neighbours,
+      expect: this.transportExpect,
+      syncTimeoutMs: cfg.sync.timeoutMs,
+      keyframeViaSyncBytes: cfg.keyframeViaSyncBytes,
+      onReject: (from, reason, detail) => this.node.noteRejected(from, reason, detail),
+      onError: (what, err) => log.warn({ err: err.message }, `p2p: ${what} failed`),
+    });
+
+    const shared = this.learner.initParams('shared');
+    const params = ckpt ? ckpt.node.params.slice() : l.init === 'shared' ? shared : this.learner.initParams('own');
+    this.node = new LearningNode({
+      config: l.node,
+      layout: model.layout,
+      specHash: this.specHash,
+      params,
+      clock: realClock,
+      transport: this.transport,
+      learner: this.learner,
+      seed: deriveSeed(l.seed, 'node', l.partitionIndex),
+      startRound: ckpt?.node.round ?? 0,
+      sharedInitialCopy: l.init === 'shared' && !ckpt ? shared : undefined,
+      catchUp: true,
+      onRound: (r) => this.onRound(r),
+      onReject: (from, reason, detail) => {
+        this.metrics.onReject(reason);
+        log.warn({ from, reason, detail }, 'rejected');
+      },
+    });
+    if (ckpt) {
+      // Neighbours may hold this node's public copy at a later seq than the checkpoint's (it published
+      // up to checkpointEvery frames after it). Resuming at a lower seq would make its next updates
+      // look like duplicates, or apply them on the wrong base if the keyframe is not seen; jumping
+      // past any seq it can have used makes every neighbour see a gap and resync instead. The jump
+      // is checkpointed at once, so a crash loop keeps moving forward.
+      const seq = Math.min(0xffffffff, ckpt.node.seq + l.checkpointEvery + 1);
+      this.node.importState({ ...ckpt.node, seq });
+      this.learner.setState(ckpt.learner);
+      this.resumedFrom = ckpt.node.round;
+      this.checkpoint();
+      log.info({ round: ckpt.node.round, seq, samplesDrawn: ckpt.learner.samplesDrawn }, 'resumed from checkpoint');
+    }
+    this.metrics.setRound(this.node.round);
+
+    await this.transport.start();
+    this.neighbours.start();
+    this.http = new StatusServer({
+      host: cfg.http.host,
+      port: cfg.http.port,
+      status: () => this.status(),
+      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
+      onError: (err) => log.warn({ err: err.message }, 'http handler failed'),
+    });
+    this.httpUrl = await this.http.listen();
+    this.startedAt = Date.now();
+    const info: DaemonInfo = { pid: process.pid, peerId: this.host.peerId, addresses: this.host.addresses(), http: this.httpUrl, startedAt: this.startedAt };
+    writeFileAtomic(this.path(FILES.info), JSON.stringify(info, null, 2) + '\n');
+    log.info({ addresses: info.addresses, http: this.httpUrl, neighbours: this.neighbours.list() }, 'listening');
+
+    if (l.rounds > 0 && this.node.round >= l.rounds) return this.finish();
+    await this.waitForNeighbours();
+    const peers = this.neighbours.connected();
+    log.info({ round: this.node.round, syncFrom: peers }, 'starting: pulling the current model from neighbours if they are ahead');
+    this.node.join(
+      peers,
+      (from, round) => {
+        this.joined = { from, round };
+        this.metrics.setRound(round);
+        log.info({ from, round }, 'adopted a more advanced model from a neighbour');
+      },
+      { onlyIfAhead: true },
+    );
+  }
+
+  /** Until every configured neighbour is connected and listens to this node's topic (or the wait is over). */
+  private async waitForNeighbours(): Promise<void> {
+    const deadline = Date.now() + this.cfg.startupWaitMs;
+    const ready = (): boolean => {
+      const want = this.neighbours.list();
+      if (this.neighbours.auto) return want.length > 0;
+      const listening = new Set(this.transport.listeners());
+      return want.every((p) => listening.has(p));
+    };
+    while (!ready() && Date.now() < deadline && !this.stopping) await new Promise((r) => setTimeout(r, 100));
+    if (!ready()) this.log.warn({ connected: this.neighbours.connected(), configured: this.neighbours.list() }, 'starting without every neighbour');
+  }
+
+  private onRound(r: RoundRecord): void {
+    const l = this.cfg.learning;
+    // A node that adopted a finished neighbour's model starts past the target: nothing left to do.
+    if (l.rounds > 0 && r.round >= l.rounds) return this.finish();
+    const line: NodeRoundLine = { type: 'node-round', index: l.partitionIndex, byzantine: false, ...r };
+    const last = l.rounds > 0 && r.round + 1 >= l.rounds;
+    if (r.round % l.eval.every === 0 || last) {
+      const e = this.learner.evaluate(this.node.params, l.eval.testSamples);
+      line.accuracy = e.accuracy;
+      line.testLoss = e.loss;
+      this.lastEval = { round: r.round, accuracy: e.accuracy, loss: e.loss };
+      this.metrics.onEvaluation(e.accuracy, e.loss);
+    }
+    this.lastRecord = r;
+    appendFileSync(this.path(FILES.rounds), JSON.stringify(line) + '\n');
+    this.metrics.onRound(r, this.node.round);
+    this.log.info({ round: r.round, closedBy: r.closedBy, used: r.used, accuracy: line.accuracy, ms: Math.round(r.closedAt - r.startedAt) }, 'round');
+    if (last) return this.finish();
+    if ((r.round + 1) % l.checkpointEvery === 0) this.checkpoint();
+  }
+
+  private checkpoint(): void {
+    const c: Checkpoint = { specHash: this.specHash, node: this.node.exportState(), learner: this.learner.getState() };
+    saveCheckpoint(this.path(FILES.checkpoint), c);
+    this.lastCheckpointRound = c.node.round;
+    this.metrics.checkpoints.inc();
+    this.log.debug({ round: c.node.round }, 'checkpoint written');
+  }
+
+  /** The last round is done: stop training, keep serving sync and status until stopped. */
+  private finish(): void {
+    if (this.finished) return;
+    this.node.stop();
+    this.checkpoint();
+    this.finished = true;
+    this.log.info({ round: this.node.round, accuracy: this.lastEval?.accuracy }, 'finished');
+    this.resolveFinished();
+  }
+
+  async status(): Promise<Record<string, unknown>> {
+    const wire = await this.metrics.wireBytes();
+    const listening = new Set(this.transport.listeners());
+    return {
+      peerId: this.host.peerId,
+      network: this.cfg.network,
+      addresses: this.host.addresses(),
+      http: this.httpUrl,
+      model: { specHash: this.specHash, params: this.learner.model.size, maxFrameBytes: this.transportExpect.maxBytes },
+      round: this.node.round,
+      phase: this.node.phase,
+      finished: this.finished,
+      roundsTarget: this.cfg.learning.rounds,
+      accuracy: this.lastEval?.accuracy ?? null,
+      testLoss: this.lastEval?.loss ?? null,
+      evaluatedRound: this.lastEval?.round ?? null,
+      trainLoss: this.lastRecord?.trainLoss ?? null,
+      resumedFromCheckpoint: this.resumedFrom,
+      joined: this.joined,
+      lastCheckpointRound: this.lastCheckpointRound,
+      neighbours: this.neighbours.list().map((id) => ({ id, connected: this.host.isConnected(id), listening: listening.has(id), score: this.host.score(id) })),
+      connectedPeers: this.host.connectedPeers().length,
+      rejected: this.metrics.rejections(),
+      transport: this.transport.stats,
+      training: { steps: this.learner.stepsDone, ms: this.learner.trainingMs },
+      cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      bytes: { wire },
+      uptimeSeconds: (Date.now() - this.startedAt) / 1000,
+    };
+  }
+
+  /** Graceful stop: stop training, flush a checkpoint, leave the topics, close everything. Idempotent. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info({ reason, round: this.node?.round }, 'stopping');
+      if (this.node) {
+        this.node.stop();
+        this.checkpoint();
+      }
+      this.neighbours?.stop();
+      for (const t of this.host?.subscriptions() ?? []) this.host.unsubscribe(t);
+      await this.http?.close();
+      await this.host?.stop();
+      this.learner?.dispose();
+      this.log.info('stopped');
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,56 @@
+/** Observability endpoint: GET /status (JSON) and GET /metrics (Prometheus text). Localhost by default. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StatusServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly status: () => Promise<unknown>;
+  readonly metrics: () => Promise<{ contentType: string; body: string }>;
+  readonly onError: (err: Error) => void;
+}
+
+export class StatusServer {
+  private readonly server: Server;
+  private readonly o: StatusServerOptions;
+
+  constructor(o: StatusServerOptions) {
+    this.o = o;
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const reply = (code: number, type: string, body: string): void => {
+        res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
+        res.end(body);
+      };
+      if (req.method !== 'GET') return reply(405, 'text/plain', 'only GET\n');
+      const work =
+        path === '/status'
+          ? o.status().then((s) => reply(200, 'application/json', JSON.stringify(s, null, 2) + '\n'))
+          : path === '/metrics'
+            ? o.metrics().then((m) => reply(200, m.contentType, m.body))
+            : Promise.resolve(reply(404, 'text/plain', 'try /status or /metrics\n'));
+      work.catch((e: Error) => {
+        o.onError(e);
+        if (!res.headersSent) reply(500, 'text/plain', 'internal error\n');
+      });
+    });
+  }
+
+  /** Listen; resolves to the URL actually bound (port 0 picks a free one). */
+  listen(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.o.port, this.o.host, () => {
+        this.server.off('error', reject);
+        const a = this.server.address() as AddressInfo;
+        const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+        resolve(`http://${host}:${a.port}`);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * One daemon's local learning: its data shard (split exactly as the simulator splits the dataset),
+ * the tf model, optimizer and batch order. Implements the node's LocalLearner with the real clock.
+ */
+import type { LocalLearner } from '../core/interfaces.ts';
+import { BatchSampler } from '../learn/batches.ts';
+import { subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
+import { loadDataset } from '../learn/datasets/index.ts';
+import { Model } from '../learn/model.ts';
+import { FlatOptimizer, type OptimizerState } from '../learn/optimizer.ts';
+import { partition } from '../learn/partition.ts';
+import { Trainer, type Evaluation } from '../learn/trainer.ts';
+import { deriveSeed } from '../util/rng.ts';
+import type { LearningConfig } from './config.ts';
+
+export interface LearnerState {
+  readonly optimizer: OptimizerState;
+  /** Minibatch rows drawn so far: replaying that many draws restores the batch order exactly. */
+  readonly samplesDrawn: number;
+}
+
+export class DaemonLearner implements LocalLearner {
+  readonly model: Model;
+  readonly shard: Dataset;
+  readonly test: Dataset;
+  private readonly cfg: LearningConfig;
+  private readonly trainer: Trainer;
+  private readonly optimizer: FlatOptimizer;
+  private sampler: BatchSampler;
+  private samplesDrawn = 0;
+  private readonly batchSize: number;
+  /** Milliseconds spent in local steps, summed (for benchmarks). */
+  trainingMs = 0;
+  stepsDone = 0;
+
+  constructor(cfg: LearningConfig, data: TrainTest = loadDataset(cfg.dataset, cfg.seed)) {
+    this.cfg = cfg;
+    const shards = partition(cfg.partition, data.train.y, data.train.numClasses, cfg.partitionCount, deriveSeed(cfg.seed, 'partition'));
+    this.shard = subset(data.train, shards[cfg.partitionIndex]!, `node${cfg.partitionIndex}`);
+    this.test = data.test;
+    this.model = new Model(cfg.model, data.train);
+    this.trainer = new Trainer(this.model);
+    this.optimizer = new FlatOptimizer(cfg.node.optimizer, this.model.size);
+    this.sampler = this.freshSampler();
+    this.batchSize = Math.min(cfg.node.batchSize, this.shard.y.length);
+  }
+
+  private freshSampler(): BatchSampler {
+    return new BatchSampler(this.shard.y.length, deriveSeed(this.cfg.seed, 'batches', this.cfg.partitionIndex));
+  }
+
+  /** The same initial parameters the simulator gives node `partitionIndex` (or the shared init). */
+  initParams(which: 'shared' | 'own'): Float32Array {
+    return this.model.initParams(deriveSeed(this.cfg.seed, 'init', which === 'shared' ? 'shared' : this.cfg.partitionIndex));
+  }
+
+  /** Trains on the next turn of the event loop, so network events are handled between rounds. */
+  train(_round: number, params: Float32Array, done: (loss: number) => void): void {
+    setImmediate(() => {
+      const t0 = performance.now();
+      const steps = this.cfg.node.localSteps;
+      const loss = this.trainer.train(params, this.optimizer, this.shard, this.sampler, { steps, batchSize: this.cfg.node.batchSize });
+      this.trainingMs += performance.now() - t0;
+      this.stepsDone += steps;
+      this.samplesDrawn += steps * this.batchSize;
+      done(loss);
+    });
+  }
+
+  evaluate(params: Float32Array, limit: number): Evaluation {
+    return this.trainer.evaluate(params, this.test, limit);
+  }
+
+  getState(): LearnerState {
+    return { optimizer: this.optimizer.getState(), samplesDrawn: this.samplesDrawn };
+  }
+
+  setState(s: LearnerState): void {
+    this.optimizer.setState(s.optimizer);
+    this.sampler = this.freshSampler();
+    const skip = new Int32Array(4096);
+    for (let left = s.samplesDrawn; left > 0; left -= skip.length) this.sampler.next(left >= skip.length ? skip : skip.subarray(0, left));
+    this.samplesDrawn = s.samplesDrawn;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Who a node gossips with, and keeping connections to them. Either a fixed list of peer ids (from
+ * the config) or "auto": every connected peer that speaks the sync protocol, up to a cap. A
+ * background loop redials missing neighbours with backoff, so the mesh heals after a crash.
+ */
+import type { GossipHost } from './host.ts';
+import { SYNC_PROTOCOL } from './sync-protocol.ts';
+
+export interface NeighbourOptions {
+  /** Peer ids, or 'auto'. */
+  readonly peers: readonly string[] | 'auto';
+  readonly maxNeighbours: number;
+  /** How often to look for missing neighbours (ms). */
+  readonly checkEveryMs: number;
+  readonly maxBackoffMs: number;
+}
+
+interface DialState {
+  failures: number;
+  nextAt: number;
+  dialing: boolean;
+}
+
+export class Neighbours {
+  private readonly host: GossipHost;
+  private readonly o: NeighbourOptions;
+  private current: string[];
+  private readonly dials = new Map<string, DialState>();
+  private readonly discovered = new Set<string>();
+  private readonly listeners: Array<(added: string[], removed: string[]) => void> = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(host: GossipHost, o: NeighbourOptions) {
+    this.host = host;
+    this.o = o;
+    this.current = o.peers === 'auto' ? [] : [...new Set(o.peers)].filter((p) => p !== host.peerId).sort();
+    if (o.peers === 'auto') host.onPeer('discovery', (p) => this.discovered.add(p));
+  }
+
+  get auto(): boolean {
+    return this.o.peers === 'auto';
+  }
+
+  list(): readonly string[] {
+    return this.current;
+  }
+
+  has(peer: string): boolean {
+    return this.current.includes(peer);
+  }
+
+  connected(): string[] {
+    return this.current.filter((p) => this.host.isConnected(p));
+  }
+
+  onChange(fn: (added: string[], removed: string[]) => void): void {
+    this.listeners.push(fn);
+  }
+
+  start(): void {
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), this.o.checkEveryMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.auto) await this.refreshAuto();
+    const wanted = this.auto ? [...this.discovered].filter((p) => !this.has(p)).slice(0, Math.max(0, this.o.maxNeighbours - this.current.length)) : this.current;
+    for (const p of wanted) if (!this.host.isConnected(p)) this.redial(p);
+  }
+
+  private redial(peer: string): void {
+    const s = this.dials.get(peer) ?? { failures: 0, nextAt: 0, dialing: false };
+    this.dials.set(peer, s);
+    const now = Date.now();
+    if (s.dialing || now < s.nextAt) return;
+    s.dialing = true;
+    this.host
+      .dial(peer, AbortSignal.timeout(Math.max(1000, this.o.maxBackoffMs)))
+      .then(() => {
+        s.failures = 0;
+      })
+      .catch(() => {
+        s.failures++;
+        s.nextAt = Date.now() + Math.min(this.o.maxBackoffMs, 250 * 2 ** Math.min(s.failures, 10));
+      })
+      .finally(() => {
+        s.dialing = false;
+      });
+  }
+
+  /** Auto mode: the connected gossiplearn peers, keeping existing neighbours first, up to the cap. */
+  private async refreshAuto(): Promise<void> {
+    const candidates: string[] = [];
+    for (const p of this.host.connectedPeers().sort()) if ((await this.host.protocolsOf(p)).includes(SYNC_PROTOCOL)) candidates.push(p);
+    const kept = this.current.filter((p) => candidates.includes(p));
+    const extra = candidates.filter((p) => !kept.includes(p)).slice(0, Math.max(0, this.o.maxNeighbours - kept.length));
+    const next = [...kept, ...extra].sort();
+    const added = next.filter((p) => !this.current.includes(p));
+    const removed = this.current.filter((p) => !next.includes(p));
+    if (added.length === 0 && removed.length === 0) return;
+    this.current = next;
+    for (const fn of this.listeners) fn(added, removed);
+  }
+}
