@@ -24,6 +24,14 @@ test('the same seed gives byte-identical JSONL; another seed does not', async ()
   assert.ok(a.split('\n').length > 6 * 4);
 });
 
+test('training on worker threads gives the same JSONL as training in the main thread', async () => {
+  const sc = (workers: number) =>
+    parseScenario({ ...base, workers, nodes: 5, rounds: 3, topology: { generator: { type: 'ring' } }, node: { ...base.node, codec: { name: 'topk', fraction: 0.1 } } });
+  const threaded = await runSimulation(sc(2));
+  assert.equal(threaded.threads, 2);
+  assert.equal(toJsonl(threaded), toJsonl(await runSimulation(sc(0))));
+});
+
 test('a small ring converges above a floor and its nodes agree', async () => {
   const r = await runSimulation(parseScenario({ ...base, nodes: 8, rounds: 15, topology: { generator: { type: 'ring' } } }));
   assert.equal(r.summary.honestFinished, 8);
