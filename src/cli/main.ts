@@ -5,6 +5,7 @@ import { DatasetError } from '../learn/dataset.ts';
 import { clusterCommand } from './cluster-command.ts';
 import { nodeCommand } from './node-command.ts';
 import { simulateCommand } from './simulate-command.ts';
+import { testnetCommand } from './testnet-command.ts';
 import { trainCommand } from './train-command.ts';
 
 const program = new Command('gossiplearn')
@@ -13,7 +14,8 @@ const program = new Command('gossiplearn')
   .addCommand(simulateCommand())
   .addCommand(trainCommand())
   .addCommand(nodeCommand())
-  .addCommand(clusterCommand());
+  .addCommand(clusterCommand())
+  .addCommand(testnetCommand());
 
 try {
   await program.parseAsync(process.argv);

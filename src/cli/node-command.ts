@@ -8,30 +8,20 @@ export function nodeCommand(): Command {
     .option('--exit-when-done', 'exit once learning.rounds are done (default: keep serving sync and status until stopped)')
     .action(async (o: { config: string; exitWhenDone?: boolean }) => {
       // Loaded on use: libp2p and tfjs are heavy, and other subcommands do not need them.
-      const [{ loadDaemonConfig }, { Daemon }, { createLogger }, { IdentityError }] = await Promise.all([
+      const [{ loadDaemonConfig }, { Daemon }, { createLogger }, { IdentityError }, { keepRunningOnStrayRejections, stopOnSignals }] = await Promise.all([
         import('../daemon/config.ts'),
         import('../daemon/daemon.ts'),
         import('../daemon/logger.ts'),
         import('../p2p/identity.ts'),
+        import('../daemon/lifecycle.ts'),
       ]);
       const cfg = loadDaemonConfig(o.config);
       const log = createLogger({ level: cfg.log.level, file: cfg.log.file, dataDir: cfg.dataDir });
-      // A stray rejection inside a networking library must not take the node down: log it, keep running.
-      process.on('unhandledRejection', (e) => log.error({ err: e instanceof Error ? e.stack : String(e) }, 'unhandled rejection'));
+      keepRunningOnStrayRejections(log);
       const daemon = await Daemon.start(cfg, log).catch((e: unknown) => {
         throw e instanceof IdentityError ? new ConfigError(e.message) : e;
       });
-      const stop = (reason: string): void => {
-        daemon.stop(reason).then(
-          () => process.exit(0),
-          (e: Error) => {
-            log.error({ err: e.stack }, 'unclean stop');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      const stop = stopOnSignals((reason) => daemon.stop(reason), log);
       if (o.exitWhenDone) daemon.whenFinished.then(() => stop('rounds done'), () => {});
     });
 }

@@ -4,11 +4,9 @@
  * every peer id is known before anything starts; each node keeps a fixed loopback port so a
  * restarted node is found at the same address.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createIdentityFile } from '../p2p/identity.ts';
 import type { NodeRoundLine } from '../sim/metrics.ts';
 import type { Topology } from '../topology/index.ts';
@@ -16,8 +14,7 @@ import { writeFileAtomic } from '../util/atomic-write.ts';
 import { ConfigError } from '../util/validate.ts';
 import { parseDaemonConfig } from './config.ts';
 import { FILES, type DaemonInfo } from './files.ts';
-
-const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+import { DaemonProcesses } from './processes.ts';
 
 export interface ClusterSpec {
   readonly outDir: string;
@@ -48,7 +45,7 @@ export interface NodeStatus {
   readonly [key: string]: unknown;
 }
 
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
@@ -90,19 +87,13 @@ export class Cluster {
   readonly n: number;
   readonly peerIds: string[];
   readonly ports: number[];
-  private readonly children: Array<ChildProcess | null>;
-  private readonly exits: Array<Promise<void> | null>;
-  private readonly expectedExit = new Set<ChildProcess>();
-  /** Daemons that exited without being told to: index → why. */
-  private readonly crashes = new Map<number, string>();
+  private readonly procs = new DaemonProcesses();
 
   private constructor(spec: ClusterSpec, peerIds: string[], ports: number[]) {
     this.spec = spec;
     this.n = peerIds.length;
     this.peerIds = peerIds;
     this.ports = ports;
-    this.children = new Array(this.n).fill(null);
-    this.exits = new Array(this.n).fill(null);
   }
 
   /** Create keys and per-node config files under outDir/node-<i>/. */
@@ -147,23 +138,13 @@ export class Cluster {
   }
 
   isRunning(i: number): boolean {
-    return this.children[i] !== null;
+    return this.procs.isRunning(`${i}`);
   }
 
   /** Spawn daemon i (its stderr logs go to node-<i>/daemon.log). */
   start(i: number): void {
-    if (this.children[i]) throw new Error(`cluster: node ${i} is already running`);
-    const log = openSync(join(this.dir(i), 'daemon.log'), 'a');
-    const child = spawn(process.execPath, [MAIN, 'node', '--config', join(this.dir(i), 'config.json')], { stdio: ['ignore', log, log] });
-    closeSync(log);
-    this.children[i] = child;
-    this.exits[i] = new Promise((r) =>
-      child.once('exit', (code, signal) => {
-        if (this.children[i] === child) this.children[i] = null;
-        if (!this.expectedExit.has(child)) this.crashes.set(i, `exited on its own (code ${code}, signal ${signal}); see ${join(this.dir(i), 'daemon.log')}`);
-        r();
-      }),
-    );
+    if (this.procs.isRunning(`${i}`)) throw new Error(`cluster: node ${i} is already running`);
+    this.procs.start(`${i}`, this.dir(i), ['node', '--config', join(this.dir(i), 'config.json')]);
   }
 
   startAll(): void {
@@ -171,62 +152,26 @@ export class Cluster {
   }
 
   /** Kill daemon i with `signal` (SIGKILL: a crash) and wait for it to exit. */
-  async kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.children[i];
-    if (!child) return;
-    this.expectedExit.add(child);
-    child.kill(signal);
-    await this.exits[i];
+  kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return this.procs.kill(`${i}`, signal);
   }
 
   /** SIGTERM every daemon (they flush a checkpoint and leave), SIGKILL whatever is left after `graceMs`. */
-  async stopAll(graceMs = 10_000): Promise<void> {
-    const running = this.children.map((c, i) => (c ? i : -1)).filter((i) => i >= 0);
-    for (const i of running) {
-      this.expectedExit.add(this.children[i]!);
-      this.children[i]!.kill('SIGTERM');
-    }
-    const all = Promise.all(running.map((i) => this.exits[i]));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
-    clearTimeout(timer);
-    for (const i of running) this.children[i]?.kill('SIGKILL');
-    await all;
+  stopAll(graceMs = 10_000): Promise<void> {
+    return this.procs.stopAll(graceMs);
   }
 
   /** The running daemon's daemon.json, once it is written by the current process. */
   info(i: number): DaemonInfo | null {
-    const child = this.children[i];
-    const path = join(this.dir(i), FILES.info);
-    if (!child || !existsSync(path)) return null;
-    try {
-      const info = JSON.parse(readFileSync(path, 'utf8')) as DaemonInfo;
-      return info.pid === child.pid ? info : null;
-    } catch {
-      return null;
-    }
+    return this.procs.info(`${i}`);
   }
 
-  async status(i: number): Promise<NodeStatus | null> {
-    const info = this.info(i);
-    if (!info) return null;
-    try {
-      const res = await fetch(`${info.http}/status`, { signal: AbortSignal.timeout(2000) });
-      return res.ok ? ((await res.json()) as NodeStatus) : null;
-    } catch {
-      return null;
-    }
+  status(i: number): Promise<NodeStatus | null> {
+    return this.procs.getJson<NodeStatus>(`${i}`, '/status');
   }
 
   async metrics(i: number): Promise<string | null> {
-    const info = this.info(i);
-    if (!info) return null;
-    try {
-      const res = await fetch(`${info.http}/metrics`, { signal: AbortSignal.timeout(2000) });
-      return res.ok ? await res.text() : null;
-    } catch {
-      return null;
-    }
+    return (await (await this.procs.get(`${i}`, '/metrics'))?.text().catch(() => null)) ?? null;
   }
 
   async statuses(): Promise<Array<NodeStatus | null>> {
@@ -237,8 +182,8 @@ export class Cluster {
   async waitFor(what: string, done: (s: Array<NodeStatus | null>) => boolean, timeoutMs: number, pollMs = 250): Promise<Array<NodeStatus | null>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const crash = [...this.crashes].map(([i, why]) => `daemon ${i} ${why}`)[0];
-      if (crash) throw new Error(`cluster: ${crash}`);
+      const crash = this.procs.firstCrash();
+      if (crash) throw new Error(`cluster: daemon ${crash}`);
       const s = await this.statuses();
       if (done(s)) return s;
       if (Date.now() > deadline) throw new Error(`cluster: timed out after ${timeoutMs} ms waiting for ${what}; rounds: ${s.map((x) => x?.round ?? '-').join(' ')}`);

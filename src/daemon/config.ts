@@ -18,9 +18,22 @@ function isMultiaddr(s: string): boolean {
   }
 }
 
-const addr = z.string().refine(isMultiaddr, 'expected a multiaddr such as /ip4/127.0.0.1/tcp/4001');
+export const multiaddrText = z.string().refine(isMultiaddr, 'expected a multiaddr such as /ip4/127.0.0.1/tcp/4001');
+const addr = multiaddrText;
+/** Nodes only hear nodes of the same network name (it prefixes every topic). */
+export const networkName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores');
 /** A libp2p peer id as text: base58btc multihash (12D3KooW… for Ed25519, Qm… for RSA). */
-const peerIdText = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,128}$/, 'expected a base58 peer id such as 12D3KooW...');
+export const peerIdText = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,128}$/, 'expected a base58 peer id such as 12D3KooW...');
+
+export const admissionSchema = z
+  .object({
+    /** Only these peers (and the bootstrap nodes) may connect. */
+    allowPeers: z.array(peerIdText).optional(),
+    /** libp2p private network key file, relative to the file that names it. */
+    pskFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .default({});
 
 const learningSchema = z
   .object({
@@ -52,7 +65,8 @@ const learningSchema = z
 const daemonSchema = z
   .object({
     /** Nodes only hear nodes of the same network name (it prefixes every topic). */
-    network: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores').default('gossiplearn'),
+    network: networkName.default('gossiplearn'),
+    /** At least one address; `/p2p-circuit` alone makes a node reachable only through a relay (testnet). */
     listen: z.array(addr).min(1).default(['/ip4/127.0.0.1/tcp/0']),
     announce: z.array(addr).default([]),
     /** Multiaddrs ending in /p2p/<peer id>; dialled at start and remembered for redials. */
@@ -87,6 +101,21 @@ const daemonSchema = z
       .default({}),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
     sync: z.object({ timeoutMs: z.number().int().positive().default(10_000) }).strict().default({}),
+    /** Testnet membership (set by `gossiplearn testnet join` from a manifest). */
+    testnet: z
+      .object({
+        taskHash: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex digits'),
+        protocolVersion: z.number().int().positive(),
+        /** Gossip a status heartbeat on gl/<network>/status this often. */
+        heartbeatMs: z.number().int().min(200).default(2000),
+        /** Circuit-relay client, autonat and dcutr. */
+        natTraversal: z.boolean().default(true),
+        /** Behave as if behind a strict NAT: direct dials only to the bootstrap nodes, reachable only through the relay. */
+        relayOnly: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    admission: admissionSchema,
     /** Before the first round, wait up to this long for the configured neighbours to connect and subscribe. */
     startupWaitMs: z.number().int().nonnegative().default(15_000),
   })
@@ -102,7 +131,8 @@ export function parseDaemonConfig(input: unknown, source = 'config', baseDir = p
   if (l.partitionIndex >= l.partitionCount)
     throw new ConfigError(`${source}: learning.partitionIndex: must be below partitionCount (${l.partitionCount}), got ${l.partitionIndex}`);
   const node = parseNodeConfig(l.node, `${source}: learning.node`);
-  return { ...raw, dataDir: resolve(baseDir, raw.dataDir), learning: { ...l, node } };
+  const admission = { ...raw.admission, pskFile: raw.admission.pskFile === undefined ? undefined : resolve(baseDir, raw.admission.pskFile) };
+  return { ...raw, admission, dataDir: resolve(baseDir, raw.dataDir), learning: { ...l, node } };
 }
 
 export function loadDaemonConfig(path: string): DaemonConfig {

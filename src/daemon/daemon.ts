@@ -10,16 +10,20 @@ import type { Clock } from '../core/interfaces.ts';
 import { LearningNode } from '../core/node.ts';
 import type { RoundRecord } from '../core/round-record.ts';
 import { selectBackend } from '../learn/backend.ts';
-import { GossipHost } from '../p2p/host.ts';
+import { GossipHost, peerOfAddr } from '../p2p/host.ts';
 import { loadOrCreateIdentity } from '../p2p/identity.ts';
 import { Neighbours } from '../p2p/neighbours.ts';
+import { readPskFile } from '../p2p/psk.ts';
 import { P2PTransport } from '../p2p/transport.ts';
+import { DASHBOARD_HTML } from '../testnet/dashboard.ts';
+import { taskNetwork } from '../testnet/heartbeat.ts';
+import { TestnetMember } from '../testnet/member.ts';
 import type { NodeRoundLine } from '../sim/metrics.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { DaemonConfig } from './config.ts';
-import { StatusServer } from './http.ts';
+import { jsonPage, StatusServer } from './http.ts';
 import { DaemonLearner } from './learner.ts';
 import type { Logger } from './logger.ts';
 import { FILES, type DaemonInfo } from './files.ts';
@@ -34,11 +38,6 @@ export const realClock: Clock = {
   },
 };
 
-/** The peer id at the end of a /p2p/<id> multiaddr. */
-function peerOfAddr(addr: string): string | null {
-  return /\/p2p\/([^/]+)$/.exec(addr)?.[1] ?? null;
-}
-
 export class Daemon {
   readonly cfg: DaemonConfig;
   private readonly log: Logger;
@@ -48,6 +47,10 @@ export class Daemon {
   private transport!: P2PTransport;
   private neighbours!: Neighbours;
   private http!: StatusServer;
+  private member: TestnetMember | null = null;
+  /** Update bytes sent and received, payload + metadata, summed over rounds (this process). */
+  private readonly totals = { sent: 0, received: 0, accepted: 0 };
+  private readonly rejectsFrom = new Map<string, number>();
   private readonly metrics = new DaemonMetrics();
   private specHash = '';
   private transportExpect: FrameExpectation = { paramCount: 0, specHash: '', maxBytes: 0 };
@@ -97,8 +100,14 @@ export class Daemon {
 
     const maxFrameBytes = l.node.maxFrameBytes ?? 8 * model.size + 65536;
     this.transportExpect = { paramCount: model.size, specHash: this.specHash, maxBytes: maxFrameBytes };
+    const bootstrapPeers = cfg.bootstrap.map(peerOfAddr).filter((p): p is string => p !== null);
+    const allowPeers = cfg.admission.allowPeers ? [...cfg.admission.allowPeers, ...bootstrapPeers, identity.peerId] : undefined;
     this.host = await GossipHost.create({
       privateKey: identity.privateKey,
+      natTraversal: cfg.testnet?.natTraversal ?? false,
+      psk: cfg.admission.pskFile ? readPskFile(cfg.admission.pskFile) : undefined,
+      allowPeers,
+      directDialsOnlyTo: cfg.testnet?.relayOnly ? bootstrapPeers : undefined,
       listen: cfg.listen,
       announce: cfg.announce.length ? cfg.announce : undefined,
       bootstrap: cfg.bootstrap,
@@ -113,10 +122,29 @@ export class Daemon {
       const peer = peerOfAddr(a);
       if (peer) await this.host.addAddress(peer, a);
     }
-    this.neighbours = new Neighbours(this.host, { peers: cfg.neighbours, maxNeighbours: cfg.maxNeighbours, checkEveryMs: 1000, maxBackoffMs: 4000 });
+    const testnet = cfg.testnet;
+    if (testnet) {
+      this.member = new TestnetMember({
+        host: this.host,
+        network: cfg.network,
+        taskHash: testnet.taskHash,
+        protocolVersion: testnet.protocolVersion,
+        heartbeatMs: testnet.heartbeatMs,
+        log,
+        summary: () => ({ round: this.node.round, accuracy: this.lastEval?.accuracy ?? null, bytes: { sent: this.totals.sent, received: this.totals.received }, accepted: this.totals.accepted, rejected: this.metrics.rejections() }),
+      });
+    }
+    const member = this.member;
+    this.neighbours = new Neighbours(this.host, {
+      peers: cfg.neighbours,
+      maxNeighbours: cfg.maxNeighbours,
+      checkEveryMs: 1000,
+      maxBackoffMs: 4000,
+      admit: member ? (p) => member.admits(p) : undefined,
+    });
     this.transport = new P2PTransport({
       host: this.host,
-      network: cfg.network,
+      network: testnet ? taskNetwork(cfg.network, testnet.taskHash) : cfg.network,
       neighbours: this.neighbours,
       expect: this.transportExpect,
       syncTimeoutMs: cfg.sync.timeoutMs,
@@ -142,6 +170,7 @@ export class Daemon {
       onRound: (r) => this.onRound(r),
       onReject: (from, reason, detail) => {
         this.metrics.onReject(reason);
+        this.rejectsFrom.set(from, (this.rejectsFrom.get(from) ?? 0) + 1);
         log.warn({ from, reason, detail }, 'rejected');
       },
     });
@@ -162,7 +191,10 @@ export class Daemon {
 
     await this.transport.start();
     this.neighbours.start();
+    this.member?.start(this.neighbours);
+    const pages = { '/dashboard': async () => ({ contentType: 'text/html; charset=utf-8', body: DASHBOARD_HTML }) };
     this.http = new StatusServer({
+      pages: member ? { ...pages, '/network': async () => jsonPage(member.view.snapshot()) } : pages,
       host: cfg.http.host,
       port: cfg.http.port,
       status: () => this.status(),
@@ -219,6 +251,9 @@ export class Daemon {
     this.lastRecord = r;
     appendFileSync(this.path(FILES.rounds), JSON.stringify(line) + '\n');
     this.metrics.onRound(r, this.node.round);
+    this.totals.sent += r.bytesSentPayload + r.bytesSentMeta;
+    this.totals.received += r.bytesRecvPayload + r.bytesRecvMeta;
+    this.totals.accepted += r.accepted;
     this.log.info({ round: r.round, closedBy: r.closedBy, used: r.used, accuracy: line.accuracy, ms: Math.round(r.closedAt - r.startedAt) }, 'round');
     if (last) return this.finish();
     if ((r.round + 1) % l.checkpointEvery === 0) this.checkpoint();
@@ -262,15 +297,31 @@ export class Daemon {
       resumedFromCheckpoint: this.resumedFrom,
       joined: this.joined,
       lastCheckpointRound: this.lastCheckpointRound,
-      neighbours: this.neighbours.list().map((id) => ({ id, connected: this.host.isConnected(id), listening: listening.has(id), score: this.host.score(id) })),
+      testnet: this.cfg.testnet ? { taskHash: this.cfg.testnet.taskHash, protocolVersion: this.cfg.testnet.protocolVersion, relayOnly: this.cfg.testnet.relayOnly } : null,
+      refused: this.member?.refusedPeers() ?? [],
+      neighbours: this.neighbours.list().map((id) => ({
+        id,
+        connected: this.host.isConnected(id),
+        path: this.host.pathTo(id),
+        listening: listening.has(id),
+        score: this.host.score(id),
+        updates: this.updatesFrom(id),
+      })),
       connectedPeers: this.host.connectedPeers().length,
       rejected: this.metrics.rejections(),
       transport: this.transport.stats,
       training: { steps: this.learner.stepsDone, ms: this.learner.trainingMs },
       cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-      bytes: { wire },
+      bytes: { wire, updates: { sent: this.totals.sent, received: this.totals.received } },
       uptimeSeconds: (Date.now() - this.startedAt) / 1000,
     };
+  }
+
+  /** Frames received from `peer` and how many of them the node rejected. */
+  private updatesFrom(peer: string): { received: number; rejected: number; accepted: number } {
+    const received = this.transport.framesFrom.get(peer) ?? 0;
+    const rejected = this.rejectsFrom.get(peer) ?? 0;
+    return { received, rejected, accepted: Math.max(0, received - rejected) };
   }
 
   /** Graceful stop: stop training, flush a checkpoint, leave the topics, close everything. Idempotent. */
@@ -282,6 +333,7 @@ export class Daemon {
         this.checkpoint();
       }
       this.neighbours?.stop();
+      this.member?.stop();
       for (const t of this.host?.subscriptions() ?? []) this.host.unsubscribe(t);
       await this.http?.close();
       await this.host?.stop();

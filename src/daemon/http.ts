@@ -1,4 +1,4 @@
-/** Observability endpoint: GET /status (JSON) and GET /metrics (Prometheus text). Localhost by default. */
+/** Observability endpoint: GET /status (JSON), GET /metrics (Prometheus text) and extra pages. Localhost by default. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -8,6 +8,17 @@ export interface StatusServerOptions {
   readonly status: () => Promise<unknown>;
   readonly metrics: () => Promise<{ contentType: string; body: string }>;
   readonly onError: (err: Error) => void;
+  /** More GET routes, e.g. /dashboard and /network on a testnet member. */
+  readonly pages?: Readonly<Record<string, () => Promise<Page>>>;
+}
+
+export interface Page {
+  readonly contentType: string;
+  readonly body: string;
+}
+
+export function jsonPage(v: unknown): Page {
+  return { contentType: 'application/json', body: JSON.stringify(v, null, 2) + '\n' };
 }
 
 export class StatusServer {
@@ -23,12 +34,18 @@ export class StatusServer {
         res.end(body);
       };
       if (req.method !== 'GET') return reply(405, 'text/plain', 'only GET\n');
-      const work =
-        path === '/status'
-          ? o.status().then((s) => reply(200, 'application/json', JSON.stringify(s, null, 2) + '\n'))
-          : path === '/metrics'
-            ? o.metrics().then((m) => reply(200, m.contentType, m.body))
-            : Promise.resolve(reply(404, 'text/plain', 'try /status or /metrics\n'));
+      const routes: Record<string, () => Promise<Page>> = {
+        ...o.pages,
+        '/status': async () => jsonPage(await o.status()),
+        '/metrics': async () => {
+          const m = await o.metrics();
+          return { contentType: m.contentType, body: m.body };
+        },
+      };
+      const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+      const work = route
+        ? route().then((p) => reply(200, p.contentType, p.body))
+        : Promise.resolve(reply(404, 'text/plain', `try ${Object.keys(routes).sort().join(' or ')}\n`));
       work.catch((e: Error) => {
         o.onError(e);
         if (!res.headersSent) reply(500, 'text/plain', 'internal error\n');

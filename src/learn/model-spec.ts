@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { contentHash } from '../util/canonical-json.ts';
 import { parseWith } from '../util/validate.ts';
 
 const positiveInt = z.number().int().positive();
@@ -30,20 +30,7 @@ export function parseModelSpec(input: unknown, source = 'model'): ModelSpec {
   return parseWith(modelSpecSchema, input, source);
 }
 
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /** 16 hex chars (64 bits) of SHA-256 over the canonical JSON of spec + data shape. */
 export function modelSpecHash(spec: ModelSpec, shape: DataShape): string {
-  const text = canonicalJson({ spec, inputShape: shape.inputShape, numClasses: shape.numClasses });
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return contentHash({ spec, inputShape: shape.inputShape, numClasses: shape.numClasses });
 }

@@ -6,17 +6,21 @@
 import { gossipsub, type GossipSub } from '@chainsafe/libp2p-gossipsub';
 import { defaultTopicScoreParams } from '@chainsafe/libp2p-gossipsub/score';
 import { noise } from '@chainsafe/libp2p-noise';
+import { autoNAT } from '@libp2p/autonat';
+import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2';
+import { dcutr } from '@libp2p/dcutr';
+import { preSharedKey } from '@libp2p/pnet';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { bootstrap } from '@libp2p/bootstrap';
 import { identify, type Identify } from '@libp2p/identify';
-import { StrictSign, TopicValidatorResult, type Message, type PeerDiscovery, type PrivateKey, type Stream } from '@libp2p/interface';
+import { StrictSign, TopicValidatorResult, type ConnectionGater, type Message, type PeerDiscovery, type PrivateKey, type Stream } from '@libp2p/interface';
 import { kadDHT } from '@libp2p/kad-dht';
 import { mdns } from '@libp2p/mdns';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { ping } from '@libp2p/ping';
 import { prometheusMetrics } from '@libp2p/prometheus-metrics';
 import { tcp } from '@libp2p/tcp';
-import { multiaddr } from '@multiformats/multiaddr';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import type { Registry } from 'prom-client';
 import type { Uint8ArrayList } from 'uint8arraylist';
@@ -41,6 +45,19 @@ export interface HostOptions {
   readonly metrics?: Registry;
   /** Namespaces the kad-dht protocol so only this application's nodes share a routing table. */
   readonly dhtProtocol?: string;
+  /** Serve circuit relay v2 (a testnet bootstrap node): NATed peers reserve a slot and are reached through it. */
+  readonly relayServer?: boolean;
+  /** Circuit-relay client transport, autonat and dcutr: reach and be reached through relays, upgrade to direct when possible. */
+  readonly natTraversal?: boolean;
+  /** libp2p private network: the PSK file's bytes (/key/swarm/psk/1.0.0/); peers without the same key cannot connect. */
+  readonly psk?: Uint8Array;
+  /** Admission: only these peer ids may connect (either direction); unset: anyone. */
+  readonly allowPeers?: readonly string[];
+  /**
+   * Simulates a node behind a strict NAT: direct dials only to these peers (the relays); anyone
+   * else is dialled through a relay (/p2p-circuit) or not at all.
+   */
+  readonly directDialsOnlyTo?: readonly string[];
 }
 
 export type Verdict = 'accept' | 'reject' | 'ignore';
@@ -87,6 +104,33 @@ const topicScoreParams = {
   invalidMessageDeliveriesDecay: 0.9,
 };
 
+/** The peer id at the end of a /p2p/<id> multiaddr (the relayed peer's, for a circuit address). */
+export function peerOfAddr(addr: string): string | null {
+  return /\/p2p\/([^/]+)$/.exec(addr)?.[1] ?? null;
+}
+
+function isCircuit(ma: Multiaddr): boolean {
+  return ma.toString().includes('/p2p-circuit');
+}
+
+function gaterOf(o: HostOptions): ConnectionGater {
+  const gater: ConnectionGater = {};
+  if (o.allowPeers) {
+    const allowed = new Set(o.allowPeers);
+    const deny = (peer: { toString(): string }): boolean => !allowed.has(peer.toString());
+    gater.denyInboundEncryptedConnection = deny;
+    gater.denyOutboundEncryptedConnection = deny;
+  }
+  if (o.directDialsOnlyTo) {
+    const direct = new Set(o.directDialsOnlyTo);
+    gater.denyDialMultiaddr = (ma) => {
+      const peer = peerOfAddr(ma.toString());
+      return !isCircuit(ma) && (peer === null || !direct.has(peer));
+    };
+  }
+  return gater;
+}
+
 function toStream(s: Stream, remotePeer: string): ByteStream {
   return {
     remotePeer,
@@ -125,6 +169,7 @@ export class GossipHost {
         allowPublishToZeroTopicPeers: true,
         ...meshDegree,
         maxInboundDataLength: o.maxMessageBytes,
+        runOnLimitedConnection: true,
         scoreParams: {
           // Every peer of a loopback cluster or a LAN shares few IPs: no colocation penalty.
           IPColocationFactorWeight: 0,
@@ -132,6 +177,14 @@ export class GossipHost {
         scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80 },
       }),
     };
+    if (o.relayServer) {
+      // Learning updates are larger than the default relay limits (128 KiB, 2 min): relay unlimited.
+      services.relay = circuitRelayServer({ reservations: { applyDefaultLimit: false, maxReservations: 1024 } });
+    }
+    if (o.natTraversal) {
+      services.autonat = autoNAT();
+      services.dcutr = dcutr();
+    }
     if (o.dht) {
       services.ping = ping();
       services.dht = kadDHT({ protocol: o.dhtProtocol ?? '/gossiplearn/kad/1.0.0', clientMode: false });
@@ -139,7 +192,9 @@ export class GossipHost {
     const node = (await createLibp2p({
       privateKey: o.privateKey,
       addresses: { listen: [...o.listen], announce: o.announce ? [...o.announce] : undefined },
-      transports: [tcp()],
+      transports: o.natTraversal ? [tcp(), circuitRelayTransport()] : [tcp()],
+      connectionProtector: o.psk ? preSharedKey({ psk: o.psk }) : undefined,
+      connectionGater: gaterOf(o),
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       peerDiscovery: discovery as never,
@@ -151,6 +206,18 @@ export class GossipHost {
 
   addresses(): string[] {
     return this.node.getMultiaddrs().map((a) => a.toString());
+  }
+
+  /** How this node is connected to `peer`: directly, only through a relay, or not at all. */
+  pathTo(peer: string): 'direct' | 'relayed' | 'none' {
+    const conns = this.node.getConnections(peerIdFromString(peer));
+    if (conns.length === 0) return 'none';
+    return conns.some((c) => !isCircuit(c.remoteAddr)) ? 'direct' : 'relayed';
+  }
+
+  /** Peers holding a reservation on this node's relay (0 when it is not a relay). */
+  relayReservations(): number {
+    return (this.node.services.relay as CircuitRelayService | undefined)?.reservations.size ?? 0;
   }
 
   connectedPeers(): string[] {
@@ -239,7 +306,7 @@ export class GossipHost {
   }
 
   async handle(protocol: string, handler: (stream: ByteStream) => void, maxInboundStreams = 16): Promise<void> {
-    await this.node.handle(protocol, ({ stream, connection }) => handler(toStream(stream, connection.remotePeer.toString())), { maxInboundStreams });
+    await this.node.handle(protocol, ({ stream, connection }) => handler(toStream(stream, connection.remotePeer.toString())), { maxInboundStreams, runOnLimitedConnection: true });
   }
 
   async unhandle(protocol: string): Promise<void> {
@@ -247,7 +314,7 @@ export class GossipHost {
   }
 
   async openStream(peer: string, protocol: string, signal: AbortSignal): Promise<ByteStream> {
-    const stream = await this.node.dialProtocol(peerIdFromString(peer), protocol, { signal });
+    const stream = await this.node.dialProtocol(peerIdFromString(peer), protocol, { signal, runOnLimitedConnection: true });
     return toStream(stream, peer);
   }
 

@@ -13,6 +13,8 @@ export interface NeighbourOptions {
   /** How often to look for missing neighbours (ms). */
   readonly checkEveryMs: number;
   readonly maxBackoffMs: number;
+  /** Auto mode: only peers this accepts become neighbours (e.g. a testnet's matching task hash). */
+  readonly admit?: (peer: string) => boolean;
 }
 
 interface DialState {
@@ -51,6 +53,11 @@ export class Neighbours {
 
   connected(): string[] {
     return this.current.filter((p) => this.host.isConnected(p));
+  }
+
+  /** A peer learned of outside libp2p's discovery (e.g. a testnet directory): dialled in auto mode. */
+  discover(peer: string): void {
+    if (peer !== this.host.peerId) this.discovered.add(peer);
   }
 
   onChange(fn: (added: string[], removed: string[]) => void): void {
@@ -97,7 +104,8 @@ export class Neighbours {
   /** Auto mode: the connected gossiplearn peers, keeping existing neighbours first, up to the cap. */
   private async refreshAuto(): Promise<void> {
     const candidates: string[] = [];
-    for (const p of this.host.connectedPeers().sort()) if ((await this.host.protocolsOf(p)).includes(SYNC_PROTOCOL)) candidates.push(p);
+    const admit = this.o.admit ?? (() => true);
+    for (const p of this.host.connectedPeers().sort()) if (admit(p) && (await this.host.protocolsOf(p)).includes(SYNC_PROTOCOL)) candidates.push(p);
     const kept = this.current.filter((p) => candidates.includes(p));
     const extra = candidates.filter((p) => !kept.includes(p)).slice(0, Math.max(0, this.o.maxNeighbours - kept.length));
     const next = [...kept, ...extra].sort();

@@ -45,6 +45,8 @@ export interface TransportStats {
 
 export class P2PTransport implements Transport {
   readonly selfId: string;
+  /** Frames handed to the node, per sending peer (accepted or not). */
+  readonly framesFrom = new Map<string, number>();
   readonly stats: TransportStats = { publishes: 0, publishFailures: 0, recipients: 0, syncRequests: 0, syncFailures: 0, syncServed: 0, validatorRejects: 0, keyframesViaSync: 0 };
   private readonly o: P2PTransportOptions;
   private readonly ownTopic: string;
@@ -123,6 +125,7 @@ export class P2PTransport implements Transport {
 
   private deliver(m: PubsubMessage): void {
     if (this.ownerOf(m.topic) !== m.from || !this.o.neighbours.has(m.from)) return;
+    this.framesFrom.set(m.from, (this.framesFrom.get(m.from) ?? 0) + 1);
     this.frameHandler?.(m.from, m.data);
   }
 

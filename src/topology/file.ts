@@ -2,8 +2,8 @@
  * Loading topologies from files or embedded specs, resolving the node count against the scenario's,
  * and rejecting disconnected static graphs unless asked not to.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readJsonFile } from '../util/json-file.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { ConfigError } from '../util/validate.ts';
 import { buildGraph, buildTimeVarying } from './build.ts';
@@ -36,7 +36,7 @@ export interface Topology {
 
 /** Reads and builds a topology file. */
 export function loadTopology(path: string, options: TopologyOptions): Topology {
-  const spec = parseTopologySpec(readJson(path, options.baseDir), path);
+  const spec = parseTopologySpec(readJsonFile(resolve(options.baseDir ?? '.', path), path), path);
   if (spec.kind === 'file') throw new ConfigError(`${path}: expected a topology object, got ${describeValue(spec.path)}`);
   return buildTopology(spec, options);
 }
@@ -121,16 +121,4 @@ function defaultName(spec: InlineSpec): string {
   if (spec.kind === 'generator') return spec.generator.type;
   if (spec.kind === 'time-varying') return spec.timeVarying.type;
   return 'edge-list';
-}
-
-function readJson(path: string, baseDir: string | undefined): unknown {
-  let failure = 'cannot read file';
-  try {
-    const text = readFileSync(resolve(baseDir ?? '.', path), 'utf8');
-    failure = 'invalid JSON';
-    return JSON.parse(text);
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message.split('\n')[0];
-    throw new ConfigError(`${path}: ${failure} (${reason})`);
-  }
 }

@@ -1,0 +1,53 @@
+/** `gossiplearn testnet join`: the daemon config a manifest implies for one member. */
+import { createHash } from 'node:crypto';
+import type { Manifest } from './manifest.ts';
+
+export interface JoinOptions {
+  readonly dataDir: string;
+  /** This member's shard of the task's partition; default: derived from its peer id. */
+  readonly shard?: number;
+  readonly peerId: string;
+  readonly listen?: readonly string[];
+  /** Reachable only through the relay, direct dials only to bootstrap nodes (a node behind a strict NAT). */
+  readonly relayOnly: boolean;
+  readonly http: { host: string; port: number };
+  readonly rounds: number;
+  readonly logLevel: string;
+  readonly maxNeighbours?: number;
+  readonly evalEvery?: number;
+  readonly testSamples?: number;
+}
+
+/** A stable shard for a peer id: the same node always trains on the same data. */
+export function shardOf(peerId: string, shards: number): number {
+  return createHash('sha256').update(peerId).digest().readUInt32BE(0) % shards;
+}
+
+/** Raw daemon config (validated by parseDaemonConfig like any config file). */
+export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown> {
+  const t = m.task;
+  return {
+    network: m.network,
+    listen: o.relayOnly ? ['/p2p-circuit'] : o.listen?.length ? [...o.listen] : ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: m.bootstrap,
+    neighbours: 'auto',
+    maxNeighbours: o.maxNeighbours ?? 8,
+    dataDir: o.dataDir,
+    http: o.http,
+    log: { level: o.logLevel },
+    admission: { allowPeers: m.admission.allowPeers, pskFile: m.pskPath ?? undefined },
+    testnet: { taskHash: m.taskHash, protocolVersion: m.protocolVersion, heartbeatMs: m.heartbeatMs, natTraversal: true, relayOnly: o.relayOnly },
+    learning: {
+      dataset: t.dataset,
+      partition: t.partition.rule,
+      partitionIndex: o.shard ?? shardOf(o.peerId, t.partition.shards),
+      partitionCount: t.partition.shards,
+      model: t.model,
+      node: { ...t.hyperparameters, codec: t.codec, aggregator: t.aggregation },
+      seed: t.seed,
+      init: t.init,
+      rounds: o.rounds,
+      eval: { every: o.evalEvery ?? 1, testSamples: o.testSamples ?? 500 },
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/** Manifests: every file in testnets/ is valid, the task hash is canonical and checked, bad input gets one line naming the key. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDaemonConfig } from '../src/daemon/config.ts';
+import { readPskFile, writePskFile } from '../src/p2p/psk.ts';
+import { decodeHeartbeat, encodeHeartbeat, type MemberBeat } from '../src/testnet/heartbeat.ts';
+import { joinConfig, shardOf } from '../src/testnet/join-config.ts';
+import { loadManifest, parseManifest, taskHashOf } from '../src/testnet/manifest.ts';
+import { canonicalJson } from '../src/util/canonical-json.ts';
+import { ConfigError } from '../src/util/validate.ts';
+
+const PEER = '12D3KooWNcUsxZ5oEmsPdpgA2DUUxbELq9wn7qmKNpnqFid7JwCJ';
+const OTHER = '12D3KooWCd5egBKpKu5qoTQTLafgZiBwEyE2KjzNhamyS4QMR6hZ';
+const TASK = { model: { type: 'logreg' }, dataset: { type: 'synthetic', samples: 500, dim: 4, classes: 2 }, partition: { rule: { type: 'iid' }, shards: 4 } };
+const base = { network: 'unit', protocolVersion: 1, task: TASK };
+
+test('every manifest in testnets/ is valid and joinable', () => {
+  const files = readdirSync('testnets').filter((f) => f.endsWith('.json'));
+  assert.ok(files.includes('local.json'));
+  for (const f of files) {
+    const m = loadManifest(join('testnets', f));
+    assert.match(m.taskHash, /^[0-9a-f]{16}$/);
+    parseDaemonConfig(joinConfig(m, { dataDir: '/tmp/x', peerId: PEER, relayOnly: false, http: { host: '127.0.0.1', port: 0 }, rounds: 0, logLevel: 'info' }), f);
+  }
+});
+
+test('the task hash is SHA-256 of canonical JSON: key order does not matter, content does', () => {
+  assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
+  const reordered = { partition: TASK.partition, dataset: TASK.dataset, model: TASK.model };
+  assert.equal(taskHashOf(reordered), taskHashOf(TASK));
+  assert.notEqual(taskHashOf({ ...TASK, seed: 2 }), taskHashOf(TASK));
+  assert.equal(parseManifest({ ...base, taskHash: taskHashOf(TASK) }, 'm.json').taskHash, taskHashOf(TASK));
+});
+
+test('bad manifests are refused in one line naming the file and the key', () => {
+  const bad: Array<[unknown, RegExp]> = [
+    [{ ...base, taskHash: '0123456789abcdef' }, /^m\.json: taskHash: the task section hashes to [0-9a-f]{16}, the manifest states 0123456789abcdef/],
+    [{ ...base, protocolVersion: 2 }, /^m\.json: protocolVersion: this node speaks testnet protocol 1/],
+    [{ ...base, network: 'a/b' }, /^m\.json: network: /],
+    [{ ...base, bootstrap: ['/ip4/127.0.0.1/tcp/1'] }, /^m\.json: bootstrap\.0: expected a multiaddr ending in \/p2p\//],
+    [{ ...base, admission: { allowPeers: ['nope'] } }, /^m\.json: admission\.allowPeers\.0: /],
+    [{ ...base, task: { ...TASK, model: { type: 'transformer' } } }, /^m\.json: task: model/],
+    [{ ...base, task: { ...TASK, hyperparameters: { localSteps: -1 } } }, /^m\.json: task\.hyperparameters\.localSteps: /],
+    [{ ...base, task: { ...TASK, codec: { name: 'zip' } } }, /^m\.json: task\.codec: "name" must be one of/],
+    [{ ...base, extra: 1 }, /^m\.json: \(root\): Unrecognized key/],
+  ];
+  for (const [input, re] of bad) {
+    const err = (() => {
+      try {
+        parseManifest(input, 'm.json');
+      } catch (e) {
+        return e as Error;
+      }
+      assert.fail(`accepted ${JSON.stringify(input)}`);
+    })();
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.match(err.message, re);
+    assert.ok(!err.message.includes('\n'));
+  }
+});
+
+test('PSK files: the swarm.key format is read, anything else refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gl-psk-'));
+  try {
+    writePskFile(join(dir, 'ok.psk'));
+    assert.match(new TextDecoder().decode(readPskFile(join(dir, 'ok.psk'))), /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/);
+    writeFileSync(join(dir, 'bad.psk'), '/key/swarm/psk/1.0.0/\n/base16/\nabc\n');
+    assert.throws(() => readPskFile(join(dir, 'bad.psk')), /bad\.psk: not a libp2p pre-shared key/);
+    assert.throws(() => readPskFile(join(dir, 'missing.psk')), /missing\.psk: cannot read/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('heartbeats: well-formed and from their author, else dropped', () => {
+  const beat: MemberBeat = { kind: 'member', v: 1, peerId: PEER, taskHash: '0123456789abcdef', round: 3, accuracy: 0.5, bytes: { sent: 1, received: 2 }, accepted: 1, rejected: {}, refused: [], neighbours: [{ id: OTHER, path: 'relayed' }], addrs: ['/ip4/127.0.0.1/tcp/1'] };
+  assert.deepEqual(decodeHeartbeat(encodeHeartbeat(beat), PEER), beat);
+  assert.equal(decodeHeartbeat(encodeHeartbeat(beat), OTHER), null, 'forged author');
+  assert.equal(decodeHeartbeat(encodeHeartbeat({ ...beat, round: -1 }), PEER), null);
+  assert.equal(decodeHeartbeat(new TextEncoder().encode('{not json'), PEER), null);
+  assert.equal(decodeHeartbeat(new Uint8Array(70_000), PEER), null);
+});
+
+test('a joiner shard is stable per peer id and in range', () => {
+  assert.equal(shardOf(PEER, 16), shardOf(PEER, 16));
+  for (const p of [PEER, OTHER]) assert.ok(shardOf(p, 5) < 5);
+});
