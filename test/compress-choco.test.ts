@@ -13,12 +13,7 @@ import { Rng, deriveSeed } from '../src/util/rng.ts';
 
 const SPEC = '00112233aabbccdd';
 
-function gaussian(d: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  const x = new Float32Array(d);
-  for (let i = 0; i < d; i++) x[i] = rng.gaussian();
-  return x;
-}
+const gaussian = (d: number, seed: number): Float32Array => new Rng(seed).gaussianVector(d);
 
 test('sender and receiver public copies stay bit-identical through frames, for every codec', () => {
   const d = 777;

@@ -29,12 +29,7 @@ const ALL_CONFIGS: CodecConfig[] = [
   { name: 'sign', blockSize: 5 },
 ];
 
-function gaussian(d: number, seed: number, scale = 1): Float32Array {
-  const rng = new Rng(seed);
-  const x = new Float32Array(d);
-  for (let i = 0; i < d; i++) x[i] = rng.gaussian() * scale;
-  return x;
-}
+const gaussian = (d: number, seed: number, scale = 1): Float32Array => new Rng(seed).gaussianVector(d, scale);
 
 function sqDist(a: Float32Array, b: Float32Array): number {
   let s = 0;

@@ -4,12 +4,7 @@ import { ErrorFeedback, getCodec } from '../src/compress/index.ts';
 import type { Codec } from '../src/compress/index.ts';
 import { Rng, deriveSeed } from '../src/util/rng.ts';
 
-function gaussian(d: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  const x = new Float32Array(d);
-  for (let i = 0; i < d; i++) x[i] = rng.gaussian();
-  return x;
-}
+const gaussian = (d: number, seed: number): Float32Array => new Rng(seed).gaussianVector(d);
 
 test('classic EF (eta = 1): residual is exactly target minus what was sent; nothing is lost', () => {
   const d = 1000;

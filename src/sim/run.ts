@@ -103,6 +103,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   const params: Float32Array[] = all.map((i) => (sc.init === 'shared' ? shared.slice() : world.initParams(i)));
   const finished = new Set<number>();
   const down = new Set<number>();
+  /** Started, not finished, not down: the run ends when this is empty (checked after every event). */
+  const running = new Set<number>();
   const crashedEver = new Set<number>();
   const lateJoiners = new Set(sc.churn.events.filter((e) => e.action === 'join').flatMap((e) => e.nodes ?? []));
   const firedEvents = new Set<number>();
@@ -146,6 +148,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     }
     if (rec.round + 1 >= sc.rounds) {
       finished.add(i);
+      running.delete(i);
       nodes[i]!.stop();
     } else if (sc.churn.randomRate > 0 && rng.next() < sc.churn.randomRate) {
       crash(i, 'random crash');
@@ -176,6 +179,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       onReject: opts.log ? (from, reason, detail) => opts.log!(`${nodeId(i)} rejected ${from}: ${reason} (${detail})`) : undefined,
     });
     nodes[i] = node;
+    running.add(i);
     return node;
   };
 
@@ -184,6 +188,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     nodes[i]!.stop();
     network.setUp(i, false);
     down.add(i);
+    running.delete(i);
     crashedEver.add(i);
     opts.log?.(`${nodeId(i)} down (${why}) at round ${maxRound}`);
   }
@@ -232,10 +237,9 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   for (const i of all) if (!lateJoiners.has(i)) nodes[i]!.start();
   fireChurn();
 
-  const active = (): number => all.filter((i) => nodes[i] && !finished.has(i) && !down.has(i)).length;
   let endedBy: string;
   try {
-    endedBy = await queue.run(() => active() === 0, { maxEvents: 200_000_000, maxTimeMs: 1e12 });
+    endedBy = await queue.run(() => running.size === 0, { maxEvents: 200_000_000, maxTimeMs: 1e12 });
     await Promise.all(evaluations);
   } finally {
     await pool.close();

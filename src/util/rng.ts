@@ -58,6 +58,13 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /** A new vector of d independent N(0, scale²) draws. */
+  gaussianVector(d: number, scale = 1): Float32Array {
+    const x = new Float32Array(d);
+    for (let i = 0; i < d; i++) x[i] = this.gaussian() * scale;
+    return x;
+  }
+
   /** Gamma(shape, 1) by Marsaglia-Tsang; used for Dirichlet sampling. */
   gamma(shape: number): number {
     if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.next() || Number.MIN_VALUE, 1 / shape);

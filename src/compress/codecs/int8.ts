@@ -3,7 +3,8 @@
  * round to nearest). Per element |x - x̂| <= scale / 2 = max|x_block| / 254.
  * Payload: u32 blockSize | f32 scale × nBlocks | i8 × d  (codes are in [-127, 127]).
  */
-import { requireAtLeast, requireLength, viewOf } from '../bytes.ts';
+import { blockScale, readBlockHeader } from '../block-scales.ts';
+import { viewOf } from '../bytes.ts';
 import { reject } from '../frame-error.ts';
 
 export function encodeInt8(x: Float32Array, blockSize: number): Uint8Array {
@@ -41,17 +42,10 @@ export function encodeInt8(x: Float32Array, blockSize: number): Uint8Array {
 
 export function decodeInt8Into(payload: Uint8Array, out: Float32Array): void {
   const d = out.length;
-  requireAtLeast(payload, 4, 'int8');
-  const view = viewOf(payload);
-  const blockSize = view.getUint32(0, true);
-  if (blockSize === 0) reject('bad-payload', 'int8: block size 0');
-  const nBlocks = Math.ceil(d / blockSize);
-  const codesAt = 4 + 4 * nBlocks;
-  requireLength(payload, codesAt + d, 'int8');
+  const header = readBlockHeader(payload, d, d, 'int8');
+  const { blockSize, nBlocks, bodyAt: codesAt } = header;
   for (let b = 0; b < nBlocks; b++) {
-    const scale = view.getFloat32(4 + 4 * b, true);
-    if (scale - scale !== 0) reject('non-finite', `int8: non-finite scale in block ${b}`);
-    if (scale < 0) reject('bad-payload', `int8: negative scale in block ${b}`);
+    const scale = blockScale(header, b, 'int8');
     // |code| <= 127, so this bounds every decoded value of the block (float32 overflow check).
     if (!Number.isFinite(Math.fround(scale * 127))) reject('non-finite', `int8: scale ${scale} overflows float32 in block ${b}`);
     const start = b * blockSize;

@@ -3,8 +3,8 @@
  * (scaled sign, as in EF-signSGD). Contractive: ||C(x) - x||² = ||x||² - ||x||₁²/n per block.
  * Payload: u32 blockSize | f32 scale × nBlocks | sign bits, LSB first (1 = negative).
  */
-import { requireAtLeast, requireLength, viewOf } from '../bytes.ts';
-import { reject } from '../frame-error.ts';
+import { blockScale, readBlockHeader } from '../block-scales.ts';
+import { viewOf } from '../bytes.ts';
 
 export function encodeSign(x: Float32Array, blockSize: number): Uint8Array {
   const d = x.length;
@@ -39,17 +39,10 @@ export function encodeSign(x: Float32Array, blockSize: number): Uint8Array {
 
 export function decodeSignInto(payload: Uint8Array, out: Float32Array): void {
   const d = out.length;
-  requireAtLeast(payload, 4, 'sign');
-  const view = viewOf(payload);
-  const blockSize = view.getUint32(0, true);
-  if (blockSize === 0) reject('bad-payload', 'sign: block size 0');
-  const nBlocks = Math.ceil(d / blockSize);
-  const bitsAt = 4 + 4 * nBlocks;
-  requireLength(payload, bitsAt + Math.ceil(d / 8), 'sign');
+  const header = readBlockHeader(payload, d, Math.ceil(d / 8), 'sign');
+  const { blockSize, nBlocks, bodyAt: bitsAt } = header;
   for (let b = 0; b < nBlocks; b++) {
-    const scale = view.getFloat32(4 + 4 * b, true);
-    if (scale - scale !== 0) reject('non-finite', `sign: non-finite scale in block ${b}`);
-    if (scale < 0) reject('bad-payload', `sign: negative scale in block ${b}`);
+    const scale = blockScale(header, b, 'sign');
     const start = b * blockSize;
     const end = Math.min(d, start + blockSize);
     for (let i = start; i < end; i++) {
