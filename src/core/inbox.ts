@@ -9,6 +9,8 @@ export interface PeerState {
   latestSeq: number;
   /** Training round of the last update folded in (−∞ before any). */
   lastRound: number;
+  /** Clock time of the last accepted update or resync (−∞ before any). */
+  lastHeardAt: number;
   syncing: boolean;
 }
 
@@ -27,7 +29,7 @@ export class Inbox {
   getOrCreate(peer: string): PeerState {
     let s = this.peers.get(peer);
     if (!s) {
-      s = { latestSeq: 0, lastRound: -Infinity, syncing: false };
+      s = { latestSeq: 0, lastRound: -Infinity, lastHeardAt: -Infinity, syncing: false };
       this.peers.set(peer, s);
     }
     return s;

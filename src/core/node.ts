@@ -81,6 +81,8 @@ export class LearningNode {
   private trainLoss = NaN;
   private deadlineTimer: Cancel | null = null;
   private deadlineAt = Infinity;
+  /** When each of the last S+2 rounds started here, for judging which neighbours are alive. */
+  private readonly roundStarts = new Map<number, number>();
   private needKeyframe: boolean;
   private directSeq = 0;
 
@@ -200,6 +202,8 @@ export class LearningNode {
   private beginRound(): void {
     this.phaseValue = 'training';
     this.startedAt = this.o.clock.now();
+    this.roundStarts.set(this.roundValue, this.startedAt);
+    this.roundStarts.delete(this.roundValue - this.cfg.staleness.maxRounds - 2);
     const epoch = this.epoch;
     this.o.learner.train(this.roundValue, this.params, (loss) => {
       if (epoch !== this.epoch) return;
@@ -329,6 +333,7 @@ export class LearningNode {
     }
     this.counters.accepted++;
     peer.lastRound = Math.max(peer.lastRound, header.round);
+    peer.lastHeardAt = this.o.clock.now();
     if (header.round >= this.roundValue) this.deadline.record(this.phaseValue === 'collecting' ? this.o.clock.now() - this.publishedAt : 0);
     if (this.phaseValue === 'collecting' && !this.maybeClose('quorum')) this.armDeadline();
   }
@@ -347,21 +352,26 @@ export class LearningNode {
       state.choco ??= new ChocoReceiver(this.params.length);
       state.choco.resetFromFull(snap.publicCopy, snap.seq);
       state.lastRound = Math.max(state.lastRound, snap.round);
+      state.lastHeardAt = this.o.clock.now();
       this.counters.resyncs++;
     });
   }
 
-  /** Peers counted for the quorum: not silent for longer than the staleness limit. */
+  /**
+   * Peers counted for the quorum: heard from during our last S+1 rounds. Liveness is judged by
+   * time, not by round numbers: a neighbour that is behind is alive and waited for (up to the
+   * deadline); judging by rounds let a node that got ahead stop waiting and run away for good.
+   */
   private liveNeighbours(): { live: number; fresh: number } {
-    const startRound = this.o.startRound ?? 0;
+    const windowStart = this.roundStarts.get(this.roundValue - this.cfg.staleness.maxRounds - 1);
     let live = 0;
     let fresh = 0;
     for (const p of this.o.transport.inNeighbours(this.roundValue)) {
-      const last = this.inbox.get(p)?.lastRound ?? -Infinity;
-      const silentSince = Number.isFinite(last) ? last : startRound - 1;
-      if (this.roundValue - silentSince > this.cfg.staleness.maxRounds + 1) continue;
+      const state = this.inbox.get(p);
+      // Until S+1 rounds have run here, every neighbour counts as live.
+      if (windowStart !== undefined && (state?.lastHeardAt ?? -Infinity) < windowStart) continue;
       live++;
-      if (last >= this.roundValue && this.inbox.modelOf(p)) fresh++;
+      if (state && state.lastRound >= this.roundValue && this.inbox.modelOf(p)) fresh++;
     }
     return { live, fresh };
   }
