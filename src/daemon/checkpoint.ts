@@ -105,9 +105,13 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const count = 2 + h.optimizer.slots;
   const bodyStart = 12 + len;
   if (end - bodyStart !== 4 * d * count) throw new CheckpointError(`body has ${end - bodyStart} bytes, header implies ${4 * d * count}`);
-  // Copy into an aligned buffer: Float32Array views need 4-byte alignment.
-  const body = bytes.slice(bodyStart, end);
-  const vectors = Array.from({ length: count }, (_, i) => new Float32Array(body.buffer, 4 * d * i, d));
+  // A fresh, aligned copy of each vector. Not `bytes.slice()`: on a Node Buffer (what readFileSync
+  // returns) slice() is a view into Node's shared pool, so `.buffer` would start somewhere else.
+  const vectors = Array.from({ length: count }, (_, i) => {
+    const v = new Float32Array(d);
+    new Uint8Array(v.buffer).set(bytes.subarray(bodyStart + 4 * d * i, bodyStart + 4 * d * (i + 1)));
+    return v;
+  });
   vectors.forEach((v, k) => {
     for (let i = 0; i < d; i++) if (!Number.isFinite(v[i]!)) throw new CheckpointError(`non-finite value in vector ${k} at index ${i}`);
   });
