@@ -28,6 +28,7 @@ import { DaemonLearner } from './learner.ts';
 import type { Logger } from './logger.ts';
 import { FILES, type DaemonInfo } from './files.ts';
 import { DaemonMetrics } from './metrics.ts';
+import { paramsDigest } from './params-digest.ts';
 
 /** Wall-clock milliseconds since the epoch, sub-ms resolution: comparable across processes. */
 export const realClock: Clock = {
@@ -58,9 +59,10 @@ export class Daemon {
   private startedAt = Date.now();
   private lastEval: { round: number; accuracy: number; loss: number } | null = null;
   private lastRecord: RoundRecord | null = null;
-  private resumedFrom: number | null = null;
+  /** What the checkpoint read at start held, and how the resumed model evaluated before any training. */
+  private resumed: { round: number; paramsHash: string; accuracy: number } | null = null;
   private joined: { from: string; round: number } | null = null;
-  private lastCheckpointRound: number | null = null;
+  private lastCheckpoint: { round: number; paramsHash: string } | null = null;
   private finished = false;
   private stopping: Promise<void> | null = null;
   private resolveFinished!: () => void;
@@ -183,9 +185,10 @@ export class Daemon {
       const seq = Math.min(0xffffffff, ckpt.node.seq + l.checkpointEvery + 1);
       this.node.importState({ ...ckpt.node, seq });
       this.learner.setState(ckpt.learner);
-      this.resumedFrom = ckpt.node.round;
+      const accuracy = this.learner.evaluate(this.node.params, l.eval.testSamples).accuracy;
+      this.resumed = { round: ckpt.node.round, paramsHash: paramsDigest(ckpt.node.params), accuracy };
       this.checkpoint();
-      log.info({ round: ckpt.node.round, seq, samplesDrawn: ckpt.learner.samplesDrawn }, 'resumed from checkpoint');
+      log.info({ ...this.resumed, seq, samplesDrawn: ckpt.learner.samplesDrawn }, 'resumed from checkpoint');
     }
     this.metrics.setRound(this.node.round);
 
@@ -262,7 +265,7 @@ export class Daemon {
   private checkpoint(): void {
     const c: Checkpoint = { specHash: this.specHash, node: this.node.exportState(), learner: this.learner.getState() };
     saveCheckpoint(this.path(FILES.checkpoint), c);
-    this.lastCheckpointRound = c.node.round;
+    this.lastCheckpoint = { round: c.node.round, paramsHash: paramsDigest(c.node.params) };
     this.metrics.checkpoints.inc();
     this.log.debug({ round: c.node.round }, 'checkpoint written');
   }
@@ -294,9 +297,11 @@ export class Daemon {
       testLoss: this.lastEval?.loss ?? null,
       evaluatedRound: this.lastEval?.round ?? null,
       trainLoss: this.lastRecord?.trainLoss ?? null,
-      resumedFromCheckpoint: this.resumedFrom,
+      paramsHash: paramsDigest(this.node.params),
+      resumedFromCheckpoint: this.resumed?.round ?? null,
+      resumed: this.resumed,
       joined: this.joined,
-      lastCheckpointRound: this.lastCheckpointRound,
+      lastCheckpoint: this.lastCheckpoint,
       testnet: this.cfg.testnet ? { taskHash: this.cfg.testnet.taskHash, protocolVersion: this.cfg.testnet.protocolVersion, relayOnly: this.cfg.testnet.relayOnly } : null,
       refused: this.member?.refusedPeers() ?? [],
       neighbours: this.neighbours.list().map((id) => ({
@@ -331,6 +336,7 @@ export class Daemon {
       if (this.node) {
         this.node.stop();
         this.checkpoint();
+        this.log.info({ checkpoint: this.lastCheckpoint }, 'final checkpoint written');
       }
       this.neighbours?.stop();
       this.member?.stop();
