@@ -26,16 +26,17 @@ interface JoinCli {
 
 /** Loaded on use: libp2p and tfjs are heavy. An unusable key file is a user error like a bad config. */
 async function loadCommon() {
-  const [{ loadManifest }, { createLogger }, lifecycle, { IdentityError }] = await Promise.all([
+  const [{ loadManifest }, { createLogger }, lifecycle, { IdentityError }, { DataDirLock }] = await Promise.all([
     import('../testnet/manifest.ts'),
     import('../daemon/logger.ts'),
     import('../daemon/lifecycle.ts'),
     import('../p2p/identity.ts'),
+    import('../daemon/data-dir.ts'),
   ]);
   const asConfigError = (e: unknown): never => {
     throw e instanceof IdentityError ? new ConfigError(e.message) : e;
   };
-  return { loadManifest, createLogger, lifecycle, asConfigError };
+  return { loadManifest, createLogger, lifecycle, asConfigError, DataDirLock };
 }
 
 function bootstrapCommand(): Command {
@@ -48,14 +49,18 @@ function bootstrapCommand(): Command {
     .option('--http-port <port>', 'status/dashboard HTTP port (0: any free one)', parseIntOption('--http-port', 0), 0)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace', 'info')
     .action(async (file: string, o: BootstrapCli) => {
-      const { loadManifest, createLogger, lifecycle, asConfigError } = await loadCommon();
+      const { loadManifest, createLogger, lifecycle, asConfigError, DataDirLock } = await loadCommon();
       const manifest = loadManifest(file);
       const dataDir = resolve(o.dataDir);
+      const lock = DataDirLock.acquire(dataDir, '--data-dir');
       const log = createLogger({ level: o.logLevel, file: false, dataDir });
       lifecycle.keepRunningOnStrayRejections(log);
       const { BootstrapNode } = await import('../testnet/bootstrap.ts');
       const node = await BootstrapNode.start({ manifest, dataDir, listen: o.listen, http: { host: o.httpHost, port: o.httpPort }, log }).catch(asConfigError);
-      lifecycle.stopOnSignals(() => node.stop(), log);
+      lifecycle.stopOnSignals(async () => {
+        await node.stop();
+        lock.release();
+      }, log);
       const addr = node.host.addresses().find((a) => a.includes('/tcp/')) ?? node.host.addresses()[0];
       console.log(`bootstrap ${node.host.peerId}\naddress ${addr}\ndashboard ${node.status().http}/dashboard`);
     });
@@ -76,7 +81,7 @@ function joinCommand(): Command {
     .option('--exit-when-done', 'exit once the rounds are done')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace', 'info')
     .action(async (file: string, o: JoinCli) => {
-      const { loadManifest, createLogger, lifecycle, asConfigError } = await loadCommon();
+      const { loadManifest, createLogger, lifecycle, asConfigError, DataDirLock } = await loadCommon();
       const [{ parseDaemonConfig }, { Daemon }, { joinConfig }, { loadOrCreateIdentity }, { FILES }] = await Promise.all([
         import('../daemon/config.ts'),
         import('../daemon/daemon.ts'),
@@ -88,6 +93,7 @@ function joinCommand(): Command {
       const dataDir = resolve(o.dataDir);
       if (o.shard !== undefined && o.shard >= manifest.task.partition.shards)
         throw new ConfigError(`--shard: must be below the task's ${manifest.task.partition.shards} shards, got ${o.shard}`);
+      const lock = DataDirLock.acquire(dataDir, '--data-dir');
       const identity = await loadOrCreateIdentity(resolve(dataDir, FILES.key)).catch(asConfigError);
       const raw = joinConfig(manifest, {
         dataDir,
@@ -104,7 +110,7 @@ function joinCommand(): Command {
       const log = createLogger({ level: cfg.log.level, file: false, dataDir });
       lifecycle.keepRunningOnStrayRejections(log);
       log.info({ manifest: resolve(file), network: manifest.network, taskHash: manifest.taskHash, shard: cfg.learning.partitionIndex }, 'joining testnet');
-      const daemon = await Daemon.start(cfg, log).catch(asConfigError);
+      const daemon = await Daemon.start(cfg, log, lock).catch(asConfigError);
       const exit = lifecycle.stopOnSignals((reason) => daemon.stop(reason), log);
       if (o.exitWhenDone) daemon.whenFinished.then(() => exit('rounds done'), () => {});
     });

@@ -8,11 +8,12 @@
  * The public copy x̂ is the error-feedback state (x − x̂ is what compression has not delivered),
  * so no separate residual is stored. Read back like network input: every field is checked.
  */
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { NodeState } from '../core/node.ts';
 import type { OptimizerState } from '../learn/optimizer.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { ConfigError } from '../util/validate.ts';
 import type { LearnerState } from './learner.ts';
 
 const MAGIC = 'GLCK';
@@ -136,6 +137,8 @@ export type LoadResult =
  */
 export function loadCheckpoint(path: string, expect: { specHash: string; paramCount: number; optimizer: string }): LoadResult {
   if (!existsSync(path)) return { kind: 'none' };
+  // Not data to judge but an operator's mistake: refuse to start rather than move it aside.
+  if (!statSync(path).isFile()) throw new ConfigError(`${path}: exists but is not a regular file; move it out of the dataDir`);
   let problem: string;
   try {
     const c = decodeCheckpoint(readFileSync(path));

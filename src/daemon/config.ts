@@ -1,4 +1,5 @@
 /** The `gossiplearn node` config file: validated in full before anything starts, one-line errors naming the key. */
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import { z } from 'zod';
@@ -20,6 +21,9 @@ function isMultiaddr(s: string): boolean {
 
 export const multiaddrText = z.string().refine(isMultiaddr, 'expected a multiaddr such as /ip4/127.0.0.1/tcp/4001');
 const addr = multiaddrText;
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** An IP address or a DNS host name to bind an HTTP server to. */
+export const httpHost = z.string().refine((s) => isIP(s) !== 0 || HOSTNAME.test(s), 'expected an IP address or a host name such as 127.0.0.1 or localhost');
 /** Nodes only hear nodes of the same network name (it prefixes every topic). */
 export const networkName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores');
 /** A libp2p peer id as text: base58btc multihash (12D3KooW… for Ed25519, Qm… for RSA). */
@@ -84,7 +88,7 @@ const daemonSchema = z
     dataDir: z.string().min(1),
     http: z
       .object({
-        host: z.string().min(1).default('127.0.0.1'),
+        host: httpHost.default('127.0.0.1'),
         /** 0: any free port (written to dataDir/daemon.json). */
         port: z.number().int().min(0).max(65535).default(0),
       })

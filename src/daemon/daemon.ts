@@ -3,7 +3,7 @@
  * this wires it to the real clock, the libp2p transport, an in-process learner, checkpoints,
  * per-round JSONL (the simulator's line format) and the HTTP status/metrics endpoint.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameExpectation } from '../compress/index.ts';
 import type { Clock } from '../core/interfaces.ts';
@@ -20,9 +20,11 @@ import { taskNetwork } from '../testnet/heartbeat.ts';
 import { TestnetMember } from '../testnet/member.ts';
 import type { NodeRoundLine } from '../sim/metrics.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { ConfigError } from '../util/validate.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { DaemonConfig } from './config.ts';
+import type { DataDirLock } from './data-dir.ts';
 import { jsonPage, StatusServer } from './http.ts';
 import { DaemonLearner } from './learner.ts';
 import type { Logger } from './logger.ts';
@@ -69,14 +71,23 @@ export class Daemon {
   /** Resolves once the configured number of rounds is done (never when rounds = 0). */
   readonly whenFinished = new Promise<void>((r) => (this.resolveFinished = r));
 
-  private constructor(cfg: DaemonConfig, log: Logger) {
+  private readonly lock: DataDirLock;
+
+  private constructor(cfg: DaemonConfig, log: Logger, lock: DataDirLock) {
     this.cfg = cfg;
     this.log = log;
+    this.lock = lock;
   }
 
-  static async start(cfg: DaemonConfig, log: Logger): Promise<Daemon> {
-    const d = new Daemon(cfg, log);
-    await d.init();
+  /** Start on a dataDir this process has locked (DataDirLock.acquire, before the logger opens files there). */
+  static async start(cfg: DaemonConfig, log: Logger, lock: DataDirLock): Promise<Daemon> {
+    const d = new Daemon(cfg, log, lock);
+    try {
+      await d.init();
+    } catch (e) {
+      await d.stop('startup failed', { checkpoint: false }).catch(() => {});
+      throw e;
+    }
     return d;
   }
 
@@ -87,7 +98,7 @@ export class Daemon {
   private async init(): Promise<void> {
     const { cfg, log } = this;
     const l = cfg.learning;
-    mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+    if (this.lock.tookOverFrom !== null) log.warn({ pid: this.lock.tookOverFrom }, 'took over the stale dataDir lock of a daemon that is gone');
     const identity = await loadOrCreateIdentity(this.path(FILES.key));
     log.info({ peerId: identity.peerId, keyFile: this.path(FILES.key), created: identity.created }, 'identity');
     const backend = await selectBackend(cfg.backend);
@@ -177,6 +188,9 @@ export class Daemon {
       },
     });
     if (ckpt) {
+      const path = this.path(FILES.checkpoint);
+      if (ckpt.node.seq > 0xffffffff - l.checkpointEvery - 2)
+        throw new ConfigError(`${path}: seq ${ckpt.node.seq} leaves no room for further updates (uint32); remove the file to start fresh`);
       // Neighbours may hold this node's public copy at a later seq than the checkpoint's (it published
       // up to checkpointEvery frames after it). Resuming at a lower seq would make its next updates
       // look like duplicates, or apply them on the wrong base if the keyframe is not seen; jumping
@@ -204,7 +218,9 @@ export class Daemon {
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
       onError: (err) => log.warn({ err: err.message }, 'http handler failed'),
     });
-    this.httpUrl = await this.http.listen();
+    this.httpUrl = await this.http.listen().catch((e: NodeJS.ErrnoException) => {
+      throw new ConfigError(`http: cannot listen on ${cfg.http.host}:${cfg.http.port} (${e.code ?? e.message})`);
+    });
     this.startedAt = Date.now();
     const info: DaemonInfo = { pid: process.pid, peerId: this.host.peerId, addresses: this.host.addresses(), http: this.httpUrl, startedAt: this.startedAt };
     writeFileAtomic(this.path(FILES.info), JSON.stringify(info, null, 2) + '\n');
@@ -330,10 +346,10 @@ export class Daemon {
   }
 
   /** Graceful stop: stop training, flush a checkpoint, leave the topics, close everything. Idempotent. */
-  stop(reason: string): Promise<void> {
+  stop(reason: string, o: { checkpoint: boolean } = { checkpoint: true }): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info({ reason, round: this.node?.round }, 'stopping');
-      if (this.node) {
+      if (this.node && o.checkpoint) {
         this.node.stop();
         this.checkpoint();
         this.log.info({ checkpoint: this.lastCheckpoint }, 'final checkpoint written');
@@ -344,6 +360,7 @@ export class Daemon {
       await this.http?.close();
       await this.host?.stop();
       this.learner?.dispose();
+      this.lock.release();
       this.log.info('stopped');
     })();
     return this.stopping;
