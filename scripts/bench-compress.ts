@@ -4,15 +4,17 @@
  * Throughput is in million floats per second (d × runs / time), measured after a warm-up on
  * Gaussian data; the ratio is fp32 bytes (4d) over payload bytes.
  */
-import { parseArgs } from 'node:util';
 import { getCodec } from '../src/compress/index.ts';
 import type { CodecConfig } from '../src/compress/index.ts';
 import { Rng } from '../src/util/rng.ts';
+import { scriptArgs } from './lib/args.ts';
 
-const { values: args } = parseArgs({
+const { values: args } = scriptArgs({
+  script: import.meta.url,
+  summary: 'Codec throughput (million floats/s, encode and decode) and compression ratio against fp32.',
   options: {
-    sizes: { type: 'string', default: '100000,1000000' },
-    'min-ms': { type: 'string', default: '400' },
+    sizes: { type: 'string', default: '100000,1000000', value: 'LIST', description: 'vector sizes, comma-separated' },
+    'min-ms': { type: 'string', default: '400', value: 'MS', description: 'measure each codec for at least this long' },
   },
 });
 const sizes = args.sizes.split(',').map((s) => Number(s.trim()));

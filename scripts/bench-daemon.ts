@@ -11,7 +11,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { parseNodeConfig } from '../src/core/config.ts';
 import { runCluster, type ClusterRunResult } from '../src/daemon/cluster-run.ts';
 import { parseDaemonConfig } from '../src/daemon/config.ts';
@@ -22,17 +21,20 @@ import { runSimulation } from '../src/sim/run.ts';
 import { parseScenario } from '../src/sim/scenario.ts';
 import { loadTopology } from '../src/topology/index.ts';
 import { printTable } from './lib/experiment.ts';
+import { scriptArgs } from './lib/args.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: args } = parseArgs({
+const { values: args } = scriptArgs({
+  script: import.meta.url,
+  summary: 'N real daemons on loopback against the simulator on the same scenario: round time ratio and bytes per node per round.',
   options: {
-    nodes: { type: 'string', default: '16' },
-    rounds: { type: 'string', default: '30' },
-    topology: { type: 'string', default: 'topologies/random-regular.json' },
-    scenario: { type: 'string', default: 'topologies/scenarios/default.json' },
-    sweep: { type: 'boolean', default: false },
-    'sweep-only': { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
+    nodes: { type: 'string', default: '16', value: 'N', description: 'daemons to run' },
+    rounds: { type: 'string', default: '30', value: 'N', description: 'rounds each daemon trains' },
+    topology: { type: 'string', default: 'topologies/random-regular.json', value: 'FILE', description: 'topology file' },
+    scenario: { type: 'string', default: 'topologies/scenarios/default.json', value: 'FILE', description: 'scenario whose task the daemons run' },
+    sweep: { type: 'boolean', default: false, description: 'also measure pubsub bytes per round against degree and network size' },
+    'sweep-only': { type: 'boolean', default: false, description: 'only the sweep' },
+    keep: { type: 'boolean', default: false, description: 'keep the run directory' },
   },
 });
 const nodes = Number(args.nodes);

@@ -1,10 +1,17 @@
 // Experiment (g): at 100 nodes, time spent outside local training (compression, decoding and
 // validation, aggregation, the network simulation) as a fraction of local training time.
 // Runs single-threaded so the split is exact. Usage: node scripts/bench-overhead.ts [--nodes 100]
-import { parseArgs } from 'node:util';
 import { printTable, run, scenarioFrom } from './lib/experiment.ts';
+import { scriptArgs } from './lib/args.ts';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '100' }, rounds: { type: 'string', default: '10' } } });
+const { values } = scriptArgs({
+  script: import.meta.url,
+  summary: 'Time outside local training (compression, decoding, aggregation, network simulation) as a share of training time.',
+  options: {
+    nodes: { type: 'string', default: '100', value: 'N', description: 'simulated nodes' },
+    rounds: { type: 'string', default: '10', value: 'N', description: 'rounds' },
+  },
+});
 const rows: Array<Array<string | number>> = [];
 for (const [name, node] of [
   ['top-k 1% CHOCO + metropolis', { codec: { name: 'topk', fraction: 0.01, values: 'fp16' }, consensusStep: 0.4 }],

@@ -1,11 +1,18 @@
 // Experiment (f): a 1000-node simulation on this machine: wall time, peak memory, throughput.
 // Usage: node scripts/bench-scale.ts [--nodes 1000] [--rounds 20] [--model logreg|mlp] [--check-determinism]
-import { parseArgs } from 'node:util';
 import { toJsonl } from '../src/sim/output.ts';
 import { pct, printTable, run, scenarioFrom } from './lib/experiment.ts';
+import { scriptArgs } from './lib/args.ts';
 
-const { values } = parseArgs({
-  options: { nodes: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '20' }, model: { type: 'string', default: 'logreg' }, 'check-determinism': { type: 'boolean', default: false } },
+const { values } = scriptArgs({
+  script: import.meta.url,
+  summary: 'A large simulation on this machine: wall time, peak memory, node-rounds per second.',
+  options: {
+    nodes: { type: 'string', default: '1000', value: 'N', description: 'simulated nodes' },
+    rounds: { type: 'string', default: '20', value: 'N', description: 'rounds' },
+    model: { type: 'string', default: 'logreg', value: 'logreg|mlp', description: 'model' },
+    'check-determinism': { type: 'boolean', default: false, description: 'rerun single-threaded and compare the JSONL' },
+  },
 });
 const model = values.model === 'mlp' ? { type: 'mlp', hidden: [32] } : { type: 'logreg' };
 const sc = scenarioFrom('scale-1000.json', { nodes: Number(values.nodes), rounds: Number(values.rounds), model });

@@ -1,6 +1,5 @@
 // Training throughput (samples/second) per model on every tfjs backend that loads here.
 // Usage: node scripts/bench-train.ts [--seconds 3] [--batch 32]
-import { parseArgs } from 'node:util';
 import { backendOrder, selectBackend } from '../src/learn/backend.ts';
 import { BatchSampler } from '../src/learn/batches.ts';
 import { loadDataset, parseDatasetSpec } from '../src/learn/datasets/index.ts';
@@ -8,8 +7,16 @@ import { Model } from '../src/learn/model.ts';
 import { parseModelSpec } from '../src/learn/model-spec.ts';
 import { FlatOptimizer, parseOptimizerSpec } from '../src/learn/optimizer.ts';
 import { Trainer } from '../src/learn/trainer.ts';
+import { scriptArgs } from './lib/args.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, batch: { type: 'string', default: '32' } } });
+const { values } = scriptArgs({
+  script: import.meta.url,
+  summary: 'Training throughput (samples/s) of each model on every tfjs backend that loads here.',
+  options: {
+    seconds: { type: 'string', default: '3', value: 'S', description: 'measure each model for this long' },
+    batch: { type: 'string', default: '32', value: 'N', description: 'batch size' },
+  },
+});
 const seconds = Number(values.seconds);
 const batchSize = Number(values.batch);
 const data = loadDataset(parseDatasetSpec({ type: 'mnist' }), 1).train;

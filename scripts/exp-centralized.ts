@@ -1,12 +1,19 @@
 // Experiment (a): decentralized training against the centralized baseline on the same data with
 // the same number of training samples (nodes × rounds × localSteps × batchSize).
 // Usage: node scripts/exp-centralized.ts [--rounds 300]
-import { parseArgs } from 'node:util';
 import { trainCentralized, parseTrainConfig } from '../src/learn/centralized.ts';
 import { loadDataset } from '../src/learn/datasets/index.ts';
 import { pct, printTable, run, scenarioFrom } from './lib/experiment.ts';
+import { scriptArgs } from './lib/args.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string' }, scenario: { type: 'string', default: 'centralized-match.json' } } });
+const { values } = scriptArgs({
+  script: import.meta.url,
+  summary: 'Experiment (a): decentralized training against centralized training on the same number of samples.',
+  options: {
+    rounds: { type: 'string', value: 'N', description: "rounds (default: the scenario's)" },
+    scenario: { type: 'string', default: 'centralized-match.json', value: 'FILE', description: 'scenario in topologies/scenarios' },
+  },
+});
 const sc = scenarioFrom(values.scenario!, values.rounds ? { rounds: Number(values.rounds) } : {});
 const r = await run(sc);
 const samples = sc.nodes * sc.rounds * sc.node.localSteps * sc.node.batchSize;

@@ -2,6 +2,13 @@
 // case), plus a run with random crash/rejoin churn, against the same scenario without churn.
 // Usage: node scripts/exp-churn.ts
 import { pct, printTable, run, scenarioFrom } from './lib/experiment.ts';
+import { scriptArgs } from './lib/args.ts';
+
+scriptArgs({
+  script: import.meta.url,
+  summary: 'Experiment (d): random and hub crashes, random churn with rejoin and late joiners against no churn.',
+  options: {},
+});
 
 const none = { churn: { events: [] } };
 const variants: Array<[string, Record<string, unknown>]> = [

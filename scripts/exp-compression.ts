@@ -1,10 +1,18 @@
 // Experiment (c): bytes each node sends until the network reaches a target accuracy, fp32 gossip
 // against compressed gossip (top-k with CHOCO error feedback, int8, ...). Same scenario, same seed.
 // Usage: node scripts/exp-compression.ts [--target 0.9] [--rounds 60]
-import { parseArgs } from 'node:util';
 import { bytesTo, pct, printTable, roundsTo, run, scenarioFrom } from './lib/experiment.ts';
+import { scriptArgs } from './lib/args.ts';
 
-const { values } = parseArgs({ options: { target: { type: 'string', default: '0.9' }, rounds: { type: 'string', default: '60' }, only: { type: 'string' } } });
+const { values } = scriptArgs({
+  script: import.meta.url,
+  summary: 'Experiment (c): bytes each node sends until a target accuracy, fp32 gossip against compressed gossip.',
+  options: {
+    target: { type: 'string', default: '0.9', value: 'ACC', description: 'target mean accuracy' },
+    rounds: { type: 'string', default: '60', value: 'N', description: 'rounds' },
+    only: { type: 'string', value: 'TEXT', description: 'only the variants whose name contains TEXT' },
+  },
+});
 const target = Number(values.target);
 const variants: Array<[string, Record<string, unknown>]> = [
   ['fp32 (none)', { codec: { name: 'none' } }],

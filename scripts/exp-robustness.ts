@@ -1,12 +1,21 @@
 // Experiment (e): 10 honest nodes + f ∈ {1,2,3} Byzantine ones; every attack × every rule; final
 // mean accuracy of the honest nodes, and each rule's worst case relative to its clean accuracy.
 // Usage: node scripts/exp-robustness.ts [--f 1,2,3] [--rules mean,median] [--attacks alie,ipm]
-import { parseArgs } from 'node:util';
 import { attackNames } from '../src/aggregate/attacks/index.ts';
 import { ruleNames } from '../src/aggregate/index.ts';
 import { printTable, run, scenarioFrom } from './lib/experiment.ts';
+import { scriptArgs } from './lib/args.ts';
 
-const { values } = parseArgs({ options: { f: { type: 'string', default: '1,2,3' }, rules: { type: 'string' }, attacks: { type: 'string' }, honest: { type: 'string', default: '10' } } });
+const { values } = scriptArgs({
+  script: import.meta.url,
+  summary: 'Experiment (e): every attack against every rule with f Byzantine nodes; final honest accuracy.',
+  options: {
+    f: { type: 'string', default: '1,2,3', value: 'LIST', description: 'Byzantine counts' },
+    rules: { type: 'string', value: 'LIST', description: 'rules (default: all)' },
+    attacks: { type: 'string', value: 'LIST', description: 'attacks (default: all)' },
+    honest: { type: 'string', default: '10', value: 'N', description: 'honest nodes' },
+  },
+});
 const fs = values.f!.split(',').map(Number);
 const rules = values.rules ? values.rules.split(',') : [...ruleNames];
 const attacks = values.attacks ? values.attacks.split(',') : [...attackNames];

@@ -1,10 +1,18 @@
 // Experiment (b): plain versus variance-corrected averaging from independent initialisations, and a
 // star (FedAvg-like: every leaf averages with one hub) configuration. Prints rounds to a target accuracy.
 // Usage: node scripts/exp-variance.ts [--target 0.9] [--rounds 60]
-import { parseArgs } from 'node:util';
 import { pct, printTable, roundsTo, run, scenarioFrom } from './lib/experiment.ts';
+import { scriptArgs } from './lib/args.ts';
 
-const { values } = parseArgs({ options: { target: { type: 'string', default: '0.9' }, rounds: { type: 'string', default: '60' }, only: { type: 'string' } } });
+const { values } = scriptArgs({
+  script: import.meta.url,
+  summary: 'Experiment (b): plain against variance-corrected averaging from independent inits; rounds to a target accuracy.',
+  options: {
+    target: { type: 'string', default: '0.9', value: 'ACC', description: 'target mean accuracy' },
+    rounds: { type: 'string', default: '60', value: 'N', description: 'rounds' },
+    only: { type: 'string', value: 'TEXT', description: 'only the variants whose name contains TEXT' },
+  },
+});
 const target = Number(values.target);
 const rounds = Number(values.rounds);
 const fedAvg = { aggregator: { rule: 'mean', selfWeight: 0 }, quorum: 1, deadline: { floorMs: 600_000, capMs: 600_000 } };
