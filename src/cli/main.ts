@@ -1,21 +1,15 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
 import { ConfigError } from '../util/validate.ts';
 import { DatasetError } from '../learn/dataset.ts';
-import { clusterCommand } from './cluster-command.ts';
-import { nodeCommand } from './node-command.ts';
-import { simulateCommand } from './simulate-command.ts';
-import { testnetCommand } from './testnet-command.ts';
-import { trainCommand } from './train-command.ts';
+import { buildProgram } from './program.ts';
+import { unknownCommand } from './unknown-command.ts';
 
-const program = new Command('gossiplearn')
-  .description('peer-to-peer decentralized learning: compressed gossip, robust aggregation, churn-tolerant nodes, local simulation')
-  .showHelpAfterError()
-  .addCommand(simulateCommand())
-  .addCommand(trainCommand())
-  .addCommand(nodeCommand())
-  .addCommand(clusterCommand())
-  .addCommand(testnetCommand());
+const program = buildProgram();
+const unknown = unknownCommand(program, process.argv.slice(2));
+if (unknown !== null) {
+  console.error(`error: unknown command '${unknown}' (see gossiplearn --help)`);
+  process.exit(2);
+}
 
 try {
   await program.parseAsync(process.argv);
