@@ -27,7 +27,7 @@ import { jsonPage, StatusServer } from './http.ts';
 import { DaemonLearner } from './learner.ts';
 import type { Logger } from './logger.ts';
 import { FILES, type DaemonInfo } from './files.ts';
-import { DaemonMetrics } from './metrics.ts';
+import { DaemonMetrics, type ConnectionCounts } from './metrics.ts';
 
 /** Wall-clock milliseconds since the epoch, sub-ms resolution: comparable across processes. */
 export const realClock: Clock = {
@@ -62,6 +62,8 @@ export class Daemon {
   private joined: { from: string; round: number } | null = null;
   private lastCheckpointRound: number | null = null;
   private finished = false;
+  private startupWaitOver = false;
+  private isolationTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private resolveFinished!: () => void;
   /** Resolves once the configured number of rounds is done (never when rounds = 0). */
@@ -188,6 +190,7 @@ export class Daemon {
       log.info({ round: ckpt.node.round, seq, samplesDrawn: ckpt.learner.samplesDrawn }, 'resumed from checkpoint');
     }
     this.metrics.setRound(this.node.round);
+    this.metrics.observeConnections(() => this.connectionCounts());
 
     await this.transport.start();
     this.neighbours.start();
@@ -233,6 +236,8 @@ export class Daemon {
     };
     while (!ready() && Date.now() < deadline && !this.stopping) await new Promise((r) => setTimeout(r, 100));
     if (!ready()) this.log.warn({ connected: this.neighbours.connected(), configured: this.neighbours.list() }, 'starting without every neighbour');
+    this.startupWaitOver = true;
+    this.watchIsolation();
   }
 
   private onRound(r: RoundRecord): void {
@@ -280,6 +285,7 @@ export class Daemon {
   async status(): Promise<Record<string, unknown>> {
     const wire = await this.metrics.wireBytes();
     const listening = new Set(this.transport.listeners());
+    const liveness = new Map(this.node.neighbourLiveness().map((n) => [n.peer, n]));
     return {
       peerId: this.host.peerId,
       network: this.cfg.network,
@@ -299,14 +305,21 @@ export class Daemon {
       lastCheckpointRound: this.lastCheckpointRound,
       testnet: this.cfg.testnet ? { taskHash: this.cfg.testnet.taskHash, protocolVersion: this.cfg.testnet.protocolVersion, relayOnly: this.cfg.testnet.relayOnly } : null,
       refused: this.member?.refusedPeers() ?? [],
-      neighbours: this.neighbours.list().map((id) => ({
-        id,
-        connected: this.host.isConnected(id),
-        path: this.host.pathTo(id),
-        listening: listening.has(id),
-        score: this.host.score(id),
-        updates: this.updatesFrom(id),
-      })),
+      isolated: this.isIsolated(),
+      neighbours: this.neighbours.list().map((id) => {
+        const live = liveness.get(id);
+        return {
+          id,
+          connected: this.host.isConnected(id),
+          path: this.host.pathTo(id),
+          listening: listening.has(id),
+          score: this.host.score(id),
+          silent: live?.silent ?? false,
+          lastHeardMsAgo: live?.lastHeardAt != null ? Math.round(Date.now() - live.lastHeardAt) : null,
+          missedDeadlines: live?.missedDeadlines ?? 0,
+          updates: this.updatesFrom(id),
+        };
+      }),
       connectedPeers: this.host.connectedPeers().length,
       rejected: this.metrics.rejections(),
       transport: this.transport.stats,
@@ -315,6 +328,41 @@ export class Daemon {
       bytes: { wire, updates: { sent: this.totals.sent, received: this.totals.received } },
       uptimeSeconds: (Date.now() - this.startedAt) / 1000,
     };
+  }
+
+  /** No connected neighbour once the startup wait is over: training alone, which the operator must hear of. */
+  private isIsolated(): boolean {
+    return this.startupWaitOver && this.neighbours.connected().length === 0;
+  }
+
+  private connectionCounts(): ConnectionCounts {
+    const list = this.neighbours.list();
+    const silent = this.node.neighbourLiveness().filter((n) => n.silent && list.includes(n.peer)).length;
+    return {
+      peers: this.host.connectedPeers().length,
+      neighbours: list.length,
+      neighboursConnected: this.neighbours.connected().length,
+      neighboursSilent: silent,
+      isolated: this.isIsolated(),
+    };
+  }
+
+  /** Warn (once per spell) whenever the node finds itself with no connected neighbour. */
+  private watchIsolation(): void {
+    let warned = false;
+    const check = (): void => {
+      const isolated = this.isIsolated();
+      if (isolated && !warned)
+        this.log.warn(
+          { listen: this.host.addresses(), bootstrap: this.cfg.bootstrap, connectedPeers: this.host.connectedPeers().length },
+          'isolated: no neighbour connected after the startup wait; training alone (check --listen/announce addresses and bootstrap reachability)',
+        );
+      else if (!isolated && warned) this.log.info({ neighbours: this.neighbours.connected() }, 'no longer isolated');
+      warned = isolated;
+    };
+    check();
+    this.isolationTimer = setInterval(check, 2000);
+    this.isolationTimer.unref();
   }
 
   /** Frames received from `peer` and how many of them the node rejected. */
@@ -333,6 +381,7 @@ export class Daemon {
         this.checkpoint();
       }
       this.neighbours?.stop();
+      if (this.isolationTimer) clearInterval(this.isolationTimer);
       this.member?.stop();
       for (const t of this.host?.subscriptions() ?? []) this.host.unsubscribe(t);
       await this.http?.close();

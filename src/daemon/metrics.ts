@@ -1,6 +1,15 @@
 /** The daemon's Prometheus metrics (prom-client), next to libp2p's own in the same registry. */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RoundRecord } from '../core/round-record.ts';
+import { promtoolCompatible } from './exposition.ts';
+
+export interface ConnectionCounts {
+  readonly peers: number;
+  readonly neighbours: number;
+  readonly neighboursConnected: number;
+  readonly neighboursSilent: number;
+  readonly isolated: boolean;
+}
 
 export class DaemonMetrics {
   readonly registry = new Registry();
@@ -21,10 +30,34 @@ export class DaemonMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly peers = new Gauge({ name: 'gl_peers_connected', help: 'connected libp2p peers', registers: [this.registry] });
-  readonly neighbours = new Gauge({ name: 'gl_neighbours_connected', help: 'configured neighbours currently connected', registers: [this.registry] });
+  /** Read at every scrape, from the same state /status shows. */
+  private connections: () => ConnectionCounts = () => ({ peers: 0, neighbours: 0, neighboursConnected: 0, neighboursSilent: 0, isolated: false });
+  readonly connectionGauges = [
+    this.liveGauge('gl_peers_connected', 'connected libp2p peers', (c) => c.peers),
+    this.liveGauge('gl_neighbours', 'current neighbours (configured or auto)', (c) => c.neighbours),
+    this.liveGauge('gl_neighbours_connected', 'neighbours currently connected', (c) => c.neighboursConnected),
+    this.liveGauge('gl_neighbours_silent', 'neighbours not counted toward the quorum: silent for several deadlines', (c) => c.neighboursSilent),
+    this.liveGauge('gl_isolated', '1 when the node has no connected neighbour after its startup wait', (c) => (c.isolated ? 1 : 0)),
+  ];
   readonly checkpoints = new Counter({ name: 'gl_checkpoints_total', help: 'checkpoints written', registers: [this.registry] });
   private readonly rejectedByReason: Record<string, number> = {};
+
+  private liveGauge(name: string, help: string, read: (c: ConnectionCounts) => number): Gauge {
+    const metrics = this;
+    return new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read(metrics.connections()));
+      },
+    });
+  }
+
+  /** Where the connection gauges read from (the daemon's live state). */
+  observeConnections(read: () => ConnectionCounts): void {
+    this.connections = read;
+  }
 
   onRound(r: RoundRecord, nextRound: number): void {
     this.round.set(nextRound);
@@ -67,8 +100,9 @@ export class DaemonMetrics {
     return out;
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The exposition, with libp2p's non-counter `_total` names fixed so promtool accepts it. */
+  async text(): Promise<string> {
+    return promtoolCompatible(await this.registry.metrics());
   }
 
   get contentType(): string {

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { promtoolCompatible } from '../daemon/exposition.ts';
 import { FILES, type DaemonInfo } from '../daemon/files.ts';
 import { jsonPage, StatusServer } from '../daemon/http.ts';
 import type { Logger } from '../daemon/logger.ts';
@@ -64,7 +65,7 @@ export class BootstrapNode {
       host: o.http.host,
       port: o.http.port,
       status: async () => this.status(),
-      metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      metrics: async () => ({ contentType: registry.contentType, body: promtoolCompatible(await registry.metrics()) }),
       onError: (err) => o.log.warn({ err: err.message }, 'http handler failed'),
       pages: {
         '/dashboard': async () => ({ contentType: 'text/html; charset=utf-8', body: DASHBOARD_HTML }),
