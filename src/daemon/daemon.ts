@@ -11,6 +11,8 @@ import { LearningNode } from '../core/node.ts';
 import type { RoundRecord } from '../core/round-record.ts';
 import { selectBackend } from '../learn/backend.ts';
 import { GossipHost, peerOfAddr } from '../p2p/host.ts';
+import { HelloGate } from '../p2p/hello-gate.ts';
+import { HELLO_VERSION } from '../p2p/hello-protocol.ts';
 import { loadOrCreateIdentity } from '../p2p/identity.ts';
 import { Neighbours } from '../p2p/neighbours.ts';
 import { readPskFile } from '../p2p/psk.ts';
@@ -48,6 +50,7 @@ export class Daemon {
   private neighbours!: Neighbours;
   private http!: StatusServer;
   private member: TestnetMember | null = null;
+  private hello!: HelloGate;
   /** Update bytes sent and received, payload + metadata, summed over rounds (this process). */
   private readonly totals = { sent: 0, received: 0, accepted: 0 };
   private readonly rejectsFrom = new Map<string, number>();
@@ -137,7 +140,20 @@ export class Daemon {
       });
     }
     const member = this.member;
+    this.hello = new HelloGate({
+      host: this.host,
+      ours: { v: HELLO_VERSION, network: cfg.network, specHash: this.specHash, task: testnet?.taskHash ?? null },
+      timeoutMs: 5000,
+      backoffMs: 1000,
+      maxBackoffMs: 30_000,
+      onRefuse: (peer, err) => {
+        this.metrics.onHandshakeRefused(err.reason);
+        log.warn({ peer, reason: err.reason, detail: err.message }, `handshake: ${peer} is not a neighbour`);
+      },
+    });
+    await this.hello.start();
     this.neighbours = new Neighbours(this.host, {
+      gate: this.hello,
       peers: cfg.neighbours,
       maxNeighbours: cfg.maxNeighbours,
       checkEveryMs: 1000,
@@ -305,6 +321,7 @@ export class Daemon {
       lastCheckpointRound: this.lastCheckpointRound,
       testnet: this.cfg.testnet ? { taskHash: this.cfg.testnet.taskHash, protocolVersion: this.cfg.testnet.protocolVersion, relayOnly: this.cfg.testnet.relayOnly } : null,
       refused: this.member?.refusedPeers() ?? [],
+      handshakeRefused: this.hello.refused(),
       isolated: this.isIsolated(),
       neighbours: this.neighbours.list().map((id) => {
         const live = liveness.get(id);

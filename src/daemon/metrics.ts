@@ -22,6 +22,7 @@ export class DaemonMetrics {
   private readonly bytesRecv = new Counter({ name: 'gl_bytes_received_total', help: 'update bytes received', labelNames: ['kind'], registers: [this.registry] });
   private readonly accepted = new Counter({ name: 'gl_updates_accepted_total', help: 'neighbour updates accepted', registers: [this.registry] });
   private readonly rejected = new Counter({ name: 'gl_updates_rejected_total', help: 'updates or syncs rejected, by reason', labelNames: ['reason'], registers: [this.registry] });
+  private readonly handshakes = new Counter({ name: 'gl_handshakes_refused_total', help: 'hello handshakes failed or refused, by reason', labelNames: ['reason'], registers: [this.registry] });
   private readonly resyncs = new Counter({ name: 'gl_resyncs_total', help: 'CHOCO resyncs over the sync protocol', registers: [this.registry] });
   private readonly used = new Gauge({ name: 'gl_round_neighbours_used', help: 'neighbour models in the last aggregate', registers: [this.registry] });
   private readonly duration = new Histogram({
@@ -76,6 +77,10 @@ export class DaemonMetrics {
   onReject(reason: string): void {
     this.rejected.inc({ reason });
     this.rejectedByReason[reason] = (this.rejectedByReason[reason] ?? 0) + 1;
+  }
+
+  onHandshakeRefused(reason: string): void {
+    this.handshakes.inc({ reason });
   }
 
   onEvaluation(accuracy: number, loss: number): void {
