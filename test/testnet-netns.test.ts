@@ -89,7 +89,7 @@ function getJson<T>(name: string, page: string): Promise<T | null> {
   const host = HOSTS.find((h) => h.name === name)!;
   const info = procs.info(name);
   if (!info) return Promise.resolve(null);
-  const script = `fetch(${JSON.stringify(info.http + page)}, { signal: AbortSignal.timeout(3000) })
+  const script = `fetch(${JSON.stringify(info.http + page)}, { signal: AbortSignal.timeout(5000) })
     .then((r) => r.text()).then((t) => process.stdout.write(t), () => process.exit(1))`;
   return new Promise((resolve) => {
     execFile('ip', ['netns', 'exec', host.ns, process.execPath, '-e', script], { timeout: 10_000 }, (err, stdout) => {
