@@ -138,7 +138,8 @@ test('an accepted update is aggregated; a sequence gap triggers a resync, after 
 test('a first delta before any public copy of its sender resyncs and closes the round by quorum', async () => {
   // No shared init: the node holds no public copy of "peer", so its delta is a sequence gap.
   const h = harness({ deadline: { capMs: 10_000 } }, { sharedInit: false });
-  h.setPeerSnapshot({ specHash, round: 0, params: new Float32Array(d).fill(0.5), publicCopy: new Float32Array(d).fill(0.5), seq: 1 });
+  const half = new Float32Array(d).fill(0.5);
+  h.setPeerSnapshot({ specHash, round: 0, params: half, publicCopy: half.slice(), seq: 1 });
   h.node.start();
   h.send(frame({ seq: 1, round: 0 }));
   await h.queue.run(() => h.records.length >= 1, { maxEvents: 10_000, maxTimeMs: 60_000 });
@@ -160,7 +161,9 @@ test('a neighbour that never sends is silent after 2 deadlines and stops countin
   const closed = h.records.map((r) => r.closedBy);
   assert.deepEqual(closed, ['deadline', 'deadline', 'quorum', 'quorum', 'quorum']);
   // Rounds 2+ take only the 10 ms of training: no more waiting for the silent peer.
-  for (const r of h.records.slice(2)) assert.ok(r.closedAt - r.startedAt < 50, `round ${r.round}: ${r.closedAt - r.startedAt} ms`);
+  for (const r of h.records.slice(2)) {
+    assert.ok(r.closedAt - r.startedAt < 50, `round ${r.round}: ${r.closedAt - r.startedAt} ms`);
+  }
   const [peer] = h.node.neighbourLiveness();
   assert.deepEqual(peer, { peer: 'peer', silent: true, lastHeardAt: null, lastRound: null, missedDeadlines: 2 });
   // Once it sends, it counts again: the next round waits for its update (quorum, not 10 ms).

@@ -34,7 +34,15 @@ after(async () => {
 
 async function rogue(name: string): Promise<GossipHost> {
   const id = await createIdentityFile(join(out, `${name}.key`));
-  const h = await GossipHost.create({ privateKey: id.privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], mdns: false, dht: false, maxMessageBytes: 1 << 20, relay: false });
+  const h = await GossipHost.create({
+    privateKey: id.privateKey,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: [],
+    mdns: false,
+    dht: false,
+    maxMessageBytes: 1 << 20,
+    relay: false,
+  });
   rogues.push(h);
   return h;
 }
@@ -61,7 +69,10 @@ function sample(text: string, name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-test('only peers that pass the handshake become auto neighbours; a silent one stops counting; a lone node says it is isolated', { timeout: 120_000 }, async () => {
+const TITLE =
+  'only peers that pass the handshake become auto neighbours; a silent one stops counting; ' +
+  'a lone node says it is isolated';
+test(TITLE, { timeout: 120_000 }, async () => {
   // Two daemons that do not know each other: daemon 0 meets the rogues, daemon 1 nobody.
   cluster = await Cluster.create({
     outDir: join(out, 'cluster'),
@@ -90,7 +101,8 @@ test('only peers that pass the handshake become auto neighbours; a silent one st
   // Lists both, answers the hello with garbage.
   const garbler = await rogue('garbler');
   await garbler.handle(SYNC_PROTOCOL, (s) => s.abort(new Error('no')));
-  await garbler.handle(HELLO_PROTOCOL, (s) => void s.sink([lp.encode.single(new TextEncoder().encode('{"v":1,"network":7}'))]).catch(() => {}));
+  const garbage = lp.encode.single(new TextEncoder().encode('{"v":1,"network":7}'));
+  await garbler.handle(HELLO_PROTOCOL, (s) => void s.sink([garbage]).catch(() => {}));
   // A correct handshake, for another network.
   const stranger = await rogue('stranger');
   await serveHello(stranger, { ...ours, network: 'elsewhere' }, () => {});
@@ -117,8 +129,9 @@ test('only peers that pass the handshake become auto neighbours; a silent one st
   assert.ok(mutes.missedDeadlines >= 2 && mutes.missedDeadlines <= 3, `missed ${mutes.missedDeadlines} deadlines`);
   const refused = s0.handshakeRefused;
   assert.match(refused.find((r) => r.peer === garbler.peerId)?.reason ?? '', /^bad-hello: /);
-  assert.match(refused.find((r) => r.peer === stranger.peerId)?.reason ?? '', /^network: network elsewhere ≠ ours hello-test/);
-  assert.ok(!refused.some((r) => r.peer === skipper.peerId), 'the skipper was never even asked: it lists no hello protocol');
+  const strangerWhy = refused.find((r) => r.peer === stranger.peerId)?.reason ?? '';
+  assert.match(strangerWhy, /^network: network elsewhere ≠ ours hello-test/);
+  assert.ok(!refused.some((r) => r.peer === skipper.peerId), 'the skipper is never asked: it lists no hello protocol');
 
   // No stall: the next 5 rounds close by quorum at training speed, not at the 4 s deadline each.
   const base = s0.round;

@@ -41,7 +41,8 @@ test('/metrics passes promtool and its connection gauges agree with /status', { 
   });
   const c = cluster;
   c.startAll();
-  const connected = (s: NodeStatus | null): boolean => s !== null && s.round >= 3 && s.neighbours.every((n) => n.connected);
+  const connected = (s: NodeStatus | null): boolean =>
+    s !== null && s.round >= 3 && s.neighbours.every((n) => n.connected);
   await c.waitFor('both daemons connected and past round 3', (s) => s.every(connected), 75_000);
   // Read both pages until they describe the same moment (a connection may come or go between them).
   let text = '';

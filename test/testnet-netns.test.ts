@@ -120,21 +120,29 @@ interface Status {
 const unavailable = netnsUnavailable();
 if (unavailable) console.log(`skipping the network-namespace testnet: ${unavailable}`);
 
-test('a testnet across network namespaces links directly and through the relay with default listen settings', { timeout: 150_000, skip: unavailable ?? false }, async () => {
+const TITLE = 'a testnet across network namespaces links directly and through the relay with default listen settings';
+test(TITLE, { timeout: 150_000, skip: unavailable ?? false }, async () => {
   buildNetwork();
   const bootKey = await createIdentityFile(join(out, 'bootstrap', 'peer.key'));
   const source = JSON.parse(readFileSync('testnets/local.json', 'utf8')) as Record<string, unknown>;
   const manifest = join(out, 'manifest.json');
-  writeFileAtomic(manifest, JSON.stringify({ ...source, bootstrap: [`/ip4/10.77.0.1/tcp/4001/p2p/${bootKey.peerId}`] }, null, 2));
-  const run = (h: (typeof HOSTS)[number], args: string[]): void =>
-    procs.start(h.name, join(out, h.name), ['testnet', ...args, '--data-dir', join(out, h.name)], ['ip', 'netns', 'exec', h.ns]);
+  const bootAddr = `/ip4/10.77.0.1/tcp/4001/p2p/${bootKey.peerId}`;
+  writeFileAtomic(manifest, JSON.stringify({ ...source, bootstrap: [bootAddr] }, null, 2));
+  // Default listen settings: no --listen, no --http-host.
+  const run = (h: (typeof HOSTS)[number], args: string[]): void => {
+    const dir = join(out, h.name);
+    procs.start(h.name, dir, ['testnet', ...args, '--data-dir', dir], ['ip', 'netns', 'exec', h.ns]);
+  };
   run(HOSTS[0]!, ['bootstrap', manifest]);
-  HOSTS.slice(1).forEach((h, i) => run(h, ['join', manifest, '--shard', String(i), ...(h.relayOnly ? ['--relay-only'] : [])]));
+  HOSTS.slice(1).forEach((h, i) => {
+    run(h, ['join', manifest, '--shard', String(i), ...(h.relayOnly ? ['--relay-only'] : [])]);
+  });
 
   const names = HOSTS.slice(1).map((h) => h.name);
   const from = (s: Status, peer: string): Neighbour | undefined => s.neighbours.find((n) => n.id === peer);
-  const linked = (a: Status, b: Status, path: string): boolean =>
-    from(a, b.peerId)?.path === path && (from(a, b.peerId)?.updates.accepted ?? 0) >= 3 && from(b, a.peerId)?.path === path && (from(b, a.peerId)?.updates.accepted ?? 0) >= 3;
+  const hears = (a: Status, b: Status, path: string): boolean =>
+    from(a, b.peerId)?.path === path && (from(a, b.peerId)?.updates.accepted ?? 0) >= 3;
+  const linked = (a: Status, b: Status, path: string): boolean => hears(a, b, path) && hears(b, a, path);
   let s: Array<Status | null> = [];
   const deadline = Date.now() + 110_000;
   for (;;) {
@@ -142,17 +150,25 @@ test('a testnet across network namespaces links directly and through the relay w
     if (crash) assert.fail(`a process crashed: ${crash}`);
     s = await Promise.all(names.map((n) => getJson<Status>(n, '/status')));
     const [s0, s1, s2] = s;
-    if (s0 && s1 && s2 && linked(s0, s1, 'direct') && linked(s0, s2, 'relayed') && s.every((x) => x!.accuracy !== null)) break;
-    if (Date.now() > deadline) assert.fail(`timed out; statuses: ${JSON.stringify(s.map((x) => x && { round: x.round, neighbours: x.neighbours }))}`);
+    const evaluated = s.every((x) => x !== null && x.accuracy !== null);
+    if (s0 && s1 && s2 && linked(s0, s1, 'direct') && linked(s0, s2, 'relayed') && evaluated) break;
+    if (Date.now() > deadline) {
+      const seen = s.map((x) => x && { round: x.round, neighbours: x.neighbours });
+      assert.fail(`timed out; statuses: ${JSON.stringify(seen)}`);
+    }
     await sleep(1500);
   }
   const [s0, s1, s2] = s as Status[];
-  const summary = s.map((x, i) => `${names[i]} round ${x!.round} acc ${x!.accuracy} ` + x!.neighbours.map((n) => `${n.id.slice(-6)}:${n.path}:${n.updates.accepted}`).join(','));
+  const links = (x: Status): string =>
+    x.neighbours.map((n) => `${n.id.slice(-6)}:${n.path}:${n.updates.accepted}`).join(',');
+  const summary = s.map((x, i) => `${names[i]} ${x!.peerId.slice(-6)} r${x!.round} acc ${x!.accuracy} ${links(x!)}`);
   console.log(`netns testnet:\n  ${summary.join('\n  ')}`);
   // Announced where the other hosts can reach it: its namespace address, never loopback.
-  assert.ok(s0!.addresses.length > 0 && s0!.addresses.every((a) => a.startsWith('/ip4/10.77.0.2/tcp/')), `joiner-0 announces ${s0!.addresses}`);
-  assert.ok(s1!.addresses.every((a) => a.startsWith('/ip4/10.77.0.3/tcp/')), `joiner-1 announces ${s1!.addresses}`);
-  assert.ok(s2!.addresses.length > 0 && s2!.addresses.every((a) => a.startsWith(`/ip4/10.77.0.1/tcp/4001/p2p/${bootKey.peerId}/p2p-circuit`)), `joiner-2 ${s2!.addresses}`);
+  const all = (x: Status, prefix: string): boolean =>
+    x.addresses.length > 0 && x.addresses.every((a) => a.startsWith(prefix));
+  assert.ok(all(s0!, '/ip4/10.77.0.2/tcp/'), `joiner-0 announces ${s0!.addresses}`);
+  assert.ok(all(s1!, '/ip4/10.77.0.3/tcp/'), `joiner-1 announces ${s1!.addresses}`);
+  assert.ok(all(s2!, `${bootAddr}/p2p-circuit`), `joiner-2 (relay-only) announces ${s2!.addresses}`);
   for (const x of s) assert.equal(x!.isolated, false);
   assert.ok(s.every((x) => x!.accuracy! > 0.4), `accuracies ${s.map((x) => x!.accuracy)}`);
 });

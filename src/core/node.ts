@@ -399,7 +399,8 @@ export class LearningNode {
       const s = this.inbox.get(peer);
       const heard = s && Number.isFinite(s.lastHeardAt) ? s.lastHeardAt : null;
       const lastRound = s && Number.isFinite(s.lastRound) ? s.lastRound : null;
-      return { peer, silent: this.isSilent(s), lastHeardAt: heard, lastRound, missedDeadlines: s?.missedDeadlines ?? 0 };
+      const missedDeadlines = s?.missedDeadlines ?? 0;
+      return { peer, silent: this.isSilent(s), lastHeardAt: heard, lastRound, missedDeadlines };
     });
   }
 

@@ -146,9 +146,10 @@ export class Daemon {
       timeoutMs: 5000,
       backoffMs: 1000,
       maxBackoffMs: 30_000,
-      onRefuse: (peer, err) => {
+      onRefuse: (peer, err, repeat) => {
         this.metrics.onHandshakeRefused(err.reason);
-        log.warn({ peer, reason: err.reason, detail: err.message }, `handshake: ${peer} is not a neighbour`);
+        // Every failure is counted; a peer failing the same way again is logged at debug only.
+        log[repeat ? 'debug' : 'warn']({ peer, reason: err.reason, detail: err.message }, `handshake: ${peer} is not a neighbour`);
       },
     });
     await this.hello.start();
@@ -372,7 +373,8 @@ export class Daemon {
       if (isolated && !warned)
         this.log.warn(
           { listen: this.host.addresses(), bootstrap: this.cfg.bootstrap, connectedPeers: this.host.connectedPeers().length },
-          'isolated: no neighbour connected after the startup wait; training alone (check --listen/announce addresses and bootstrap reachability)',
+          'isolated: no neighbour connected after the startup wait; training alone ' +
+            '(check the listen/announce addresses and that the bootstrap nodes are reachable)',
         );
       else if (!isolated && warned) this.log.info({ neighbours: this.neighbours.connected() }, 'no longer isolated');
       warned = isolated;

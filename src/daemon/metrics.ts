@@ -22,7 +22,12 @@ export class DaemonMetrics {
   private readonly bytesRecv = new Counter({ name: 'gl_bytes_received_total', help: 'update bytes received', labelNames: ['kind'], registers: [this.registry] });
   private readonly accepted = new Counter({ name: 'gl_updates_accepted_total', help: 'neighbour updates accepted', registers: [this.registry] });
   private readonly rejected = new Counter({ name: 'gl_updates_rejected_total', help: 'updates or syncs rejected, by reason', labelNames: ['reason'], registers: [this.registry] });
-  private readonly handshakes = new Counter({ name: 'gl_handshakes_refused_total', help: 'hello handshakes failed or refused, by reason', labelNames: ['reason'], registers: [this.registry] });
+  private readonly handshakes = new Counter({
+    name: 'gl_handshakes_refused_total',
+    help: 'hello handshakes failed or refused, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   private readonly resyncs = new Counter({ name: 'gl_resyncs_total', help: 'CHOCO resyncs over the sync protocol', registers: [this.registry] });
   private readonly used = new Gauge({ name: 'gl_round_neighbours_used', help: 'neighbour models in the last aggregate', registers: [this.registry] });
   private readonly duration = new Histogram({
@@ -32,13 +37,19 @@ export class DaemonMetrics {
     registers: [this.registry],
   });
   /** Read at every scrape, from the same state /status shows. */
-  private connections: () => ConnectionCounts = () => ({ peers: 0, neighbours: 0, neighboursConnected: 0, neighboursSilent: 0, isolated: false });
+  private connections: () => ConnectionCounts = () => ({
+    peers: 0,
+    neighbours: 0,
+    neighboursConnected: 0,
+    neighboursSilent: 0,
+    isolated: false,
+  });
   readonly connectionGauges = [
     this.liveGauge('gl_peers_connected', 'connected libp2p peers', (c) => c.peers),
     this.liveGauge('gl_neighbours', 'current neighbours (configured or auto)', (c) => c.neighbours),
     this.liveGauge('gl_neighbours_connected', 'neighbours currently connected', (c) => c.neighboursConnected),
-    this.liveGauge('gl_neighbours_silent', 'neighbours not counted toward the quorum: silent for several deadlines', (c) => c.neighboursSilent),
-    this.liveGauge('gl_isolated', '1 when the node has no connected neighbour after its startup wait', (c) => (c.isolated ? 1 : 0)),
+    this.liveGauge('gl_neighbours_silent', 'neighbours silent for deadlines, not in the quorum', (c) => c.neighboursSilent),
+    this.liveGauge('gl_isolated', '1: no neighbour connected after the startup wait', (c) => (c.isolated ? 1 : 0)),
   ];
   readonly checkpoints = new Counter({ name: 'gl_checkpoints_total', help: 'checkpoints written', registers: [this.registry] });
   private readonly rejectedByReason: Record<string, number> = {};

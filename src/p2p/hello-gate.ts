@@ -14,7 +14,8 @@ export interface HelloGateOptions {
   /** First retry delay after a failed handshake; doubles up to `maxBackoffMs`. */
   readonly backoffMs: number;
   readonly maxBackoffMs: number;
-  readonly onRefuse: (peer: string, err: HelloError) => void;
+  /** A failed handshake; `repeat` when it failed the same way last time (worth less noise). */
+  readonly onRefuse: (peer: string, err: HelloError, repeat: boolean) => void;
 }
 
 interface Attempt {
@@ -35,7 +36,11 @@ export class HelloGate {
   }
 
   async start(): Promise<void> {
-    await serveHello(this.o.host, this.o.ours, (peer, r) => (r instanceof HelloError ? this.fail(peer, r) : this.prove(peer)), this.o.timeoutMs);
+    const onHello = (peer: string, r: Hello | HelloError): void => {
+      if (r instanceof HelloError) this.fail(peer, r);
+      else this.prove(peer);
+    };
+    await serveHello(this.o.host, this.o.ours, onHello, this.o.timeoutMs);
     // A reconnecting peer proves itself again: it may have restarted on another task.
     this.o.host.onPeer('disconnect', (peer) => {
       this.proven.delete(peer);
@@ -95,9 +100,10 @@ export class HelloGate {
 
   private fail(peer: string, err: HelloError): void {
     const a = this.attemptOf(peer);
+    const repeat = a.lastError?.message === err.message;
     a.failures++;
     a.lastError = err;
     a.nextAt = Date.now() + Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** Math.min(a.failures - 1, 10));
-    this.o.onRefuse(peer, err);
+    this.o.onRefuse(peer, err, repeat);
   }
 }

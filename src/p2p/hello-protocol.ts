@@ -49,7 +49,9 @@ export function encodeHello(h: Hello): Uint8Array {
 
 /** A validated hello from untrusted bytes; throws HelloError('bad-hello'). */
 export function parseHello(bytes: Uint8Array): Hello {
-  if (bytes.length > MAX_HELLO_BYTES) throw new HelloError('bad-hello', `${bytes.length} bytes, at most ${MAX_HELLO_BYTES}`);
+  if (bytes.length > MAX_HELLO_BYTES) {
+    throw new HelloError('bad-hello', `${bytes.length} bytes, at most ${MAX_HELLO_BYTES}`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -66,10 +68,12 @@ export function parseHello(bytes: Uint8Array): Hello {
 
 /** Why `theirs` is not a peer of `ours`, or null when it is. */
 export function helloMismatch(ours: Hello, theirs: Hello): HelloError | null {
-  if (theirs.v !== ours.v) return new HelloError('version', `protocol version ${theirs.v} ≠ ours ${ours.v}`);
-  if (theirs.network !== ours.network) return new HelloError('network', `network ${theirs.network} ≠ ours ${ours.network}`);
-  if (theirs.specHash !== ours.specHash) return new HelloError('spec-hash', `model spec ${theirs.specHash} ≠ ours ${ours.specHash}`);
-  if (theirs.task !== ours.task) return new HelloError('task', `task ${theirs.task} ≠ ours ${ours.task}`);
+  const differs = (reason: HelloFailure, what: string, a: unknown, b: unknown): HelloError =>
+    new HelloError(reason, `${what} ${String(a)} ≠ ours ${String(b)}`);
+  if (theirs.v !== ours.v) return differs('version', 'protocol version', theirs.v, ours.v);
+  if (theirs.network !== ours.network) return differs('network', 'network', theirs.network, ours.network);
+  if (theirs.specHash !== ours.specHash) return differs('spec-hash', 'model spec', theirs.specHash, ours.specHash);
+  if (theirs.task !== ours.task) return differs('task', 'task', theirs.task, ours.task);
   return null;
 }
 
@@ -110,7 +114,8 @@ export async function serveHello(
   await host.handle(
     HELLO_PROTOCOL,
     (stream: ByteStream) => {
-      const timer = setTimeout(() => stream.abort(new HelloError('timeout', `no hello within ${timeoutMs} ms`)), timeoutMs);
+      const cut = (): void => stream.abort(new HelloError('timeout', `no hello within ${timeoutMs} ms`));
+      const timer = setTimeout(cut, timeoutMs);
       (async () => {
         let result: Hello | HelloError;
         try {
@@ -119,8 +124,8 @@ export async function serveHello(
           result = e instanceof HelloError ? e : new HelloError('bad-hello', (e as Error).message);
         }
         // Answer a mismatch too, so the other side can say why; not a malformed hello.
-        if (!(result instanceof HelloError && result.reason === 'bad-hello')) await stream.sink([lp.encode.single(encodeHello(ours))]);
-        else stream.abort(result);
+        if (result instanceof HelloError && result.reason === 'bad-hello') stream.abort(result);
+        else await stream.sink([lp.encode.single(encodeHello(ours))]);
         onHello(stream.remotePeer, result);
       })()
         .catch((e: Error) => {

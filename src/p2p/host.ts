@@ -192,7 +192,11 @@ export class GossipHost {
     }
     const node = (await createLibp2p({
       privateKey: o.privateKey,
-      addresses: { listen: [...o.listen], announce: o.announce ? [...o.announce] : undefined, announceFilter: announceFilterFor(o.listen) },
+      addresses: {
+        listen: [...o.listen],
+        announce: o.announce ? [...o.announce] : undefined,
+        announceFilter: announceFilterFor(o.listen),
+      },
       transports: o.natTraversal ? [tcp(), circuitRelayTransport()] : [tcp()],
       connectionProtector: o.psk ? preSharedKey({ psk: o.psk }) : undefined,
       connectionGater: gaterOf(o),

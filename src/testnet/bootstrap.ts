@@ -83,7 +83,8 @@ export class BootstrapNode {
     // On its manifest entry's port, on every interface when that entry is on the network (the host
     // may not own the announced IP, e.g. behind 1:1 NAT), announcing exactly the manifest's address.
     const multiHost = !o.listen?.length && own.some(reachableFromOtherHosts);
-    const listen = o.listen?.length ? [...o.listen] : multiHost ? own.map(onAllInterfaces) : own.length ? own : [LOOPBACK_LISTEN];
+    const fallback = own.length ? own : [LOOPBACK_LISTEN];
+    const listen = o.listen?.length ? [...o.listen] : multiHost ? own.map(onAllInterfaces) : fallback;
     const registry = new Registry();
     const host = await GossipHost.create({
       privateKey: identity.privateKey,
