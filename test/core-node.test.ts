@@ -29,7 +29,7 @@ test('adaptive deadline: cap until observed, then max(2·median, median + k·MAD
 });
 
 /** A two-party in-memory transport: the test plays the neighbour "peer". */
-function harness(config: unknown) {
+function harness(config: unknown, opts: { sharedInit?: boolean } = {}) {
   const queue = new EventQueue();
   let deliver: (from: string, frame: Uint8Array) => void = () => {};
   const published: Uint8Array[] = [];
@@ -71,7 +71,7 @@ function harness(config: unknown) {
     transport,
     learner,
     seed: 1,
-    sharedInitialCopy: new Float32Array(d),
+    sharedInitialCopy: opts.sharedInit === false ? undefined : new Float32Array(d),
     onRound: (r) => records.push(r),
   });
   return {
@@ -133,4 +133,47 @@ test('an accepted update is aggregated; a sequence gap triggers a resync, after 
   assert.equal(h.records[1]!.rejected['seq-gap'], 1);
   assert.equal(h.records.reduce((s, r) => s + r.resyncs, 0), 1);
   assert.ok(h.records.slice(1).some((r) => r.used === 1), 'the resynced peer is aggregated again');
+});
+
+test('a first delta before any public copy of its sender resyncs and closes the round by quorum', async () => {
+  // No shared init: the node holds no public copy of "peer", so its delta is a sequence gap.
+  const h = harness({ deadline: { capMs: 10_000 } }, { sharedInit: false });
+  const half = new Float32Array(d).fill(0.5);
+  h.setPeerSnapshot({ specHash, round: 0, params: half, publicCopy: half.slice(), seq: 1 });
+  h.node.start();
+  h.send(frame({ seq: 1, round: 0 }));
+  await h.queue.run(() => h.records.length >= 1, { maxEvents: 10_000, maxTimeMs: 60_000 });
+  h.node.stop();
+  const r0 = h.records[0]!;
+  assert.deepEqual(h.syncRequests, ['peer']);
+  assert.equal(r0.rejected['seq-gap'], 1);
+  assert.equal(r0.resyncs, 1);
+  assert.equal(r0.closedBy, 'quorum');
+  assert.equal(r0.used, 1);
+  // Training takes 10 ms, the sync 5 ms: closed right after the resync, not at the 10 s deadline.
+  assert.ok(r0.closedAt - r0.startedAt < 100, `closed after ${r0.closedAt - r0.startedAt} ms`);
+});
+
+test('a neighbour that never sends is silent after 2 deadlines and stops counting toward the quorum', async () => {
+  const h = harness({ deadline: { capMs: 1000 } });
+  h.node.start();
+  await h.queue.run(() => h.records.length >= 5, { maxEvents: 10_000, maxTimeMs: 60_000 });
+  const closed = h.records.map((r) => r.closedBy);
+  assert.deepEqual(closed, ['deadline', 'deadline', 'quorum', 'quorum', 'quorum']);
+  // Rounds 2+ take only the 10 ms of training: no more waiting for the silent peer.
+  for (const r of h.records.slice(2)) {
+    assert.ok(r.closedAt - r.startedAt < 50, `round ${r.round}: ${r.closedAt - r.startedAt} ms`);
+  }
+  const [peer] = h.node.neighbourLiveness();
+  assert.deepEqual(peer, { peer: 'peer', silent: true, lastHeardAt: null, lastRound: null, missedDeadlines: 2 });
+  // Once it sends, it counts again: the next round waits for its update (quorum, not 10 ms).
+  h.send(frame({ seq: 1, round: h.node.round }));
+  assert.equal(h.node.neighbourLiveness()[0]!.silent, false);
+  const n = h.records.length;
+  await h.queue.run(() => h.records.length >= n + 2, { maxEvents: 10_000, maxTimeMs: 60_000 });
+  h.node.stop();
+  assert.equal(h.records[n]!.accepted, 1);
+  assert.equal(h.records[n]!.closedBy, 'quorum');
+  // The round after that one has no fresh update from it: it waits (deadline), instead of 10 ms.
+  assert.equal(h.records[n + 1]!.closedBy, 'deadline');
 });

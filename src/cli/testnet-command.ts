@@ -72,7 +72,10 @@ function joinCommand(): Command {
     .argument('<manifest>', 'testnet manifest JSON (see testnets/)')
     .option('-d, --data-dir <dir>', 'holds peer.key, checkpoints, rounds.jsonl and daemon.json', 'testnet-node')
     .option('--shard <i>', "this node's shard of the task's partition (default: derived from its peer id)", parseIntOption('--shard', 0))
-    .option('--listen <multiaddr...>', 'listen addresses (default /ip4/127.0.0.1/tcp/0)')
+    .option(
+      '--listen <multiaddr...>',
+      'listen addresses (default: /ip4/0.0.0.0/tcp/0 if a bootstrap node is on another host, else /ip4/127.0.0.1/tcp/0)',
+    )
     .option('--relay-only', 'behave as if behind a strict NAT: no listen address, reachable only through the relay')
     .option('--http-host <host>', 'status/dashboard HTTP host', '127.0.0.1')
     .option('--http-port <port>', 'status/dashboard HTTP port (0: any free one)', parseIntOption('--http-port', 0), 0)

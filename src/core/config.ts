@@ -37,6 +37,11 @@ const baseSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * A neighbour not heard from during this many rounds in a row that closed by deadline is
+     * silent: it stops counting toward the quorum until it sends again.
+     */
+    silentAfterDeadlines: z.number().int().positive().default(2),
     staleness: z
       .object({
         /** Updates older than this many rounds are left out of the aggregate. */

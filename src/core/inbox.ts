@@ -11,6 +11,8 @@ export interface PeerState {
   lastRound: number;
   /** Clock time of the last accepted update or resync (−∞ before any). */
   lastHeardAt: number;
+  /** Rounds in a row that closed by deadline without a word from this peer. */
+  missedDeadlines: number;
   syncing: boolean;
 }
 
@@ -29,7 +31,7 @@ export class Inbox {
   getOrCreate(peer: string): PeerState {
     let s = this.peers.get(peer);
     if (!s) {
-      s = { latestSeq: 0, lastRound: -Infinity, lastHeardAt: -Infinity, syncing: false };
+      s = { latestSeq: 0, lastRound: -Infinity, lastHeardAt: -Infinity, missedDeadlines: 0, syncing: false };
       this.peers.set(peer, s);
     }
     return s;

@@ -5,7 +5,7 @@ import type { ParamLayout } from '../learn/layout.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import type { NodeConfig } from './config.ts';
 import { AdaptiveDeadline } from './deadline.ts';
-import { Inbox } from './inbox.ts';
+import { Inbox, type PeerState } from './inbox.ts';
 import type { Cancel, Clock, LocalLearner, SyncSnapshot, Transport } from './interfaces.ts';
 import { RoundCounters, type RoundRecord } from './round-record.ts';
 
@@ -48,6 +48,17 @@ export interface NodeState {
   readonly params: Float32Array;
   readonly publicCopy: Float32Array;
   readonly seq: number;
+}
+
+/** How the node judges one neighbour: `silent` ones do not count toward the quorum. */
+export interface NeighbourLiveness {
+  readonly peer: string;
+  readonly silent: boolean;
+  /** Clock time of the last accepted update or resync; null before any. */
+  readonly lastHeardAt: number | null;
+  readonly lastRound: number | null;
+  /** Rounds in a row closed by deadline without hearing from it. */
+  readonly missedDeadlines: number;
 }
 
 export type NodePhase = 'idle' | 'syncing' | 'training' | 'collecting' | 'stopped';
@@ -333,7 +344,7 @@ export class LearningNode {
     }
     this.counters.accepted++;
     peer.lastRound = Math.max(peer.lastRound, header.round);
-    peer.lastHeardAt = this.o.clock.now();
+    this.heard(peer);
     if (header.round >= this.roundValue) this.deadline.record(this.phaseValue === 'collecting' ? this.o.clock.now() - this.publishedAt : 0);
     if (this.phaseValue === 'collecting' && !this.maybeClose('quorum')) this.armDeadline();
   }
@@ -352,13 +363,49 @@ export class LearningNode {
       state.choco ??= new ChocoReceiver(this.params.length);
       state.choco.resetFromFull(snap.publicCopy, snap.seq);
       state.lastRound = Math.max(state.lastRound, snap.round);
-      state.lastHeardAt = this.o.clock.now();
+      this.heard(state);
       this.counters.resyncs++;
+      // The resync may complete the quorum (e.g. a new neighbour's first delta arrived before any
+      // public copy of it): close now rather than at the deadline.
+      if (this.phaseValue === 'collecting' && !this.maybeClose('quorum')) this.armDeadline();
+    });
+  }
+
+  private heard(state: PeerState): void {
+    state.lastHeardAt = this.o.clock.now();
+    state.missedDeadlines = 0;
+  }
+
+  /**
+   * A neighbour is silent once `silentAfterDeadlines` rounds in a row closed by deadline without a
+   * word from it (an accepted update or a resync): it stops counting toward the quorum until it
+   * is heard again, so a peer that connects and never sends cannot slow every round to the deadline.
+   */
+  private isSilent(state: PeerState | undefined): boolean {
+    return (state?.missedDeadlines ?? 0) >= this.cfg.silentAfterDeadlines;
+  }
+
+  /** Count a missed deadline for every neighbour not heard from since this round started. */
+  private noteMissedDeadline(): void {
+    for (const p of this.o.transport.inNeighbours(this.roundValue)) {
+      const state = this.inbox.getOrCreate(p);
+      if (state.lastHeardAt < this.startedAt) state.missedDeadlines++;
+    }
+  }
+
+  /** Each current in-neighbour as the node judges it (for status pages). */
+  neighbourLiveness(): NeighbourLiveness[] {
+    return this.o.transport.inNeighbours(this.roundValue).map((peer) => {
+      const s = this.inbox.get(peer);
+      const heard = s && Number.isFinite(s.lastHeardAt) ? s.lastHeardAt : null;
+      const lastRound = s && Number.isFinite(s.lastRound) ? s.lastRound : null;
+      const missedDeadlines = s?.missedDeadlines ?? 0;
+      return { peer, silent: this.isSilent(s), lastHeardAt: heard, lastRound, missedDeadlines };
     });
   }
 
   /**
-   * Peers counted for the quorum: heard from during our last S+1 rounds. Liveness is judged by
+   * Peers counted for the quorum: not silent, and heard from during our last S+1 rounds. Liveness is judged by
    * time, not by round numbers: a neighbour that is behind is alive and waited for (up to the
    * deadline); judging by rounds let a node that got ahead stop waiting and run away for good.
    */
@@ -370,6 +417,7 @@ export class LearningNode {
       const state = this.inbox.get(p);
       // Until S+1 rounds have run here, every neighbour counts as live.
       if (windowStart !== undefined && (state?.lastHeardAt ?? -Infinity) < windowStart) continue;
+      if (this.isSilent(state)) continue;
       live++;
       if (state && state.lastRound >= this.roundValue && this.inbox.modelOf(p)) fresh++;
     }
@@ -388,6 +436,7 @@ export class LearningNode {
   private close(closedBy: 'quorum' | 'deadline'): void {
     this.deadlineTimer?.();
     this.deadlineTimer = null;
+    if (closedBy === 'deadline') this.noteMissedDeadline();
     const used = this.aggregateNeighbours();
     const record: RoundRecord = {
       node: this.id,

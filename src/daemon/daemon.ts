@@ -11,6 +11,8 @@ import { LearningNode } from '../core/node.ts';
 import type { RoundRecord } from '../core/round-record.ts';
 import { selectBackend } from '../learn/backend.ts';
 import { GossipHost, peerOfAddr } from '../p2p/host.ts';
+import { HelloGate } from '../p2p/hello-gate.ts';
+import { HELLO_VERSION } from '../p2p/hello-protocol.ts';
 import { loadOrCreateIdentity } from '../p2p/identity.ts';
 import { Neighbours } from '../p2p/neighbours.ts';
 import { readPskFile } from '../p2p/psk.ts';
@@ -29,7 +31,7 @@ import { jsonPage, StatusServer } from './http.ts';
 import { DaemonLearner } from './learner.ts';
 import type { Logger } from './logger.ts';
 import { FILES, type DaemonInfo } from './files.ts';
-import { DaemonMetrics } from './metrics.ts';
+import { DaemonMetrics, type ConnectionCounts } from './metrics.ts';
 import { paramsDigest } from './params-digest.ts';
 
 /** Wall-clock milliseconds since the epoch, sub-ms resolution: comparable across processes. */
@@ -51,6 +53,7 @@ export class Daemon {
   private neighbours!: Neighbours;
   private http!: StatusServer;
   private member: TestnetMember | null = null;
+  private hello!: HelloGate;
   /** Update bytes sent and received, payload + metadata, summed over rounds (this process). */
   private readonly totals = { sent: 0, received: 0, accepted: 0 };
   private readonly rejectsFrom = new Map<string, number>();
@@ -66,6 +69,8 @@ export class Daemon {
   private joined: { from: string; round: number } | null = null;
   private lastCheckpoint: { round: number; paramsHash: string } | null = null;
   private finished = false;
+  private startupWaitOver = false;
+  private isolationTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private resolveFinished!: () => void;
   /** Resolves once the configured number of rounds is done (never when rounds = 0). */
@@ -148,7 +153,21 @@ export class Daemon {
       });
     }
     const member = this.member;
+    this.hello = new HelloGate({
+      host: this.host,
+      ours: { v: HELLO_VERSION, network: cfg.network, specHash: this.specHash, task: testnet?.taskHash ?? null },
+      timeoutMs: 5000,
+      backoffMs: 1000,
+      maxBackoffMs: 30_000,
+      onRefuse: (peer, err, repeat) => {
+        this.metrics.onHandshakeRefused(err.reason);
+        // Every failure is counted; a peer failing the same way again is logged at debug only.
+        log[repeat ? 'debug' : 'warn']({ peer, reason: err.reason, detail: err.message }, `handshake: ${peer} is not a neighbour`);
+      },
+    });
+    await this.hello.start();
     this.neighbours = new Neighbours(this.host, {
+      gate: this.hello,
       peers: cfg.neighbours,
       maxNeighbours: cfg.maxNeighbours,
       checkEveryMs: 1000,
@@ -205,6 +224,7 @@ export class Daemon {
       log.info({ ...this.resumed, seq, samplesDrawn: ckpt.learner.samplesDrawn }, 'resumed from checkpoint');
     }
     this.metrics.setRound(this.node.round);
+    this.metrics.observeConnections(() => this.connectionCounts());
 
     await this.transport.start();
     this.neighbours.start();
@@ -252,6 +272,8 @@ export class Daemon {
     };
     while (!ready() && Date.now() < deadline && !this.stopping) await new Promise((r) => setTimeout(r, 100));
     if (!ready()) this.log.warn({ connected: this.neighbours.connected(), configured: this.neighbours.list() }, 'starting without every neighbour');
+    this.startupWaitOver = true;
+    this.watchIsolation();
   }
 
   private onRound(r: RoundRecord): void {
@@ -299,6 +321,7 @@ export class Daemon {
   async status(): Promise<Record<string, unknown>> {
     const wire = await this.metrics.wireBytes();
     const listening = new Set(this.transport.listeners());
+    const liveness = new Map(this.node.neighbourLiveness().map((n) => [n.peer, n]));
     return {
       peerId: this.host.peerId,
       network: this.cfg.network,
@@ -320,14 +343,22 @@ export class Daemon {
       lastCheckpoint: this.lastCheckpoint,
       testnet: this.cfg.testnet ? { taskHash: this.cfg.testnet.taskHash, protocolVersion: this.cfg.testnet.protocolVersion, relayOnly: this.cfg.testnet.relayOnly } : null,
       refused: this.member?.refusedPeers() ?? [],
-      neighbours: this.neighbours.list().map((id) => ({
-        id,
-        connected: this.host.isConnected(id),
-        path: this.host.pathTo(id),
-        listening: listening.has(id),
-        score: this.host.score(id),
-        updates: this.updatesFrom(id),
-      })),
+      handshakeRefused: this.hello.refused(),
+      isolated: this.isIsolated(),
+      neighbours: this.neighbours.list().map((id) => {
+        const live = liveness.get(id);
+        return {
+          id,
+          connected: this.host.isConnected(id),
+          path: this.host.pathTo(id),
+          listening: listening.has(id),
+          score: this.host.score(id),
+          silent: live?.silent ?? false,
+          lastHeardMsAgo: live?.lastHeardAt != null ? Math.round(Date.now() - live.lastHeardAt) : null,
+          missedDeadlines: live?.missedDeadlines ?? 0,
+          updates: this.updatesFrom(id),
+        };
+      }),
       connectedPeers: this.host.connectedPeers().length,
       rejected: this.metrics.rejections(),
       transport: this.transport.stats,
@@ -336,6 +367,42 @@ export class Daemon {
       bytes: { wire, updates: { sent: this.totals.sent, received: this.totals.received } },
       uptimeSeconds: (Date.now() - this.startedAt) / 1000,
     };
+  }
+
+  /** No connected neighbour once the startup wait is over: training alone, which the operator must hear of. */
+  private isIsolated(): boolean {
+    return this.startupWaitOver && this.neighbours.connected().length === 0;
+  }
+
+  private connectionCounts(): ConnectionCounts {
+    const list = this.neighbours.list();
+    const silent = this.node.neighbourLiveness().filter((n) => n.silent && list.includes(n.peer)).length;
+    return {
+      peers: this.host.connectedPeers().length,
+      neighbours: list.length,
+      neighboursConnected: this.neighbours.connected().length,
+      neighboursSilent: silent,
+      isolated: this.isIsolated(),
+    };
+  }
+
+  /** Warn (once per spell) whenever the node finds itself with no connected neighbour. */
+  private watchIsolation(): void {
+    let warned = false;
+    const check = (): void => {
+      const isolated = this.isIsolated();
+      if (isolated && !warned)
+        this.log.warn(
+          { listen: this.host.addresses(), bootstrap: this.cfg.bootstrap, connectedPeers: this.host.connectedPeers().length },
+          'isolated: no neighbour connected after the startup wait; training alone ' +
+            '(check the listen/announce addresses and that the bootstrap nodes are reachable)',
+        );
+      else if (!isolated && warned) this.log.info({ neighbours: this.neighbours.connected() }, 'no longer isolated');
+      warned = isolated;
+    };
+    check();
+    this.isolationTimer = setInterval(check, 2000);
+    this.isolationTimer.unref();
   }
 
   /** Frames received from `peer` and how many of them the node rejected. */
@@ -349,12 +416,13 @@ export class Daemon {
   stop(reason: string, o: { checkpoint: boolean } = { checkpoint: true }): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info({ reason, round: this.node?.round }, 'stopping');
+      this.node?.stop();
       if (this.node && o.checkpoint) {
-        this.node.stop();
         this.checkpoint();
         this.log.info({ checkpoint: this.lastCheckpoint }, 'final checkpoint written');
       }
       this.neighbours?.stop();
+      if (this.isolationTimer) clearInterval(this.isolationTimer);
       this.member?.stop();
       for (const t of this.host?.subscriptions() ?? []) this.host.unsubscribe(t);
       await this.http?.close();

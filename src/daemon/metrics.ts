@@ -1,6 +1,15 @@
 /** The daemon's Prometheus metrics (prom-client), next to libp2p's own in the same registry. */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RoundRecord } from '../core/round-record.ts';
+import { promtoolCompatible } from './exposition.ts';
+
+export interface ConnectionCounts {
+  readonly peers: number;
+  readonly neighbours: number;
+  readonly neighboursConnected: number;
+  readonly neighboursSilent: number;
+  readonly isolated: boolean;
+}
 
 export class DaemonMetrics {
   readonly registry = new Registry();
@@ -13,6 +22,12 @@ export class DaemonMetrics {
   private readonly bytesRecv = new Counter({ name: 'gl_bytes_received_total', help: 'update bytes received', labelNames: ['kind'], registers: [this.registry] });
   private readonly accepted = new Counter({ name: 'gl_updates_accepted_total', help: 'neighbour updates accepted', registers: [this.registry] });
   private readonly rejected = new Counter({ name: 'gl_updates_rejected_total', help: 'updates or syncs rejected, by reason', labelNames: ['reason'], registers: [this.registry] });
+  private readonly handshakes = new Counter({
+    name: 'gl_handshakes_refused_total',
+    help: 'hello handshakes failed or refused, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   private readonly resyncs = new Counter({ name: 'gl_resyncs_total', help: 'CHOCO resyncs over the sync protocol', registers: [this.registry] });
   private readonly used = new Gauge({ name: 'gl_round_neighbours_used', help: 'neighbour models in the last aggregate', registers: [this.registry] });
   private readonly duration = new Histogram({
@@ -21,10 +36,40 @@ export class DaemonMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly peers = new Gauge({ name: 'gl_peers_connected', help: 'connected libp2p peers', registers: [this.registry] });
-  readonly neighbours = new Gauge({ name: 'gl_neighbours_connected', help: 'configured neighbours currently connected', registers: [this.registry] });
+  /** Read at every scrape, from the same state /status shows. */
+  private connections: () => ConnectionCounts = () => ({
+    peers: 0,
+    neighbours: 0,
+    neighboursConnected: 0,
+    neighboursSilent: 0,
+    isolated: false,
+  });
+  readonly connectionGauges = [
+    this.liveGauge('gl_peers_connected', 'connected libp2p peers', (c) => c.peers),
+    this.liveGauge('gl_neighbours', 'current neighbours (configured or auto)', (c) => c.neighbours),
+    this.liveGauge('gl_neighbours_connected', 'neighbours currently connected', (c) => c.neighboursConnected),
+    this.liveGauge('gl_neighbours_silent', 'neighbours silent for deadlines, not in the quorum', (c) => c.neighboursSilent),
+    this.liveGauge('gl_isolated', '1: no neighbour connected after the startup wait', (c) => (c.isolated ? 1 : 0)),
+  ];
   readonly checkpoints = new Counter({ name: 'gl_checkpoints_total', help: 'checkpoints written', registers: [this.registry] });
   private readonly rejectedByReason: Record<string, number> = {};
+
+  private liveGauge(name: string, help: string, read: (c: ConnectionCounts) => number): Gauge {
+    const metrics = this;
+    return new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read(metrics.connections()));
+      },
+    });
+  }
+
+  /** Where the connection gauges read from (the daemon's live state). */
+  observeConnections(read: () => ConnectionCounts): void {
+    this.connections = read;
+  }
 
   onRound(r: RoundRecord, nextRound: number): void {
     this.round.set(nextRound);
@@ -43,6 +88,10 @@ export class DaemonMetrics {
   onReject(reason: string): void {
     this.rejected.inc({ reason });
     this.rejectedByReason[reason] = (this.rejectedByReason[reason] ?? 0) + 1;
+  }
+
+  onHandshakeRefused(reason: string): void {
+    this.handshakes.inc({ reason });
   }
 
   onEvaluation(accuracy: number, loss: number): void {
@@ -67,8 +116,9 @@ export class DaemonMetrics {
     return out;
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The exposition, with libp2p's non-counter `_total` names fixed so promtool accepts it. */
+  async text(): Promise<string> {
+    return promtoolCompatible(await this.registry.metrics());
   }
 
   get contentType(): string {

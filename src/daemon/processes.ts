@@ -23,12 +23,16 @@ export class DaemonProcesses {
   /** Processes that exited without being told to: name → why. */
   readonly crashes = new Map<string, string>();
 
-  /** Spawn `gossiplearn <args>` as `name`; stdout and stderr go to <dir>/daemon.log. */
-  start(name: string, dir: string, args: readonly string[]): void {
+  /**
+   * Spawn `gossiplearn <args>` as `name`; stdout and stderr go to <dir>/daemon.log. `prefix` runs
+   * it through a command that execs it (e.g. `ip netns exec <ns>`), so the pid stays the daemon's.
+   */
+  start(name: string, dir: string, args: readonly string[], prefix: readonly string[] = []): void {
     if (this.procs.has(name)) throw new Error(`${name} is already running`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const log = openSync(join(dir, 'daemon.log'), 'a');
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', log, log] });
+    const argv = [...prefix, process.execPath, MAIN, ...args];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', log, log] });
     closeSync(log);
     const proc: Proc = { child, dir, expected: false, exited: Promise.resolve() };
     proc.exited = new Promise((r) =>

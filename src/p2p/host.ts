@@ -24,10 +24,11 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import type { Registry } from 'prom-client';
 import type { Uint8ArrayList } from 'uint8arraylist';
+import { announceFilterFor } from './addresses.ts';
 
 export interface HostOptions {
   readonly privateKey: PrivateKey;
-  /** Multiaddrs to listen on, e.g. /ip4/127.0.0.1/tcp/0. */
+  /** Multiaddrs to listen on, e.g. /ip4/127.0.0.1/tcp/0; with any non-loopback one, loopback ones are not announced. */
   readonly listen: readonly string[];
   readonly announce?: readonly string[];
   /** Multiaddrs with /p2p/<id> dialled at start and remembered for redials. */
@@ -191,7 +192,11 @@ export class GossipHost {
     }
     const node = (await createLibp2p({
       privateKey: o.privateKey,
-      addresses: { listen: [...o.listen], announce: o.announce ? [...o.announce] : undefined },
+      addresses: {
+        listen: [...o.listen],
+        announce: o.announce ? [...o.announce] : undefined,
+        announceFilter: announceFilterFor(o.listen),
+      },
       transports: o.natTraversal ? [tcp(), circuitRelayTransport()] : [tcp()],
       connectionProtector: o.psk ? preSharedKey({ psk: o.psk }) : undefined,
       connectionGater: gaterOf(o),

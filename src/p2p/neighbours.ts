@@ -1,10 +1,13 @@
 /**
  * Who a node gossips with, and keeping connections to them. Either a fixed list of peer ids (from
- * the config) or "auto": every connected peer that speaks the sync protocol, up to a cap. A
- * background loop redials missing neighbours with backoff, so the mesh heals after a crash.
+ * the config) or "auto": every connected peer that proved itself by the hello handshake (same
+ * network, model spec, task and protocol version), up to a cap; merely listing the sync protocol
+ * is not enough. A background loop redials missing neighbours with backoff, so the mesh heals
+ * after a crash.
  */
+import type { HelloGate } from './hello-gate.ts';
+import { HELLO_PROTOCOL } from './hello-protocol.ts';
 import type { GossipHost } from './host.ts';
-import { SYNC_PROTOCOL } from './sync-protocol.ts';
 
 export interface NeighbourOptions {
   /** Peer ids, or 'auto'. */
@@ -15,6 +18,8 @@ export interface NeighbourOptions {
   readonly maxBackoffMs: number;
   /** Auto mode: only peers this accepts become neighbours (e.g. a testnet's matching task hash). */
   readonly admit?: (peer: string) => boolean;
+  /** Auto mode: the handshake a connected peer must pass first. */
+  readonly gate?: HelloGate;
 }
 
 interface DialState {
@@ -36,7 +41,12 @@ export class Neighbours {
     this.host = host;
     this.o = o;
     this.current = o.peers === 'auto' ? [] : [...new Set(o.peers)].filter((p) => p !== host.peerId).sort();
-    if (o.peers === 'auto') host.onPeer('discovery', (p) => this.discovered.add(p));
+    if (o.peers === 'auto') {
+      if (!o.gate) throw new Error('neighbours: auto mode needs the hello gate');
+      host.onPeer('discovery', (p) => this.discovered.add(p));
+      // Take a peer on as soon as it proves itself, not at the next check.
+      o.gate.onProven(() => void this.tick());
+    }
   }
 
   get auto(): boolean {
@@ -101,11 +111,19 @@ export class Neighbours {
       });
   }
 
-  /** Auto mode: the connected gossiplearn peers, keeping existing neighbours first, up to the cap. */
+  /**
+   * Auto mode: the connected peers that passed the handshake, keeping existing neighbours first, up
+   * to the cap; a connected peer that lists the hello protocol but has not passed is asked to.
+   */
   private async refreshAuto(): Promise<void> {
     const candidates: string[] = [];
     const admit = this.o.admit ?? (() => true);
-    for (const p of this.host.connectedPeers().sort()) if (admit(p) && (await this.host.protocolsOf(p)).includes(SYNC_PROTOCOL)) candidates.push(p);
+    const gate = this.o.gate!;
+    for (const p of this.host.connectedPeers().sort()) {
+      if (!admit(p)) continue;
+      if (gate.isProven(p)) candidates.push(p);
+      else if ((await this.host.protocolsOf(p)).includes(HELLO_PROTOCOL)) gate.check(p);
+    }
     const kept = this.current.filter((p) => candidates.includes(p));
     const extra = candidates.filter((p) => !kept.includes(p)).slice(0, Math.max(0, this.o.maxNeighbours - kept.length));
     const next = [...kept, ...extra].sort();

@@ -7,9 +7,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { promtoolCompatible } from '../daemon/exposition.ts';
 import { FILES, type DaemonInfo } from '../daemon/files.ts';
 import { jsonPage, StatusServer } from '../daemon/http.ts';
 import type { Logger } from '../daemon/logger.ts';
+import { LOOPBACK_LISTEN, onAllInterfaces, reachableFromOtherHosts } from '../p2p/addresses.ts';
 import { GossipHost, peerOfAddr } from '../p2p/host.ts';
 import { loadOrCreateIdentity } from '../p2p/identity.ts';
 import { readPskFile } from '../p2p/psk.ts';
@@ -64,7 +66,7 @@ export class BootstrapNode {
       host: o.http.host,
       port: o.http.port,
       status: async () => this.status(),
-      metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      metrics: async () => ({ contentType: registry.contentType, body: promtoolCompatible(await registry.metrics()) }),
       onError: (err) => o.log.warn({ err: err.message }, 'http handler failed'),
       pages: {
         '/dashboard': async () => ({ contentType: 'text/html; charset=utf-8', body: DASHBOARD_HTML }),
@@ -78,11 +80,16 @@ export class BootstrapNode {
     const identity = await loadOrCreateIdentity(join(o.dataDir, FILES.key));
     const m = o.manifest;
     const own = ownBootstrapAddrs(m, identity.peerId);
-    const listen = o.listen?.length ? [...o.listen] : own.length ? own : ['/ip4/127.0.0.1/tcp/0'];
+    // On its manifest entry's port, on every interface when that entry is on the network (the host
+    // may not own the announced IP, e.g. behind 1:1 NAT), announcing exactly the manifest's address.
+    const multiHost = !o.listen?.length && own.some(reachableFromOtherHosts);
+    const fallback = own.length ? own : [LOOPBACK_LISTEN];
+    const listen = o.listen?.length ? [...o.listen] : multiHost ? own.map(onAllInterfaces) : fallback;
     const registry = new Registry();
     const host = await GossipHost.create({
       privateKey: identity.privateKey,
       listen,
+      announce: multiHost ? own : undefined,
       bootstrap: m.bootstrap.filter((a) => peerOfAddr(a) !== identity.peerId),
       mdns: false,
       dht: true,

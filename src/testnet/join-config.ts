@@ -1,5 +1,6 @@
 /** `gossiplearn testnet join`: the daemon config a manifest implies for one member. */
 import { createHash } from 'node:crypto';
+import { defaultListen } from '../p2p/addresses.ts';
 import type { Manifest } from './manifest.ts';
 
 export interface JoinOptions {
@@ -28,7 +29,8 @@ export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown>
   const t = m.task;
   return {
     network: m.network,
-    listen: o.relayOnly ? ['/p2p-circuit'] : o.listen?.length ? [...o.listen] : ['/ip4/127.0.0.1/tcp/0'],
+    // A manifest naming bootstrap nodes on other hosts means the members are on other hosts too.
+    listen: o.relayOnly ? ['/p2p-circuit'] : o.listen?.length ? [...o.listen] : defaultListen(m.bootstrap),
     bootstrap: m.bootstrap,
     neighbours: 'auto',
     maxNeighbours: o.maxNeighbours ?? 8,
