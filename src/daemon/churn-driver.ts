@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { checkpointDigest, type CheckpointDigest } from './checkpoint-digest.ts';
 import { FILES } from './files.ts';
-import type { RoundTail } from './round-tail.ts';
+import type { RoundLine, RoundTail } from './round-tail.ts';
 
 /** What the driver needs of the processes it churns (the cluster; the testnet box through an adapter). */
 export interface ChurnTarget {
@@ -67,7 +67,8 @@ export class ChurnDriver {
   private readonly s: ChurnSchedule;
   private readonly log: (msg: string) => void;
   private readonly state = new Map<number, 'up' | 'killing' | 'down' | 'starting' | 'back'>();
-  private killedAt = new Map<number, number>();
+  private readonly killedAt = new Map<number, number>();
+  private readonly checking = new Set<number>();
 
   constructor(target: ChurnTarget, tails: readonly RoundTail[], schedule: ChurnSchedule, log: (msg: string) => void) {
     this.target = target;
@@ -102,7 +103,11 @@ export class ChurnDriver {
     for (const [v, st] of this.state) {
       if (st === 'up' && this.roundOf(v) >= this.s.killAtRound) await this.kill(v);
       else if (st === 'down' && this.restartDue(v)) this.restart(v);
-      else if (st === 'starting') await this.checkUp(v);
+      else if (st === 'starting' && !this.checking.has(v)) {
+        // Not awaited: a slow /status must not hold back another victim's kill.
+        this.checking.add(v);
+        void this.checkUp(v).finally(() => this.checking.delete(v));
+      }
     }
   }
 
@@ -139,8 +144,8 @@ export class ChurnDriver {
   }
 
   private async checkUp(v: number): Promise<void> {
-    const s = await this.target.resumedOf(v);
-    if (!s) return;
+    const s = await this.target.resumedOf(v).catch(() => null);
+    if (!s || this.state.get(v) !== 'starting') return;
     const rec = this.restarts.findLast((r) => r.node === v)!;
     const kill = this.kills.findLast((k) => k.node === v)!;
     const survivors = this.survivors();
@@ -155,4 +160,15 @@ export class ChurnDriver {
       ` (${rec.exact ? 'exact' : 'NOT exact'}); survivors in rounds ${rec.survivorRounds.join(' ')}` +
       (this.s.targetRounds > 0 ? ` of ${this.s.targetRounds}, ${rec.survivorsFinished} finished` : ''));
   }
+}
+
+/**
+ * Rounds a restarted victim closed after it was back up while at least one survivor had not
+ * finished yet, and how many of those aggregated at least one neighbour's update.
+ */
+export function roundsWithSurvivors(lines: readonly RoundLine[], r: RestartRecord, victims: ReadonlySet<number>): { closed: number; aggregated: number; first: number | null } {
+  if (r.upAt === null) return { closed: 0, aggregated: 0, first: null };
+  const survivorsEnd = Math.max(...lines.filter((l) => !victims.has(l.index)).map((l) => l.closedAt));
+  const mine = lines.filter((l) => l.index === r.node && l.startedAt >= r.at && l.closedAt <= survivorsEnd);
+  return { closed: mine.length, aggregated: mine.filter((l) => l.used > 0).length, first: mine.length ? Math.min(...mine.map((l) => l.round)) : null };
 }

@@ -10,11 +10,13 @@ import { renderReport, type ReportEvent } from '../sim/report.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { CheckpointSampler } from './checkpoint-sampler.ts';
-import { ChurnDriver, type KillRecord, type RestartRecord, type RestartRule } from './churn-driver.ts';
+import { ChurnDriver, roundsWithSurvivors, type KillRecord, type RestartRecord, type RestartRule } from './churn-driver.ts';
 import { Cluster, sleep, type ClusterSpec, type NodeStatus } from './cluster.ts';
 import { FILES } from './files.ts';
 import { RoundTail } from './round-tail.ts';
 import { WireMeter, protocolBytes, type WireSpan } from './wire-meter.ts';
+
+export { roundsWithSurvivors };
 
 export interface ChurnPlan {
   /** How many daemons to kill -9 (chosen at random from the seed). */
@@ -141,32 +143,46 @@ export async function runCluster(o: ClusterRunOptions): Promise<ClusterRunResult
     consensusRounds.set(round, (consensusRounds.get(round) ?? 0) + 1);
   });
   let finals: Array<NodeStatus | null> = [];
-  let statusAt = 0;
+  let stop = false;
+  let failure: Error | null = null;
   log(`cluster: ${n} daemons on loopback (${o.topology.name}), ${o.rounds} rounds, out ${o.outDir}`);
   cluster.startAll();
-  try {
+  // Two loops: churn reacts to the JSONL tails every 20 ms; /status (wire counters, finished) is
+  // polled every 500 ms on its own, so a slow HTTP answer never delays a kill.
+  const statusLoop = async (): Promise<void> => {
     const deadline = Date.now() + o.timeoutMs;
-    for (;;) {
+    while (!stop && failure === null) {
+      finals = await cluster.statuses();
+      finals.forEach((s, i) => {
+        const pid = cluster.info(i)?.pid;
+        if (s && pid !== undefined && s.round >= warmRound && !s.finished) meters[i]!.add({ pid, round: s.round, counters: s.bytes.wire });
+      });
+      const crash = cluster.firstCrash();
+      if (crash) throw new Error(`cluster: daemon ${crash}`);
+      if (churn.done && finals.every((s, i) => stayDown.has(i) || (s?.finished ?? false))) return;
+      if (Date.now() > deadline) {
+        const at = finals.map((x) => x?.round ?? '-').join(' ');
+        throw new Error(`cluster: timed out after ${o.timeoutMs} ms waiting for every node to finish; rounds: ${at}`);
+      }
+      await sleep(500);
+    }
+  };
+  const churnLoop = async (): Promise<void> => {
+    while (!stop) {
       for (const t of tails) t.poll();
       await churn.tick();
       sampler?.poll();
-      if (Date.now() - statusAt >= 500) {
-        statusAt = Date.now();
-        finals = await cluster.statuses();
-        finals.forEach((s, i) => {
-          const pid = cluster.info(i)?.pid;
-          if (s && pid !== undefined && s.round >= warmRound && !s.finished) meters[i]!.add({ pid, round: s.round, counters: s.bytes.wire });
-        });
-        const crash = cluster.firstCrash();
-        if (crash) throw new Error(`cluster: daemon ${crash}`);
-        if (churn.done && finals.every((s, i) => stayDown.has(i) || (s?.finished ?? false))) break;
-        if (Date.now() > deadline) {
-          throw new Error(`cluster: timed out after ${o.timeoutMs} ms waiting for every node to finish; rounds: ${finals.map((x) => x?.round ?? '-').join(' ')}`);
-        }
-      }
       await sleep(20);
     }
+  };
+  try {
+    const both = [statusLoop(), churnLoop()].map((p) => p.catch((e: Error) => void (failure ??= e)));
+    await both[0];
+    stop = true;
+    await both[1];
+    if (failure) throw failure;
   } finally {
+    stop = true;
     await cluster.stopAll();
   }
   sampler?.poll();
@@ -178,17 +194,6 @@ export async function runCluster(o: ClusterRunOptions): Promise<ClusterRunResult
 
 function pct(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : `${(100 * x).toFixed(2)}%`;
-}
-
-/**
- * Rounds a restarted victim closed after it was back up while at least one survivor had not
- * finished yet, and how many of those aggregated at least one neighbour's update.
- */
-export function roundsWithSurvivors(lines: readonly NodeRoundLine[], r: RestartRecord, victims: ReadonlySet<number>): { closed: number; aggregated: number; first: number | null } {
-  if (r.upAt === null) return { closed: 0, aggregated: 0, first: null };
-  const survivorsEnd = Math.max(...lines.filter((l) => !victims.has(l.index)).map((l) => l.closedAt));
-  const mine = lines.filter((l) => l.index === r.node && l.startedAt >= r.at && l.closedAt <= survivorsEnd);
-  return { closed: mine.length, aggregated: mine.filter((l) => l.used > 0).length, first: mine.length ? Math.min(...mine.map((l) => l.round)) : null };
 }
 
 /** Kill and restart markers for the report's round axes. */
