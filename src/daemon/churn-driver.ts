@@ -137,7 +137,7 @@ export class ChurnDriver {
     this.target.start(v);
     this.state.set(v, 'starting');
     const at = Date.now();
-    const record: RestartRecord = { node: v, at, upAt: null, resumed: null, exact: null, survivorRounds: [], survivorsFinished: 0 };
+    const record = { node: v, at, upAt: null, resumed: null, exact: null, survivorRounds: [], survivorsFinished: 0 };
     this.restarts.push(record);
     const rounds = this.survivors().map((i) => this.roundOf(i));
     this.log(`churn: restarting node ${v} (survivors in rounds ${rounds.join(' ')})`);
@@ -150,8 +150,10 @@ export class ChurnDriver {
     const kill = this.kills.findLast((k) => k.node === v)!;
     const survivors = this.survivors();
     rec.upAt = Date.now();
-    rec.resumed = s.resumed;
-    rec.exact = s.resumed !== null && kill.checkpoint !== null && s.resumed.round === kill.checkpoint.round && s.resumed.paramsHash === kill.checkpoint.paramsHash;
+    rec.resumed = s.resumed ? { round: s.resumed.round, paramsHash: s.resumed.paramsHash } : null;
+    const disk = kill.checkpoint;
+    const got = rec.resumed;
+    rec.exact = got !== null && disk !== null && got.round === disk.round && got.paramsHash === disk.paramsHash;
     rec.survivorRounds = survivors.map((i) => this.roundOf(i));
     rec.survivorsFinished = survivors.filter((i) => this.finished(i)).length;
     this.state.set(v, 'back');
@@ -166,9 +168,21 @@ export class ChurnDriver {
  * Rounds a restarted victim closed after it was back up while at least one survivor had not
  * finished yet, and how many of those aggregated at least one neighbour's update.
  */
-export function roundsWithSurvivors(lines: readonly RoundLine[], r: RestartRecord, victims: ReadonlySet<number>): { closed: number; aggregated: number; first: number | null } {
+export interface RoundsWithSurvivors {
+  readonly closed: number;
+  readonly aggregated: number;
+  /** The first such round (null: none). */
+  readonly first: number | null;
+}
+
+export function roundsWithSurvivors(
+  lines: readonly RoundLine[],
+  r: RestartRecord,
+  victims: ReadonlySet<number>,
+): RoundsWithSurvivors {
   if (r.upAt === null) return { closed: 0, aggregated: 0, first: null };
   const survivorsEnd = Math.max(...lines.filter((l) => !victims.has(l.index)).map((l) => l.closedAt));
   const mine = lines.filter((l) => l.index === r.node && l.startedAt >= r.at && l.closedAt <= survivorsEnd);
-  return { closed: mine.length, aggregated: mine.filter((l) => l.used > 0).length, first: mine.length ? Math.min(...mine.map((l) => l.round)) : null };
+  const first = mine.length ? Math.min(...mine.map((l) => l.round)) : null;
+  return { closed: mine.length, aggregated: mine.filter((l) => l.used > 0).length, first };
 }

@@ -43,9 +43,11 @@ export class WireMeter {
   }
 }
 
-/** Sum of the counters whose label contains `protocol` and ends with `direction` (libp2p's "<protocol> sent"). */
-export function protocolBytes(counters: Readonly<Record<string, number>>, protocol: string, direction: 'sent' | 'received'): number {
+/** Sum of the counters whose label contains `protocol` and ends with `dir` (libp2p's "<protocol> sent"). */
+type Counters = Readonly<Record<string, number>>;
+
+export function protocolBytes(counters: Counters, protocol: string, dir: 'sent' | 'received'): number {
   let sum = 0;
-  for (const [k, v] of Object.entries(counters)) if (k.includes(protocol) && k.endsWith(direction)) sum += v;
+  for (const [k, v] of Object.entries(counters)) if (k.includes(protocol) && k.endsWith(dir)) sum += v;
   return sum;
 }
