@@ -1,11 +1,28 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import type { ClusterRunOptions } from '../daemon/cluster-run.ts';
+import type { ChurnPlan, ClusterRunOptions } from '../daemon/cluster-run.ts';
 import { loadTopology } from '../topology/index.ts';
+import { ConfigError } from '../util/validate.ts';
 import { parseIntOption, readJsonFile } from './options.ts';
 
 /** A small default workload: embedded MNIST, logistic regression, iid shards. */
 const DEFAULT_LEARNING = { dataset: { type: 'mnist' }, model: { type: 'logreg' }, partition: { type: 'iid' }, node: { localSteps: 10, batchSize: 32 }, eval: { testSamples: 500 } };
+
+type Opts = Record<string, number | string | undefined>;
+
+/** The churn options, checked against each other and the run length. */
+function churnPlan(o: Opts, rounds: number, seed: number): ChurnPlan | undefined {
+  const kill = o.kill as number;
+  if (kill === 0) return undefined;
+  const killAt = o.killAtRound as number;
+  const restartAt = o.restartAtRound as number | undefined;
+  if (restartAt !== undefined && o.restartAfter !== undefined) throw new ConfigError('cluster: give --restart-after or --restart-at-round, not both');
+  if (killAt >= rounds) throw new ConfigError(`cluster: --kill-at-round ${killAt} must be below --rounds ${rounds}`);
+  if (restartAt !== undefined && (restartAt <= killAt || restartAt >= rounds))
+    throw new ConfigError(`cluster: --restart-at-round ${restartAt} must be above --kill-at-round ${killAt} and below --rounds ${rounds}`);
+  const restartAfterMs = o.restartAfter === undefined ? null : 1000 * (o.restartAfter as number);
+  return { kill, killAtRound: killAt, restartAfterMs, restartAtRound: restartAt, seed };
+}
 
 export function clusterCommand(): Command {
   return new Command('cluster')
@@ -15,20 +32,27 @@ export function clusterCommand(): Command {
     .requiredOption('--rounds <n>', 'rounds each daemon runs', parseIntOption('--rounds', 1))
     .option('--learning <file>', "JSON for the daemons' learning section (dataset, partition, model, node, seed, init, eval)")
     .option('--kill <k>', 'kill -9 this many daemons mid-run', parseIntOption('--kill', 0), 0)
-    .option('--kill-at-round <r>', 'when the most advanced daemon reaches this round', parseIntOption('--kill-at-round', 0), 5)
-    .option('--restart-after <s>', 'restart the killed daemons after this many seconds (default: leave them down)', parseIntOption('--restart-after', 0))
+    .option('--kill-at-round <r>', 'kill each chosen daemon as it enters this round', parseIntOption('--kill-at-round', 0), 5)
+    .option('--restart-after <s>', 'restart the killed daemons this many seconds after the kill (default: leave them down)', parseIntOption('--restart-after', 0))
+    .option('--restart-at-round <r>', 'or restart them once the most advanced survivor enters this round', parseIntOption('--restart-at-round', 1))
     .option('--seed <n>', 'seed for the topology and the choice of daemons to kill', parseIntOption('--seed', 0), 1)
     .option('--timeout <s>', 'give up after this many seconds', parseIntOption('--timeout', 1), 900)
     .option('-o, --out <dir>', 'output directory (must not hold a cluster already)', 'runs/cluster')
-    .action(async (file: string, o: Record<string, number | string | undefined>) => {
+    .addHelpText('after', [
+      '',
+      'Example (survivors train ~150 rounds after the victim is back):',
+      '  gossiplearn cluster topologies/ring.json --nodes 4 --rounds 200 --kill 1 --kill-at-round 20 --restart-at-round 40 --out runs/cluster-ring',
+    ].join('\n'))
+    .action(async (file: string, o: Opts) => {
       const seed = o.seed as number;
+      const rounds = o.rounds as number;
       const learning = o.learning ? (readJsonFile(o.learning as string) as Record<string, unknown>) : { ...DEFAULT_LEARNING, seed };
       const opts: ClusterRunOptions = {
         outDir: resolve(o.out as string),
         topology: loadTopology(file, { n: o.nodes as number, seed }),
         learning,
-        rounds: o.rounds as number,
-        churn: (o.kill as number) > 0 ? { kill: o.kill as number, killAtRound: o.killAtRound as number, restartAfterMs: o.restartAfter === undefined ? null : 1000 * (o.restartAfter as number), seed } : undefined,
+        rounds,
+        churn: churnPlan(o, rounds, seed),
         timeoutMs: 1000 * (o.timeout as number),
         log: (m) => console.log(m),
       };

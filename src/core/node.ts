@@ -445,6 +445,7 @@ export class LearningNode {
       publishedAt: this.publishedAt,
       closedAt: this.o.clock.now(),
       closedBy,
+      deadlineMs: Number.isFinite(this.deadlineAt) ? this.deadlineAt - this.publishedAt : this.deadline.current(),
       trainLoss: this.trainLoss,
       used: used.count,
       staleDropped: used.staleDropped,

@@ -6,6 +6,8 @@ export interface RoundRecord {
   readonly publishedAt: number;
   readonly closedAt: number;
   readonly closedBy: 'quorum' | 'deadline';
+  /** The collection deadline in force when the round closed (ms after publishing). */
+  readonly deadlineMs?: number;
   readonly trainLoss: number;
   /** Neighbour models that went into the aggregate. */
   readonly used: number;

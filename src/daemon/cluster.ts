@@ -37,6 +37,9 @@ export interface NodeStatus {
   readonly finished: boolean;
   readonly accuracy: number | null;
   readonly resumedFromCheckpoint: number | null;
+  /** What the checkpoint loaded at start held (null: started fresh). */
+  readonly resumed: { round: number; paramsHash: string; accuracy: number } | null;
+  readonly paramsHash: string;
   readonly joined: { from: string; round: number } | null;
   readonly rejected: Record<string, number>;
   readonly neighbours: Array<{ id: string; connected: boolean; listening: boolean; score: number }>;
@@ -139,6 +142,16 @@ export class Cluster {
 
   isRunning(i: number): boolean {
     return this.procs.isRunning(`${i}`);
+  }
+
+  /** OS process id of running daemon i. */
+  pid(i: number): number | undefined {
+    return this.procs.pid(`${i}`);
+  }
+
+  /** The first daemon that exited without being told to, as "<i> <why>". */
+  firstCrash(): string | undefined {
+    return this.procs.firstCrash();
   }
 
   /** Spawn daemon i (its stderr logs go to node-<i>/daemon.log). */

@@ -49,6 +49,11 @@ export class DaemonProcesses {
     return this.procs.has(name);
   }
 
+  /** The OS process id of the running process `name`. */
+  pid(name: string): number | undefined {
+    return this.procs.get(name)?.child.pid;
+  }
+
   /** The first crash as "<name> <why>", if any. */
   firstCrash(): string | undefined {
     return [...this.crashes].map(([n, why]) => `${n} ${why}`)[0];

@@ -9,6 +9,24 @@ export interface ReportInput {
   readonly rounds: readonly RoundSummary[];
   /** Rows of the summary table, in order. */
   readonly facts: ReadonlyArray<readonly [string, string]>;
+  /** Marked on every round axis (a vertical rule per event: kills red, restarts green). */
+  readonly events?: readonly ReportEvent[];
+  /** Further tables after the summary. */
+  readonly tables?: readonly ReportTable[];
+  /** Caption of the consensus-distance plot (default: the simulator's). */
+  readonly consensusCaption?: string;
+}
+
+export interface ReportEvent {
+  readonly round: number;
+  readonly kind: 'kill' | 'restart';
+  readonly label: string;
+}
+
+export interface ReportTable {
+  readonly title: string;
+  readonly header: readonly string[];
+  readonly rows: ReadonlyArray<readonly string[]>;
 }
 
 const WIDTH = 460;
@@ -27,50 +45,84 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-function accuracyBand(x: 'round' | 'cumulativeBytesPerNode', xTitle: string, rounds: readonly RoundSummary[]): TopLevelSpec {
+const EVENT_COLOURS = { kill: '#d62728', restart: '#2ca02c' } as const;
+
+/** Vertical rules at each event's round, coloured by kind, with the label as a tooltip and a legend. */
+function eventLayers(events: readonly ReportEvent[]): object[] {
+  if (events.length === 0) return [];
+  const kinds = [...new Set(events.map((e) => e.kind))];
+  return [
+    {
+      data: { values: events.map((e) => ({ ...e })) },
+      mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5 },
+      encoding: {
+        x: { field: 'round', type: 'quantitative' },
+        color: { field: 'kind', type: 'nominal', title: 'churn', scale: { domain: kinds, range: kinds.map((k) => EVENT_COLOURS[k]) } },
+        tooltip: { field: 'label' },
+      },
+    },
+  ];
+}
+
+/** A plot over rounds: its own layers plus the churn markers. */
+function overRounds(layers: object[], events: readonly ReportEvent[]): TopLevelSpec {
+  return { width: WIDTH, height: HEIGHT, layer: [...layers, ...eventLayers(events)] } as TopLevelSpec;
+}
+
+function accuracyBand(x: 'round' | 'cumulativeBytesPerNode', xTitle: string, rounds: readonly RoundSummary[], events: readonly ReportEvent[]): TopLevelSpec {
   const values = rounds.filter((r) => r.meanAccuracy !== null).map((r) => ({ ...r, cumulativeMB: r.cumulativeBytesPerNode / 2 ** 20 }));
   const field = x === 'round' ? 'round' : 'cumulativeMB';
-  return {
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values },
-    encoding: { x: { field, type: 'quantitative', title: xTitle } },
-    layer: [
-      { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'minAccuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } }, y2: { field: 'maxAccuracy' } } },
-      { mark: { type: 'line', point: true }, encoding: { y: { field: 'meanAccuracy', type: 'quantitative' } } },
-    ],
-  } as TopLevelSpec;
+  const xEnc = { field, type: 'quantitative', title: xTitle };
+  const y = { field: 'minAccuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } };
+  const layers = [
+    { data: { values }, mark: { type: 'area', opacity: 0.2 }, encoding: { x: xEnc, y, y2: { field: 'maxAccuracy' } } },
+    { data: { values }, mark: { type: 'line', point: true }, encoding: { x: xEnc, y: { field: 'meanAccuracy', type: 'quantitative' } } },
+  ];
+  return overRounds(layers, x === 'round' ? events : []);
 }
 
 /** A self-contained HTML report: SVG plots rendered with Vega-Lite, and a summary table. */
+function tableHtml(t: ReportTable): string {
+  const head = `<tr>${t.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<h2>${escapeHtml(t.title)}</h2>\n<table>${head}\n${body}</table>`;
+}
+
+/**
+ * A self-contained HTML report: SVG plots rendered with Vega-Lite, and a summary table. A plot
+ * with no data is not drawn as an empty box: its caption is listed under the plots with the reason.
+ */
 export async function renderReport(input: ReportInput): Promise<string> {
+  const events = input.events ?? [];
   const consensus = input.rounds.filter((r) => Number.isFinite(r.consensusDistance) && r.consensusDistance > 0);
   const perNode = input.lines.filter((l) => !l.byzantine && l.accuracy !== undefined).map((l) => ({ round: l.round, accuracy: l.accuracy, node: l.node }));
-  const plots: Array<[string, TopLevelSpec]> = [
-    ['Accuracy by round (mean of evaluated honest nodes; band: min–max)', accuracyBand('round', 'round', input.rounds)],
-    ['Accuracy by bytes sent per node', accuracyBand('cumulativeBytesPerNode', 'MiB sent per node (cumulative)', input.rounds)],
+  const evaluated = input.rounds.some((r) => r.meanAccuracy !== null);
+  const consensusCaption = input.consensusCaption ?? 'Consensus distance (RMS distance of honest models to their mean)';
+  const consensusY = { field: 'consensusDistance', type: 'quantitative', scale: { type: 'log' }, title: 'consensus distance' };
+  const plots: Array<[string, TopLevelSpec | null]> = [
+    ['Accuracy by round (mean of evaluated honest nodes; band: min–max)', evaluated ? accuracyBand('round', 'round', input.rounds, events) : null],
+    ['Accuracy by bytes sent per node', evaluated ? accuracyBand('cumulativeBytesPerNode', 'MiB sent per node (cumulative)', input.rounds, events) : null],
     [
-      'Consensus distance (RMS distance of honest models to their mean)',
-      {
-        width: WIDTH,
-        height: HEIGHT,
+      consensusCaption,
+      consensus.length === 0 ? null : overRounds([{
         data: { values: consensus },
         mark: { type: 'line', point: true },
-        encoding: { x: { field: 'round', type: 'quantitative' }, y: { field: 'consensusDistance', type: 'quantitative', scale: { type: 'log' }, title: 'consensus distance' } },
-      } as TopLevelSpec,
+        encoding: { x: { field: 'round', type: 'quantitative' }, y: consensusY },
+      }], events),
     ],
     [
       'Spread across nodes (each point: one node evaluated in that round)',
-      {
-        width: WIDTH,
-        height: HEIGHT,
+      perNode.length === 0 ? null : overRounds([{
         data: { values: perNode },
         mark: { type: 'circle', opacity: 0.5, size: 20 },
         encoding: { x: { field: 'round', type: 'quantitative' }, y: { field: 'accuracy', type: 'quantitative', scale: { zero: false } } },
-      } as TopLevelSpec,
+      }], events),
     ],
   ];
-  const figures = await Promise.all(plots.map(async ([caption, spec]) => `<figure>${await svg(spec)}<figcaption>${escapeHtml(caption)}</figcaption></figure>`));
+  const drawn = plots.filter((p): p is [string, TopLevelSpec] => p[1] !== null);
+  const figures = await Promise.all(drawn.map(async ([caption, spec]) => `<figure>${await svg(spec)}<figcaption>${escapeHtml(caption)}</figcaption></figure>`));
+  const missing = plots.filter((p) => p[1] === null).map(([caption]) => `<li>${escapeHtml(caption)}: no data in this run</li>`);
+  const churnNote = events.length ? '<p>Dashed rules on the round axes: kills (red) and restarts (green), at the round each happened in.</p>' : '';
   const rows = input.facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>
@@ -83,8 +135,11 @@ table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:
 ${input.description ? `<p>${escapeHtml(input.description)}</p>` : ''}
 <h2>Summary</h2>
 <table>${rows}</table>
+${(input.tables ?? []).map(tableHtml).join('\n')}
 <h2>Plots</h2>
+${churnNote}
 <div class="plots">${figures.join('\n')}</div>
+${missing.length ? `<p>Not drawn:</p><ul>${missing.join('')}</ul>` : ''}
 </body></html>
 `;
 }

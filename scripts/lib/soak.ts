@@ -1,0 +1,72 @@
+// What the soak benchmark reads off a run: waits of live nodes per process, RSS summaries.
+import type { RoundLine } from '../../src/daemon/round-tail.ts';
+
+/** One process of a daemon slot: from spawn to exit (Infinity: still running at the end). */
+export interface Incarnation {
+  readonly slot: number;
+  readonly startedAt: number;
+  endedAt: number;
+}
+
+export interface RoundWait {
+  readonly slot: number;
+  readonly round: number;
+  readonly closedBy: 'quorum' | 'deadline';
+  /** ms from publishing its update to closing the round. */
+  readonly waitMs: number;
+  /** ms from closing the previous round to closing this one. */
+  readonly gapMs: number;
+  /** The deadline in force when the round closed (ms after publishing). */
+  readonly deadlineMs: number;
+}
+
+export interface WaitSummary {
+  /** The round with the largest wait / deadline. */
+  readonly worst: RoundWait | null;
+  /** The largest close-to-close gap. */
+  readonly longestGap: RoundWait | null;
+  readonly rounds: number;
+  /** Rounds whose wait exceeded 3 deadlines. */
+  readonly over3: RoundWait[];
+  readonly p99Ratio: number | null;
+  readonly medianDeadlineMs: number | null;
+}
+
+function quantile(sorted: readonly number[], q: number): number | null {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null;
+}
+
+/**
+ * Every round of a live node, one process at a time (a node is live from its start to its kill),
+ * leaving out the first `skip` rounds after a (re)start (it is syncing): how long it waited after
+ * publishing against the deadline it had, and the gaps between its closes.
+ */
+export function liveWaits(lines: readonly RoundLine[], lives: readonly Incarnation[], skip = 2): WaitSummary {
+  const all: RoundWait[] = [];
+  for (const inc of lives) {
+    const own = lines
+      .filter((l) => l.index === inc.slot && l.startedAt >= inc.startedAt && l.closedAt <= inc.endedAt)
+      .sort((a, b) => a.closedAt - b.closedAt);
+    own.forEach((l, k) => {
+      if (k < skip || l.deadlineMs === undefined) return;
+      const waitMs = l.closedAt - l.publishedAt;
+      const gapMs = l.closedAt - own[k - 1]!.closedAt;
+      all.push({ slot: inc.slot, round: l.round, closedBy: l.closedBy, waitMs, gapMs, deadlineMs: l.deadlineMs });
+    });
+  }
+  const ratio = (w: RoundWait): number => w.waitMs / Math.max(1e-9, w.deadlineMs);
+  const ratios = all.map(ratio).sort((a, b) => a - b);
+  const deadlines = all.map((w) => w.deadlineMs).sort((a, b) => a - b);
+  return {
+    worst: all.reduce<RoundWait | null>((m, w) => (!m || ratio(w) > ratio(m) ? w : m), null),
+    longestGap: all.reduce<RoundWait | null>((m, w) => (!m || w.gapMs > m.gapMs ? w : m), null),
+    rounds: all.length,
+    over3: all.filter((w) => ratio(w) > 3),
+    p99Ratio: quantile(ratios, 0.99),
+    medianDeadlineMs: quantile(deadlines, 0.5),
+  };
+}
+
+export function mib(bytes: number | null): string {
+  return bytes === null ? 'n/a' : (bytes / 2 ** 20).toFixed(0);
+}
