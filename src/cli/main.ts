@@ -4,6 +4,7 @@ import { ConfigError } from '../util/validate.ts';
 import { DatasetError } from '../learn/dataset.ts';
 import { clusterCommand } from './cluster-command.ts';
 import { nodeCommand } from './node-command.ts';
+import { privacyCommand } from './privacy-command.ts';
 import { simulateCommand } from './simulate-command.ts';
 import { testnetCommand } from './testnet-command.ts';
 import { trainCommand } from './train-command.ts';
@@ -15,7 +16,8 @@ const program = new Command('gossiplearn')
   .addCommand(trainCommand())
   .addCommand(nodeCommand())
   .addCommand(clusterCommand())
-  .addCommand(testnetCommand());
+  .addCommand(testnetCommand())
+  .addCommand(privacyCommand());
 
 try {
   await program.parseAsync(process.argv);
