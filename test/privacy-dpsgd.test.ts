@@ -29,7 +29,7 @@ function tensors(model: Model, data: Dataset, rows: number[]): { xs: tf.Tensor; 
   const f = 64;
   const x = new Float32Array(rows.length * f);
   rows.forEach((r, i) => x.set(data.x.subarray(r * f, (r + 1) * f), i * f));
-  const ys = tf.oneHot(Array.from(rows, (r) => data.y[r]!), 3).toFloat() as tf.Tensor2D;
+  const ys = tf.tidy(() => tf.oneHot(Array.from(rows, (r) => data.y[r]!), 3).toFloat() as tf.Tensor2D);
   return { xs: tf.tensor(x, [rows.length, ...model.shape.inputShape]), ys };
 }
 
@@ -70,11 +70,11 @@ for (const spec of [{ type: 'logreg' }, { type: 'mlp', hidden: [7, 5] }, { type:
     });
     const clipped = new Float32Array(model.size);
     const raw = new Float32Array(model.size);
-    const before = tf.memory().numTensors;
     const { xs, ys } = tensors(model, data, rows);
+    const before = tf.memory().numTensors;
     const r = clippedGradientSums(model, xs, ys, rows.length, clip, clipped, raw);
-    tf.dispose([xs, ys]);
     assert.equal(tf.memory().numTensors, before, 'no tensor leaked');
+    tf.dispose([xs, ys]);
     assert.equal(r.clippedCount, norms.filter((n) => n > clip).length);
     for (let k = 0; k < model.size; k++) {
       assert.ok(Math.abs(clipped[k]! - expectedClipped[k]!) < 1e-5, `clipped[${k}]: ${clipped[k]} vs ${expectedClipped[k]}`);
