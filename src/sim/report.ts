@@ -42,6 +42,28 @@ function accuracyBand(x: 'round' | 'cumulativeBytesPerNode', xTitle: string, rou
   } as TopLevelSpec;
 }
 
+/** ε spent by round (mean and max over honest nodes); null when no node trained with DP. */
+function privacyPlot(lines: readonly NodeRoundLine[]): TopLevelSpec | null {
+  const byRound = new Map<number, number[]>();
+  for (const l of lines) if (!l.byzantine && l.privacy) (byRound.get(l.round) ?? byRound.set(l.round, []).get(l.round)!).push(l.privacy.epsilon);
+  if (byRound.size === 0) return null;
+  const values = [...byRound.entries()].sort((a, b) => a[0] - b[0]).flatMap(([round, eps]) => [
+    { round, epsilon: eps.reduce((a, b) => a + b, 0) / eps.length, series: 'mean' },
+    { round, epsilon: Math.max(...eps), series: 'max' },
+  ]);
+  return {
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'round', type: 'quantitative' },
+      y: { field: 'epsilon', type: 'quantitative', title: 'ε spent (RDP accountant)' },
+      color: { field: 'series', type: 'nominal' },
+    },
+  } as TopLevelSpec;
+}
+
 /** A self-contained HTML report: SVG plots rendered with Vega-Lite, and a summary table. */
 export async function renderReport(input: ReportInput): Promise<string> {
   const consensus = input.rounds.filter((r) => Number.isFinite(r.consensusDistance) && r.consensusDistance > 0);
@@ -70,6 +92,8 @@ export async function renderReport(input: ReportInput): Promise<string> {
       } as TopLevelSpec,
     ],
   ];
+  const privacy = privacyPlot(input.lines);
+  if (privacy) plots.push(['Privacy: ε spent by round over honest nodes (at the configured δ)', privacy]);
   const figures = await Promise.all(plots.map(async ([caption, spec]) => `<figure>${await svg(spec)}<figcaption>${escapeHtml(caption)}</figcaption></figure>`));
   const rows = input.facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n');
   return `<!doctype html>
