@@ -28,6 +28,7 @@ import { DaemonLearner } from './learner.ts';
 import type { Logger } from './logger.ts';
 import { FILES, type DaemonInfo } from './files.ts';
 import { DaemonMetrics } from './metrics.ts';
+import { loadPrivacySteps, savePrivacySteps } from './privacy-file.ts';
 
 /** Wall-clock milliseconds since the epoch, sub-ms resolution: comparable across processes. */
 export const realClock: Clock = {
@@ -153,6 +154,10 @@ export class Daemon {
       onError: (what, err) => log.warn({ err: err.message }, `p2p: ${what} failed`),
     });
 
+    const privacy = l.node.privacy;
+    const privacyFile = this.path(FILES.privacy);
+    const privacyParams = privacy ? { q: this.learner.samplingRate, noiseMultiplier: privacy.noiseMultiplier, delta: privacy.delta } : null;
+    const stepsSpent = privacyParams ? loadPrivacySteps(privacyFile, privacyParams) : 0;
     const shared = this.learner.initParams('shared');
     const params = ckpt ? ckpt.node.params.slice() : l.init === 'shared' ? shared : this.learner.initParams('own');
     this.node = new LearningNode({
@@ -168,6 +173,12 @@ export class Daemon {
       sharedInitialCopy: l.init === 'shared' && !ckpt ? shared : undefined,
       catchUp: true,
       onRound: (r) => this.onRound(r),
+      privacy: privacyParams ? { samplingRate: privacyParams.q, stepsSpent } : undefined,
+      onPrivacySpent: privacyParams ? (steps, epsilon) => savePrivacySteps(privacyFile, { steps, epsilon, ...privacyParams }) : undefined,
+      onPrivacyBudgetReached: (epsilon, round) => {
+        this.metrics.onPrivacy({ epsilon, steps: stepsSpent, stopped: true, ...this.node.privacy });
+        log.warn({ epsilon, targetEpsilon: privacy?.targetEpsilon, round }, 'privacy budget reached: no more training or publishing; still aggregating neighbours');
+      },
       onReject: (from, reason, detail) => {
         this.metrics.onReject(reason);
         this.rejectsFrom.set(from, (this.rejectsFrom.get(from) ?? 0) + 1);
@@ -188,6 +199,10 @@ export class Daemon {
       log.info({ round: ckpt.node.round, seq, samplesDrawn: ckpt.learner.samplesDrawn }, 'resumed from checkpoint');
     }
     this.metrics.setRound(this.node.round);
+    if (this.node.privacy) {
+      this.metrics.onPrivacy(this.node.privacy);
+      log.info({ ...privacy, samplingRate: privacyParams!.q, stepsSpent, epsilon: this.node.privacy.epsilon }, 'differential privacy on (Poisson sampling)');
+    }
 
     await this.transport.start();
     this.neighbours.start();
@@ -251,6 +266,7 @@ export class Daemon {
     this.lastRecord = r;
     appendFileSync(this.path(FILES.rounds), JSON.stringify(line) + '\n');
     this.metrics.onRound(r, this.node.round);
+    if (r.privacy) this.metrics.onPrivacy(r.privacy);
     this.totals.sent += r.bytesSentPayload + r.bytesSentMeta;
     this.totals.received += r.bytesRecvPayload + r.bytesRecvMeta;
     this.totals.accepted += r.accepted;
@@ -294,6 +310,7 @@ export class Daemon {
       testLoss: this.lastEval?.loss ?? null,
       evaluatedRound: this.lastEval?.round ?? null,
       trainLoss: this.lastRecord?.trainLoss ?? null,
+      privacy: this.node.privacy,
       resumedFromCheckpoint: this.resumedFrom,
       joined: this.joined,
       lastCheckpointRound: this.lastCheckpointRound,
