@@ -14,7 +14,11 @@ import { Trainer } from '../src/learn/trainer.ts';
 import { Rng } from '../src/util/rng.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '3' }, batch: { type: 'string', default: '32' }, backends: { type: 'string' } },
+  options: {
+    seconds: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '32' },
+    backends: { type: 'string' },
+  },
 });
 const seconds = Number(values.seconds);
 const batchSize = Number(values.batch);
@@ -23,6 +27,10 @@ const models = [{ type: 'logreg' }, { type: 'mlp', hidden: [128] }, { type: 'cnn
 
 type Mode = 'plain' | 'dp-sgd' | 'dice';
 
+function privateTraining(mode: 'dp-sgd' | 'dice', size: number): DpSgd {
+  return new DpSgd({ clip: 1, noiseMultiplier: 1, mode }, size, data.y.length, batchSize, new Rng(1));
+}
+
 /** Samples per second; for DP, the expected batch size q·n counts as the samples of a step. */
 function samplesPerSecond(spec: unknown, mode: Mode): number {
   const model = new Model(parseModelSpec(spec), data);
@@ -30,7 +38,7 @@ function samplesPerSecond(spec: unknown, mode: Mode): number {
   const params = model.initParams(1);
   const opt = new FlatOptimizer(parseOptimizerSpec({ type: 'sgd' }), model.size);
   const sampler = new BatchSampler(data.y.length, 1);
-  const dp = mode === 'plain' ? null : new DpSgd({ clip: 1, noiseMultiplier: 1, mode }, model.size, data.y.length, batchSize, new Rng(1));
+  const dp = mode === 'plain' ? null : privateTraining(mode, model.size);
   const run = (steps: number): void => {
     if (dp) trainer.trainPrivate(params, opt, data, dp, steps);
     else trainer.train(params, opt, data, sampler, { steps, batchSize });
@@ -60,7 +68,8 @@ for (const backend of backendOrder.filter((b) => wanted.includes(b))) {
     const plain = samplesPerSecond(spec, 'plain');
     const dpsgd = samplesPerSecond(spec, 'dp-sgd');
     const dice = samplesPerSecond(spec, 'dice');
-    rows.push([backend, JSON.stringify(spec), plain.toFixed(0), dpsgd.toFixed(0), dice.toFixed(0), `${(plain / dpsgd).toFixed(2)}x`, `${(plain / dice).toFixed(2)}x`]);
+    const ratios = [`${(plain / dpsgd).toFixed(2)}x`, `${(plain / dice).toFixed(2)}x`];
+    rows.push([backend, JSON.stringify(spec), plain.toFixed(0), dpsgd.toFixed(0), dice.toFixed(0), ...ratios]);
   }
 }
 console.log(`\nbatch ${batchSize} (DP: Poisson, expected ${batchSize}), ${seconds} s per cell, embedded MNIST\n`);

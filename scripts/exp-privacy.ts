@@ -41,9 +41,14 @@ const epsilons = values.epsilons.split(',').map(Number);
 const clip = Number(values.clip);
 const delta = Number(values.delta);
 const roundsOverride = values.rounds === undefined ? undefined : Number(values.rounds);
-for (const [name, v] of [['--clip', clip], ['--delta', delta], ...epsilons.map((e) => ['--epsilons', e] as const)] as const)
-  if (!(Number.isFinite(v) && v > 0)) {
-    console.error(`error: ${name}: expected positive numbers, got ${values.epsilons}`);
+const checks: Array<[string, number, string]> = [
+  ['--clip', clip, values.clip],
+  ['--delta', delta, values.delta],
+  ...epsilons.map((e): [string, number, string] => ['--epsilons', e, values.epsilons]),
+];
+for (const [name, v, text] of checks)
+  if (!(Number.isFinite(v) && v > 0) || (name === '--delta' && v >= 1)) {
+    console.error(`error: ${name}: expected positive numbers${name === '--delta' ? ' below 1' : ''}, got ${text}`);
     process.exit(2);
   }
 
@@ -51,14 +56,20 @@ const base = scenarioFrom('default.json', roundsOverride ? { rounds: roundsOverr
 const steps = base.rounds * base.node.localSteps;
 // The shards exactly as the simulator cuts them, for the largest sampling rate.
 const data = loadDatasetCached(base.dataset, base.seed);
-const shards = partition(base.partition, data.train.y, data.train.numClasses, base.nodes, deriveSeed(base.seed, 'partition'));
-const qMax = Math.max(...shards.map((s) => samplingRate(base.node.batchSize, s.length)));
-console.error(`shards ${Math.min(...shards.map((s) => s.length))}–${Math.max(...shards.map((s) => s.length))} records, q ≤ ${qMax.toFixed(4)}, ${steps} steps`);
+const partitionSeed = deriveSeed(base.seed, 'partition');
+const shards = partition(base.partition, data.train.y, data.train.numClasses, base.nodes, partitionSeed);
+const shardSizes = shards.map((s) => s.length);
+const qMax = Math.max(...shardSizes.map((n) => samplingRate(base.node.batchSize, n)));
+const sizeRange = `${Math.min(...shardSizes)}–${Math.max(...shardSizes)}`;
+console.error(`shards ${sizeRange} records, q ≤ ${qMax.toFixed(4)}, ${steps} steps`);
 
 const rows: Array<Array<string | number>> = [];
-const runOne = async (label: string, mode: string, sigma: number | null, privacy?: Record<string, unknown>): Promise<void> => {
+type Privacy = Record<string, unknown>;
+const runOne = async (label: string, mode: string, sigma: number | null, privacy?: Privacy): Promise<void> => {
   const t0 = performance.now();
-  const r = await run(scenarioFrom('default.json', { ...(roundsOverride ? { rounds: roundsOverride } : {}), ...(privacy ? { node: { privacy } } : {}) }));
+  const rounds = roundsOverride ? { rounds: roundsOverride } : {};
+  const overrides = { ...rounds, ...(privacy ? { node: { privacy } } : {}) };
+  const r = await run(scenarioFrom('default.json', overrides));
   const p = r.summary.privacy;
   rows.push([
     label,
@@ -69,7 +80,8 @@ const runOne = async (label: string, mode: string, sigma: number | null, privacy
     pct(r.summary.finalAccuracy),
     `${pct(r.summary.finalAccuracyMin)}–${pct(r.summary.finalAccuracyMax)}`,
   ]);
-  console.error(`ε ${label} ${mode}: ${pct(r.summary.finalAccuracy)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  const seconds = ((performance.now() - t0) / 1000).toFixed(0);
+  console.error(`ε ${label} ${mode}: ${pct(r.summary.finalAccuracy)} (${seconds} s)`);
 };
 
 await runOne('∞', 'no DP', null);
@@ -80,6 +92,8 @@ for (const target of epsilons) {
   await runOne(String(target), 'dp-sgd', sigma, { ...common, clip, mode: 'dp-sgd' });
   await runOne(String(target), 'dice', sigma, { ...common, clip: clip / 2, errorClip: clip / 2, mode: 'dice' });
 }
-console.log(`\nAccuracy vs ε (δ = ${delta}), ${base.nodes} nodes, ${base.rounds} rounds × ${base.node.localSteps} local steps, ` +
-  `batch ${base.node.batchSize} (Poisson), DP-SGD clip ${clip}, DiceSGD C₁ = C₂ = ${clip / 2}\n`);
+console.log(
+  `\nAccuracy vs ε (δ = ${delta}), ${base.nodes} nodes, ${base.rounds} rounds × ${base.node.localSteps} local steps, ` +
+    `batch ${base.node.batchSize} (Poisson), DP-SGD clip ${clip}, DiceSGD C₁ = C₂ = ${clip / 2}\n`,
+);
 printTable(['target ε', 'mode', 'σ', 'ε spent mean / max', 'stopped', 'final acc', 'min–max'], rows);

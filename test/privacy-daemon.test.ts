@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, readRoundLines } from '../src/daemon/cluster.ts';
+import { Cluster, readRoundLines, type NodeStatus } from '../src/daemon/cluster.ts';
 import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-dp-daemon-'));
@@ -21,7 +21,9 @@ after(async () => {
 
 type Privacy = { epsilon: number; steps: number; stopped: boolean; targetEpsilon: number | null };
 
-test('daemons report ε, stop at targetEpsilon and keep the spent budget across a restart', { timeout: 120_000 }, async () => {
+const budgetStopped = (s: NodeStatus | null): boolean => (s?.privacy as Privacy | null | undefined)?.stopped === true;
+
+test('daemons report ε, stop at targetEpsilon, keep the budget over a restart', { timeout: 120_000 }, async () => {
   cluster = await Cluster.create({
     outDir: out,
     network: 'dp-test',
@@ -42,20 +44,24 @@ test('daemons report ε, stop at targetEpsilon and keep the spent budget across 
   });
   const c = cluster;
   c.startAll();
-  const s = await c.waitFor('node 0 stopped by its budget', (st) => (st[0]?.privacy as Privacy | null)?.stopped === true, 90_000);
+  const s = await c.waitFor('node 0 stopped by its budget', (st) => budgetStopped(st[0]!), 90_000);
   const p = s[0]!.privacy as Privacy;
   assert.ok(p.epsilon > 0 && p.epsilon <= 2, `ε ${p.epsilon}`);
   assert.equal(p.targetEpsilon, 2);
   assert.equal(p.steps % 4, 0);
 
   const metrics = (await c.metrics(0))!;
-  const gauge = /^# HELP gl_privacy_epsilon .+\n# TYPE gl_privacy_epsilon gauge\ngl_privacy_epsilon ([0-9.e+-]+)$/m.exec(metrics);
+  const exposition = /^# HELP gl_privacy_epsilon .+\n# TYPE gl_privacy_epsilon gauge\ngl_privacy_epsilon ([\d.e+-]+)$/m;
+  const gauge = exposition.exec(metrics);
   assert.ok(gauge, 'gl_privacy_epsilon is a well-formed gauge');
   assert.equal(Number(gauge[1]), p.epsilon);
   assert.match(metrics, /^gl_privacy_budget_reached 1$/m);
 
   const log = readFileSync(join(c.dir(0), 'daemon.log'), 'utf8');
-  const warn = log.split('\n').filter((l) => l.includes('privacy budget reached')).map((l) => JSON.parse(l) as { level: number });
+  const warn = log
+    .split('\n')
+    .filter((l) => l.includes('privacy budget reached'))
+    .map((l) => JSON.parse(l) as { level: number });
   assert.equal(warn.length, 1);
   assert.equal(warn[0]!.level, 40, 'logged at warn');
 
@@ -68,6 +74,6 @@ test('daemons report ε, stop at targetEpsilon and keep the spent budget across 
   // SIGKILL and restart: the budget is still spent, so it does not train again.
   await c.kill(0);
   c.start(0);
-  const again = await c.waitFor('node 0 back', (st) => st[0] !== null && (st[0].privacy as Privacy | null)?.stopped === true, 60_000);
+  const again = await c.waitFor('node 0 back', (st) => budgetStopped(st[0]!), 60_000);
   assert.equal((again[0]!.privacy as Privacy).steps, p.steps);
 });

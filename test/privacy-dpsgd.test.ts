@@ -38,9 +38,11 @@ function perExampleGradients(model: Model, data: Dataset, rows: number[]): Float
   return rows.map((r) =>
     tf.tidy(() => {
       const { xs, ys } = tensors(model, data, [r]);
-      const { grads } = tf.variableGrads(() => tf.neg(tf.sum(tf.mul(ys, tf.logSoftmax(model.logits(xs))))) as tf.Scalar, model.variables);
+      const loss = (): tf.Scalar => tf.neg(tf.sum(tf.mul(ys, tf.logSoftmax(model.logits(xs))))) as tf.Scalar;
+      const { grads } = tf.variableGrads(loss, model.variables);
       const flat = new Float32Array(model.size);
-      model.layout.entries.forEach((e, i) => flat.set(grads[model.variables[i]!.name]!.dataSync() as Float32Array, e.offset));
+      const gradOf = (i: number): Float32Array => grads[model.variables[i]!.name]!.dataSync() as Float32Array;
+      model.layout.entries.forEach((e, i) => flat.set(gradOf(i), e.offset));
       return flat;
     }),
   );
@@ -48,7 +50,12 @@ function perExampleGradients(model: Model, data: Dataset, rows: number[]): Float
 
 const norm = (v: Float32Array): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
-for (const spec of [{ type: 'logreg' }, { type: 'mlp', hidden: [7, 5] }, { type: 'cnn', filters: [3, 4], kernel: 2, dense: 6 }]) {
+const tinyModels = [
+  { type: 'logreg' },
+  { type: 'mlp', hidden: [7, 5] },
+  { type: 'cnn', filters: [3, 4], kernel: 2, dense: 6 },
+];
+for (const spec of tinyModels) {
   test(`vectorised clipped sum equals clipping per-example gradients one by one (${spec.type})`, () => {
     const data = imageData(40, 3);
     const model = new Model(parseModelSpec(spec), data);
@@ -77,7 +84,8 @@ for (const spec of [{ type: 'logreg' }, { type: 'mlp', hidden: [7, 5] }, { type:
     tf.dispose([xs, ys]);
     assert.equal(r.clippedCount, norms.filter((n) => n > clip).length);
     for (let k = 0; k < model.size; k++) {
-      assert.ok(Math.abs(clipped[k]! - expectedClipped[k]!) < 1e-5, `clipped[${k}]: ${clipped[k]} vs ${expectedClipped[k]}`);
+      const what = `clipped[${k}]: ${clipped[k]} vs ${expectedClipped[k]}`;
+      assert.ok(Math.abs(clipped[k]! - expectedClipped[k]!) < 1e-5, what);
       assert.ok(Math.abs(raw[k]! - expectedRaw[k]!) < 1e-5, `raw[${k}]`);
     }
     // Each example's contribution is bounded: removing one changes the clipped sum by ≤ clip.

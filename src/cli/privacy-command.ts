@@ -45,16 +45,21 @@ export function privacyCommand(): Command {
     .requiredOption('--steps <T>', 'number of steps (rounds × local steps)')
     .requiredOption('--delta <d>', 'δ, in (0, 1)')
     .option('--target-epsilon <e>', 'instead of --sigma: print the smallest σ that keeps ε ≤ e')
-    .addOption(new Option('--conversion <kind>', 'RDP → (ε, δ) conversion').choices(['improved', 'classic']).default('improved'))
+    .addOption(
+      new Option('--conversion <kind>', 'RDP → (ε, δ) conversion').choices(['improved', 'classic']).default('improved'),
+    )
     .addHelpText('after', HELP)
     .action((raw: Record<string, unknown>) => {
       const o = parseWith(optionsSchema, raw, 'privacy');
       const conversion = o.conversion as Conversion;
-      const sigma = o.sigma ?? noiseMultiplierFor({ q: o.q, steps: o.steps, delta: o.delta, epsilon: o.targetEpsilon! });
-      const r = sgmEpsilon({ q: o.q, sigma, steps: o.steps, delta: o.delta, conversion });
-      if (o.targetEpsilon !== undefined) console.log(`sigma = ${sigma.toFixed(4)} (smallest noise multiplier with ε ≤ ${o.targetEpsilon})`);
+      const setting = { q: o.q, steps: o.steps, delta: o.delta };
+      const sigma = o.sigma ?? noiseMultiplierFor({ ...setting, epsilon: o.targetEpsilon! });
+      const r = sgmEpsilon({ ...setting, sigma, conversion });
+      if (o.targetEpsilon !== undefined)
+        console.log(`sigma = ${sigma.toFixed(4)} (smallest noise multiplier with ε ≤ ${o.targetEpsilon})`);
       const order = Number.isNaN(r.order) ? 'n/a' : String(r.order);
-      console.log(`epsilon = ${r.epsilon.toFixed(4)} at delta = ${o.delta} (best RDP order ${order}, ${conversion} conversion)`);
+      const how = `best RDP order ${order}, ${conversion} conversion`;
+      console.log(`epsilon = ${r.epsilon.toFixed(4)} at delta = ${o.delta} (${how})`);
       console.log(`q = ${o.q}, sigma = ${sigma}, steps = ${o.steps}, Poisson sampling, add/remove-one adjacency`);
     });
 }

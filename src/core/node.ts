@@ -138,9 +138,10 @@ export class LearningNode {
   private makeLedger(): PrivacyLedger | null {
     const p = this.cfg.privacy;
     if (!p || this.o.byzantine) return null;
-    if (!this.o.privacy) throw new Error(`node ${this.id}: a privacy config needs the sampling rate (LearningNodeOptions.privacy)`);
-    const spec = { q: this.o.privacy.samplingRate, sigma: p.noiseMultiplier, delta: p.delta, targetEpsilon: p.targetEpsilon };
-    return new PrivacyLedger(spec, this.o.privacy.stepsSpent ?? 0);
+    const given = this.o.privacy;
+    if (!given) throw new Error(`node ${this.id}: privacy needs LearningNodeOptions.privacy (the sampling rate)`);
+    const spec = { q: given.samplingRate, sigma: p.noiseMultiplier, delta: p.delta, targetEpsilon: p.targetEpsilon };
+    return new PrivacyLedger(spec, given.stepsSpent ?? 0);
   }
 
   private privacyRecord(): PrivacyRecord {
@@ -238,7 +239,10 @@ export class LearningNode {
     this.roundStarts.delete(this.roundValue - this.cfg.staleness.maxRounds - 2);
     const epoch = this.epoch;
     const ledger = this.ledger;
-    if (ledger && (this.privacyStopped || !ledger.canSpend(this.cfg.localSteps))) return this.collectWithoutPublishing();
+    if (ledger && (this.privacyStopped || !ledger.canSpend(this.cfg.localSteps))) {
+      this.collectWithoutPublishing();
+      return;
+    }
     this.o.learner.train(this.roundValue, this.params, (loss) => {
       if (epoch !== this.epoch) return;
       this.trainLoss = loss;

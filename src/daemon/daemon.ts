@@ -156,7 +156,9 @@ export class Daemon {
 
     const privacy = l.node.privacy;
     const privacyFile = this.path(FILES.privacy);
-    const privacyParams = privacy ? { q: this.learner.samplingRate, noiseMultiplier: privacy.noiseMultiplier, delta: privacy.delta } : null;
+    const privacyParams = privacy
+      ? { q: this.learner.samplingRate, noiseMultiplier: privacy.noiseMultiplier, delta: privacy.delta }
+      : null;
     const stepsSpent = privacyParams ? loadPrivacySteps(privacyFile, privacyParams) : 0;
     const shared = this.learner.initParams('shared');
     const params = ckpt ? ckpt.node.params.slice() : l.init === 'shared' ? shared : this.learner.initParams('own');
@@ -174,10 +176,13 @@ export class Daemon {
       catchUp: true,
       onRound: (r) => this.onRound(r),
       privacy: privacyParams ? { samplingRate: privacyParams.q, stepsSpent } : undefined,
-      onPrivacySpent: privacyParams ? (steps, epsilon) => savePrivacySteps(privacyFile, { steps, epsilon, ...privacyParams }) : undefined,
+      onPrivacySpent: privacyParams
+        ? (steps, epsilon) => savePrivacySteps(privacyFile, { steps, epsilon, ...privacyParams })
+        : undefined,
       onPrivacyBudgetReached: (epsilon, round) => {
         this.metrics.onPrivacy({ epsilon, steps: stepsSpent, stopped: true, ...this.node.privacy });
-        log.warn({ epsilon, targetEpsilon: privacy?.targetEpsilon, round }, 'privacy budget reached: no more training or publishing; still aggregating neighbours');
+        const what = 'privacy budget reached: no more training or publishing; still aggregating neighbours';
+        log.warn({ epsilon, targetEpsilon: privacy?.targetEpsilon, round }, what);
       },
       onReject: (from, reason, detail) => {
         this.metrics.onReject(reason);
@@ -201,7 +206,8 @@ export class Daemon {
     this.metrics.setRound(this.node.round);
     if (this.node.privacy) {
       this.metrics.onPrivacy(this.node.privacy);
-      log.info({ ...privacy, samplingRate: privacyParams!.q, stepsSpent, epsilon: this.node.privacy.epsilon }, 'differential privacy on (Poisson sampling)');
+      const spent = { samplingRate: privacyParams!.q, stepsSpent, epsilon: this.node.privacy.epsilon };
+      log.info({ ...privacy, ...spent }, 'differential privacy on (Poisson sampling)');
     }
 
     await this.transport.start();

@@ -78,7 +78,8 @@ export class DaemonLearner implements LocalLearner {
       let loss: number;
       if (this.dp) loss = this.trainer.trainPrivate(params, this.optimizer, this.shard, this.dp, steps);
       else {
-        loss = this.trainer.train(params, this.optimizer, this.shard, this.sampler, { steps, batchSize: this.cfg.node.batchSize });
+        const o = { steps, batchSize: this.cfg.node.batchSize };
+        loss = this.trainer.train(params, this.optimizer, this.shard, this.sampler, o);
         this.samplesDrawn += steps * this.batchSize;
       }
       this.trainingMs += performance.now() - t0;

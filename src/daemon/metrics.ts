@@ -24,9 +24,21 @@ export class DaemonMetrics {
   readonly peers = new Gauge({ name: 'gl_peers_connected', help: 'connected libp2p peers', registers: [this.registry] });
   readonly neighbours = new Gauge({ name: 'gl_neighbours_connected', help: 'configured neighbours currently connected', registers: [this.registry] });
   readonly checkpoints = new Counter({ name: 'gl_checkpoints_total', help: 'checkpoints written', registers: [this.registry] });
-  private readonly privacyEpsilon = new Gauge({ name: 'gl_privacy_epsilon', help: 'differential privacy ε spent so far (RDP accountant, at the configured δ)', registers: [this.registry] });
-  private readonly privacySteps = new Gauge({ name: 'gl_privacy_steps', help: 'DP-SGD steps taken so far', registers: [this.registry] });
-  private readonly privacyStopped = new Gauge({ name: 'gl_privacy_budget_reached', help: '1 once targetEpsilon stopped training and publishing', registers: [this.registry] });
+  private readonly privacyEpsilon = new Gauge({
+    name: 'gl_privacy_epsilon',
+    help: 'differential privacy ε spent so far (RDP accountant, at the configured δ)',
+    registers: [this.registry],
+  });
+  private readonly privacySteps = new Gauge({
+    name: 'gl_privacy_steps',
+    help: 'DP-SGD steps taken so far',
+    registers: [this.registry],
+  });
+  private readonly privacyStopped = new Gauge({
+    name: 'gl_privacy_budget_reached',
+    help: '1 once targetEpsilon stopped training and publishing',
+    registers: [this.registry],
+  });
   private readonly rejectedByReason: Record<string, number> = {};
 
   onRound(r: RoundRecord, nextRound: number): void {

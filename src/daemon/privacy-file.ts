@@ -27,12 +27,16 @@ export function loadPrivacySteps(path: string, expect: Omit<LedgerFile, 'steps' 
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new ConfigError(`${path}: not valid JSON (${(e as Error).message}); refusing to start a fresh privacy budget`);
+    const why = (e as Error).message;
+    throw new ConfigError(`${path}: not valid JSON (${why}); refusing to start a fresh privacy budget`);
   }
   const f = parseWith(ledgerFileSchema, raw, path);
   for (const key of ['q', 'noiseMultiplier', 'delta'] as const)
     if (Math.abs(f[key] - expect[key]) > 1e-12 * Math.max(1, expect[key]))
-      throw new ConfigError(`${path}: ${key}: budget was spent with ${f[key]}, the config now gives ${expect[key]}; move the file aside only if the data is new`);
+      throw new ConfigError(
+        `${path}: ${key}: budget was spent with ${f[key]}, the config now gives ${expect[key]}; ` +
+          'move the file aside only if the data is new',
+      );
   return f.steps;
 }
 

@@ -83,8 +83,10 @@ export function clippedGradientSums(
         });
         return op(input, kernel, bias) as tf.Tensor2D;
       };
-      const { value, grads } = tf.variableGrads(() => sumCrossEntropy(model.logitsVia(xs, affine), ys), model.variables);
-      if (raw) entries.forEach((e, i) => raw.set(grads[model.variables[i]!.name]!.dataSync() as Float32Array, e.offset));
+      const loss = (): tf.Scalar => sumCrossEntropy(model.logitsVia(xs, affine), ys);
+      const { value, grads } = tf.variableGrads(loss, model.variables);
+      const gradOf = (i: number): Float32Array => grads[model.variables[i]!.name]!.dataSync() as Float32Array;
+      if (raw) entries.forEach((e, i) => raw.set(gradOf(i), e.offset));
       return value.dataSync()[0]!;
     });
     const clippedCount = tf.tidy(() => {
@@ -102,14 +104,19 @@ export function clippedGradientSums(
           const a3 = tf.reshape(a, [b, rows, inSize]) as tf.Tensor3D;
           const d3 = tf.reshape(d, [b, rows, outSize]) as tf.Tensor3D;
           const perExampleKernel = tf.matMul(a3, d3, true, false);
-          normSq = tf.add(normSq, tf.add(tf.sum(tf.square(perExampleKernel), [1, 2]), tf.sum(tf.square(tf.sum(d3, 1)), 1)));
+          const kernelSq = tf.sum(tf.square(perExampleKernel), [1, 2]);
+          normSq = tf.add(normSq, tf.add(kernelSq, tf.sum(tf.square(tf.sum(d3, 1)), 1)));
         }
       }
       const norms = tf.sqrt(normSq);
       const scale = tf.minimum(1, tf.div(clip, tf.maximum(norms, 1e-12)));
       shaped.forEach(({ a, d, rows, outSize }, l) => {
-        const scaledRows = rows === 1 ? tf.mul(d, tf.reshape(scale, [b, 1])) : tf.reshape(tf.mul(tf.reshape(d, [b, rows, outSize]), tf.reshape(scale, [b, 1, 1])), [b * rows, outSize]);
-        clipped.set(tf.matMul(a, scaledRows as tf.Tensor2D, true, false).dataSync() as Float32Array, entries[2 * l]!.offset);
+        const scaledRows = (
+          rows === 1
+            ? tf.mul(d, tf.reshape(scale, [b, 1]))
+            : tf.reshape(tf.mul(tf.reshape(d, [b, rows, outSize]), tf.reshape(scale, [b, 1, 1])), [b * rows, outSize])
+        ) as tf.Tensor2D;
+        clipped.set(tf.matMul(a, scaledRows, true, false).dataSync() as Float32Array, entries[2 * l]!.offset);
         clipped.set(tf.sum(scaledRows, 0).dataSync() as Float32Array, entries[2 * l + 1]!.offset);
       });
       return tf.sum(tf.cast(tf.greater(norms, clip), 'float32')).dataSync()[0]!;

@@ -42,7 +42,14 @@ function flatSize(shape: readonly number[]): number {
  * Valid 2-D convolution as im2col (concatenated shifted slices) + matMul. The wasm backend has no
  * Conv2DBackpropFilter kernel, while slice/concat/matMul have gradients on every backend.
  */
-function conv2dViaPatches(x: tf.Tensor4D, kernel: tf.Tensor, bias: tf.Tensor, k: number, affine: Affine, layer: number): tf.Tensor4D {
+function conv2dViaPatches(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor,
+  bias: tf.Tensor,
+  k: number,
+  affine: Affine,
+  layer: number,
+): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const oh = h - k + 1;
   const ow = w - k + 1;

@@ -78,7 +78,14 @@ export class Trainer {
    * `steps` differentially private steps (Poisson-sampled minibatches, clipped per-example
    * gradients, noise: see dp-sgd.ts); mean loss over the non-empty batches.
    */
-  trainPrivate(params: Float32Array, opt: FlatOptimizer, data: Dataset, dp: DpSgd, steps: number, labelTransform?: (l: number) => number): number {
+  trainPrivate(
+    params: Float32Array,
+    opt: FlatOptimizer,
+    data: Dataset,
+    dp: DpSgd,
+    steps: number,
+    labelTransform?: (l: number) => number,
+  ): number {
     if (steps <= 0) return NaN;
     const { model, grad } = this;
     model.load(params);

@@ -81,8 +81,9 @@ function logMomentFractional(q: number, sigma: number, alpha: number): number {
       logAbsBinom += Math.log(Math.abs(factor));
     }
     const j = alpha - i;
-    const logS0 = logAbsBinom + i * logQ + j * log1mQ + (i * i - i) / (2 * sigma * sigma) + LOG_HALF + logErfc((i - z0) / s2);
-    const logS1 = logAbsBinom + j * logQ + i * log1mQ + (j * j - j) / (2 * sigma * sigma) + LOG_HALF + logErfc((z0 - j) / s2);
+    const twoS2 = 2 * sigma * sigma;
+    const logS0 = logAbsBinom + i * logQ + j * log1mQ + (i * i - i) / twoS2 + LOG_HALF + logErfc((i - z0) / s2);
+    const logS1 = logAbsBinom + j * logQ + i * log1mQ + (j * j - j) / twoS2 + LOG_HALF + logErfc((z0 - j) / s2);
     if (sign > 0) {
       logA0 = logAdd(logA0, logS0);
       logA1 = logAdd(logA1, logS1);
@@ -134,7 +135,12 @@ export interface EpsilonResult {
   readonly order: number;
 }
 
-export function epsilonFromRdp(rdp: readonly number[], orders: readonly number[], delta: number, conversion: Conversion = 'improved'): EpsilonResult {
+export function epsilonFromRdp(
+  rdp: readonly number[],
+  orders: readonly number[],
+  delta: number,
+  conversion: Conversion = 'improved',
+): EpsilonResult {
   if (!(delta > 0 && delta < 1)) throw new RangeError(`delta must be in (0, 1), got ${delta}`);
   if (rdp.length !== orders.length) throw new RangeError('rdp and orders differ in length');
   let best: EpsilonResult = { epsilon: Infinity, order: NaN };
@@ -176,7 +182,8 @@ export function noiseMultiplierFor(
   orders: readonly number[] = DEFAULT_ORDERS,
 ): number {
   if (!(target.epsilon > 0)) throw new RangeError(`target epsilon must be > 0, got ${target.epsilon}`);
-  const eps = (sigma: number): number => sgmEpsilon({ q: target.q, sigma, steps: target.steps, delta: target.delta, orders }).epsilon;
+  const eps = (sigma: number): number =>
+    sgmEpsilon({ q: target.q, sigma, steps: target.steps, delta: target.delta, orders }).epsilon;
   let lo = 0.05;
   let hi = 1;
   while (eps(hi) > target.epsilon) {

@@ -21,8 +21,12 @@ function privacyFacts(r: SimulationResult): Array<[string, string]> {
   if (!p) return [];
   const target = p.targetEpsilon === null ? 'no target' : `target ε ${p.targetEpsilon}`;
   return [
-    ['privacy', `${p.mode}, clip ${p.clip}, noise multiplier ${p.noiseMultiplier}, δ ${p.delta}, ${target}, Poisson sampling`],
-    ['ε spent (honest nodes)', `mean ${p.epsilonMean.toFixed(3)}, max ${p.epsilonMax.toFixed(3)}; stopped by the budget: ${p.stoppedNodes.length ? p.stoppedNodes.join(', ') : 'none'}`],
+    ['privacy', `${p.mode}, clip ${p.clip}, noise multiplier ${p.noiseMultiplier}, δ ${p.delta}, ${target}, Poisson`],
+    [
+      'ε spent (honest nodes)',
+      `mean ${p.epsilonMean.toFixed(3)}, max ${p.epsilonMax.toFixed(3)}; ` +
+        `stopped by the budget: ${p.stoppedNodes.length ? p.stoppedNodes.join(', ') : 'none'}`,
+    ],
   ];
 }
 

@@ -45,7 +45,10 @@ function accuracyBand(x: 'round' | 'cumulativeBytesPerNode', xTitle: string, rou
 /** ε spent by round (mean and max over honest nodes); null when no node trained with DP. */
 function privacyPlot(lines: readonly NodeRoundLine[]): TopLevelSpec | null {
   const byRound = new Map<number, number[]>();
-  for (const l of lines) if (!l.byzantine && l.privacy) (byRound.get(l.round) ?? byRound.set(l.round, []).get(l.round)!).push(l.privacy.epsilon);
+  for (const l of lines) {
+    if (l.byzantine || !l.privacy) continue;
+    (byRound.get(l.round) ?? byRound.set(l.round, []).get(l.round)!).push(l.privacy.epsilon);
+  }
   if (byRound.size === 0) return null;
   const values = [...byRound.entries()].sort((a, b) => a[0] - b[0]).flatMap(([round, eps]) => [
     { round, epsilon: eps.reduce((a, b) => a + b, 0) / eps.length, series: 'mean' },

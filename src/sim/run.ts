@@ -211,7 +211,10 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       onRound: (r) => onRound(i, r),
       privacy: sc.node.privacy ? { samplingRate: samplingRate(sc.node.batchSize, world.shardSize(i)) } : undefined,
       onPrivacyBudgetReached: opts.log
-        ? (eps, round) => opts.log!(`${nodeId(i)} reached its privacy budget (ε = ${eps.toFixed(3)}) at round ${round}: stops training and publishing`)
+        ? (eps, round) => {
+            const what = 'stops training and publishing';
+            opts.log!(`${nodeId(i)} reached its privacy budget (ε = ${eps.toFixed(3)}) at round ${round}: ${what}`);
+          }
         : undefined,
       onReject: opts.log ? (from, reason, detail) => opts.log!(`${nodeId(i)} rejected ${from}: ${reason} (${detail})`) : undefined,
     });

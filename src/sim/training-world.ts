@@ -70,13 +70,16 @@ export class TrainingWorld {
         shard,
         optimizer: new FlatOptimizer(this.spec.optimizer, this.model.size),
         sampler: new BatchSampler(shard.y.length, deriveSeed(this.spec.seed, 'batches', node)),
-        dp: this.privateNode(node)
-          ? new DpSgd(this.spec.privacy!, this.model.size, shard.y.length, this.spec.batchSize, new Rng(deriveSeed(this.spec.seed, 'dp', node)))
-          : null,
+        dp: this.privateNode(node) ? this.dpFor(node, shard.y.length) : null,
       };
       this.nodes.set(node, s);
     }
     return s;
+  }
+
+  private dpFor(node: number, shardSize: number): DpSgd {
+    const rng = new Rng(deriveSeed(this.spec.seed, 'dp', node));
+    return new DpSgd(this.spec.privacy!, this.model.size, shardSize, this.spec.batchSize, rng);
   }
 
   private privateNode(node: number): boolean {
@@ -93,7 +96,8 @@ export class TrainingWorld {
     const s = this.state(node);
     const classes = this.data.train.numClasses;
     const labelTransform = this.flipped.has(node) ? (l: number) => classes - 1 - l : undefined;
-    if (s.dp) return this.trainer.trainPrivate(params, s.optimizer, s.shard, s.dp, this.spec.localSteps, labelTransform);
+    const steps = this.spec.localSteps;
+    if (s.dp) return this.trainer.trainPrivate(params, s.optimizer, s.shard, s.dp, steps, labelTransform);
     return this.trainer.train(params, s.optimizer, s.shard, s.sampler, { steps: this.spec.localSteps, batchSize: this.spec.batchSize, labelTransform });
   }
 
