@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { clusterCommand } from './cluster-command.ts';
 import { nodeCommand } from './node-command.ts';
+import { privacyCommand } from './privacy-command.ts';
 import { simulateCommand } from './simulate-command.ts';
 import { testnetCommand } from './testnet-command.ts';
 import { trainCommand } from './train-command.ts';
@@ -14,5 +15,6 @@ export function buildProgram(): Command {
     .addCommand(trainCommand())
     .addCommand(nodeCommand())
     .addCommand(clusterCommand())
-    .addCommand(testnetCommand());
+    .addCommand(testnetCommand())
+    .addCommand(privacyCommand());
 }

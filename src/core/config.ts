@@ -3,6 +3,7 @@ import { parseAggregatorConfig } from '../aggregate/registry.ts';
 import type { AggregatorConfig } from '../aggregate/types.ts';
 import { parseCodecConfig, type CodecConfig } from '../compress/index.ts';
 import { optimizerSpecSchema } from '../learn/optimizer.ts';
+import { privacySpecSchema } from '../privacy/config.ts';
 import { ConfigError, parseWith } from '../util/validate.ts';
 import { defaultDeadline } from './deadline.ts';
 
@@ -53,6 +54,8 @@ const baseSchema = z
       .default({}),
     /** Frames above this size are rejected unread; default 2 × fp32 size of the model + 64 KiB. */
     maxFrameBytes: z.number().int().positive().optional(),
+    /** Differentially private local training (src/privacy/config.ts); absent: plain SGD. */
+    privacy: privacySpecSchema.optional(),
   })
   .strict();
 

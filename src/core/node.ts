@@ -2,12 +2,13 @@ import { aggregate } from '../aggregate/registry.ts';
 import { getAttack, type Attack, type AttackName } from '../aggregate/attacks/index.ts';
 import { ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, type Codec } from '../compress/index.ts';
 import type { ParamLayout } from '../learn/layout.ts';
+import { PrivacyLedger } from '../privacy/ledger.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import type { NodeConfig } from './config.ts';
 import { AdaptiveDeadline } from './deadline.ts';
 import { Inbox, type PeerState } from './inbox.ts';
 import type { Cancel, Clock, LocalLearner, SyncSnapshot, Transport } from './interfaces.ts';
-import { RoundCounters, type RoundRecord } from './round-record.ts';
+import { RoundCounters, type PrivacyRecord, type RoundRecord } from './round-record.ts';
 
 export interface ByzantineBehaviour {
   readonly attack: AttackName;
@@ -41,6 +42,15 @@ export interface LearningNodeOptions {
    * forever, since nobody waits for it and it runs no faster than they do. Off in the simulator.
    */
   readonly catchUp?: boolean;
+  /**
+   * Required with `config.privacy`: the Poisson sampling rate of this node's DP steps (batchSize /
+   * shard size) and the steps already spent in earlier runs (a restarted daemon must not forget them).
+   */
+  readonly privacy?: { readonly samplingRate: number; readonly stepsSpent?: number };
+  /** Called after each round's DP steps, before anything derived from them is published. */
+  readonly onPrivacySpent?: (steps: number, epsilon: number) => void;
+  /** Called once, when the next round would take ε past `targetEpsilon`. */
+  readonly onPrivacyBudgetReached?: (epsilon: number, round: number) => void;
 }
 
 export interface NodeState {
@@ -96,6 +106,9 @@ export class LearningNode {
   private readonly roundStarts = new Map<number, number>();
   private needKeyframe: boolean;
   private directSeq = 0;
+  /** ε accounting of this node's DP training; null without a privacy config (and for attackers). */
+  private readonly ledger: PrivacyLedger | null;
+  private privacyStopped = false;
 
   constructor(o: LearningNodeOptions) {
     this.o = o;
@@ -113,6 +126,7 @@ export class LearningNode {
     this.attack = o.byzantine ? getAttack(o.byzantine.attack) : null;
     this.roundValue = o.startRound ?? 0;
     this.needKeyframe = this.cfg.gossip === 'choco' && !o.sharedInitialCopy;
+    this.ledger = this.makeLedger();
     if (this.cfg.gossip === 'choco' && o.sharedInitialCopy) this.inbox.seedChoco(o.transport.inNeighbours(this.roundValue), o.sharedInitialCopy);
     o.transport.onFrame((from, frame) => this.receive(from, frame));
     o.transport.serveSync(() => this.snapshot());
@@ -124,6 +138,25 @@ export class LearningNode {
 
   get phase(): NodePhase {
     return this.phaseValue;
+  }
+
+  /** ε spent so far and whether the budget stopped this node; null without privacy. */
+  get privacy(): (PrivacyRecord & { readonly targetEpsilon: number | null }) | null {
+    if (!this.ledger) return null;
+    return { ...this.privacyRecord(), targetEpsilon: this.ledger.spec.targetEpsilon ?? null };
+  }
+
+  private makeLedger(): PrivacyLedger | null {
+    const p = this.cfg.privacy;
+    if (!p || this.o.byzantine) return null;
+    const given = this.o.privacy;
+    if (!given) throw new Error(`node ${this.id}: privacy needs LearningNodeOptions.privacy (the sampling rate)`);
+    const spec = { q: given.samplingRate, sigma: p.noiseMultiplier, delta: p.delta, targetEpsilon: p.targetEpsilon };
+    return new PrivacyLedger(spec, given.stepsSpent ?? 0);
+  }
+
+  private privacyRecord(): PrivacyRecord {
+    return { epsilon: this.ledger!.epsilon, steps: this.ledger!.steps, stopped: this.privacyStopped };
   }
 
   get isByzantine(): boolean {
@@ -216,11 +249,38 @@ export class LearningNode {
     this.roundStarts.set(this.roundValue, this.startedAt);
     this.roundStarts.delete(this.roundValue - this.cfg.staleness.maxRounds - 2);
     const epoch = this.epoch;
+    const ledger = this.ledger;
+    if (ledger && (this.privacyStopped || !ledger.canSpend(this.cfg.localSteps))) {
+      this.collectWithoutPublishing();
+      return;
+    }
     this.o.learner.train(this.roundValue, this.params, (loss) => {
       if (epoch !== this.epoch) return;
       this.trainLoss = loss;
+      if (ledger) {
+        ledger.spend(this.cfg.localSteps);
+        this.o.onPrivacySpent?.(ledger.steps, ledger.epsilon);
+      }
       this.publish();
     });
+  }
+
+  /**
+   * The privacy budget is spent: no more training on local data, nothing published (the model it
+   * holds is still a DP release, and aggregating neighbours' updates into it costs no privacy).
+   * The round still collects and aggregates, closing at the deadline or when the quorum arrives.
+   */
+  private collectWithoutPublishing(): void {
+    if (!this.privacyStopped) {
+      this.privacyStopped = true;
+      this.o.onPrivacyBudgetReached?.(this.ledger!.epsilon, this.roundValue);
+    }
+    this.trainLoss = NaN;
+    this.publishedAt = this.o.clock.now();
+    this.phaseValue = 'collecting';
+    this.deadlineAt = Infinity;
+    // Not closing on a quorum already met here: with no live neighbours that would loop without end.
+    this.armDeadline();
   }
 
   private craftedVector(): Float32Array {
@@ -450,6 +510,7 @@ export class LearningNode {
       used: used.count,
       staleDropped: used.staleDropped,
       ...this.counters.snapshot(),
+      ...(this.ledger ? { privacy: this.privacyRecord() } : {}),
     };
     this.counters = new RoundCounters();
     this.roundValue = this.nextRound();

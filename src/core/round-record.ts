@@ -21,6 +21,16 @@ export interface RoundRecord {
   readonly bytesSentMeta: number;
   readonly bytesRecvPayload: number;
   readonly bytesRecvMeta: number;
+  /** Only with a privacy config: ε spent so far (after this round's steps), and whether the budget stopped it. */
+  readonly privacy?: PrivacyRecord;
+}
+
+export interface PrivacyRecord {
+  readonly epsilon: number;
+  /** DP steps taken so far (rounds trained × localSteps). */
+  readonly steps: number;
+  /** targetEpsilon reached: the node no longer trains or publishes. */
+  readonly stopped: boolean;
 }
 
 export class RoundCounters {

@@ -33,6 +33,7 @@ import type { Logger } from './logger.ts';
 import { FILES, type DaemonInfo } from './files.ts';
 import { DaemonMetrics, type ConnectionCounts } from './metrics.ts';
 import { paramsDigest } from './params-digest.ts';
+import { loadPrivacySteps, savePrivacySteps } from './privacy-file.ts';
 
 /** Wall-clock milliseconds since the epoch, sub-ms resolution: comparable across processes. */
 export const realClock: Clock = {
@@ -185,6 +186,12 @@ export class Daemon {
       onError: (what, err) => log.warn({ err: err.message }, `p2p: ${what} failed`),
     });
 
+    const privacy = l.node.privacy;
+    const privacyFile = this.path(FILES.privacy);
+    const privacyParams = privacy
+      ? { q: this.learner.samplingRate, noiseMultiplier: privacy.noiseMultiplier, delta: privacy.delta }
+      : null;
+    const stepsSpent = privacyParams ? loadPrivacySteps(privacyFile, privacyParams) : 0;
     const shared = this.learner.initParams('shared');
     const params = ckpt ? ckpt.node.params.slice() : l.init === 'shared' ? shared : this.learner.initParams('own');
     this.node = new LearningNode({
@@ -200,6 +207,15 @@ export class Daemon {
       sharedInitialCopy: l.init === 'shared' && !ckpt ? shared : undefined,
       catchUp: true,
       onRound: (r) => this.onRound(r),
+      privacy: privacyParams ? { samplingRate: privacyParams.q, stepsSpent } : undefined,
+      onPrivacySpent: privacyParams
+        ? (steps, epsilon) => savePrivacySteps(privacyFile, { steps, epsilon, ...privacyParams })
+        : undefined,
+      onPrivacyBudgetReached: (epsilon, round) => {
+        this.metrics.onPrivacy({ epsilon, steps: stepsSpent, stopped: true, ...this.node.privacy });
+        const what = 'privacy budget reached: no more training or publishing; still aggregating neighbours';
+        log.warn({ epsilon, targetEpsilon: privacy?.targetEpsilon, round }, what);
+      },
       onReject: (from, reason, detail) => {
         this.metrics.onReject(reason);
         this.rejectsFrom.set(from, (this.rejectsFrom.get(from) ?? 0) + 1);
@@ -225,6 +241,11 @@ export class Daemon {
     }
     this.metrics.setRound(this.node.round);
     this.metrics.observeConnections(() => this.connectionCounts());
+    if (this.node.privacy) {
+      this.metrics.onPrivacy(this.node.privacy);
+      const spent = { samplingRate: privacyParams!.q, stepsSpent, epsilon: this.node.privacy.epsilon };
+      log.info({ ...privacy, ...spent }, 'differential privacy on (Poisson sampling)');
+    }
 
     await this.transport.start();
     this.neighbours.start();
@@ -292,6 +313,7 @@ export class Daemon {
     this.lastRecord = r;
     appendFileSync(this.path(FILES.rounds), JSON.stringify(line) + '\n');
     this.metrics.onRound(r, this.node.round);
+    if (r.privacy) this.metrics.onPrivacy(r.privacy);
     this.totals.sent += r.bytesSentPayload + r.bytesSentMeta;
     this.totals.received += r.bytesRecvPayload + r.bytesRecvMeta;
     this.totals.accepted += r.accepted;
@@ -336,6 +358,7 @@ export class Daemon {
       testLoss: this.lastEval?.loss ?? null,
       evaluatedRound: this.lastEval?.round ?? null,
       trainLoss: this.lastRecord?.trainLoss ?? null,
+      privacy: this.node.privacy,
       paramsHash: paramsDigest(this.node.params),
       resumedFromCheckpoint: this.resumed?.round ?? null,
       resumed: this.resumed,

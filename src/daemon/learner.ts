@@ -6,10 +6,13 @@ import type { LocalLearner } from '../core/interfaces.ts';
 import { BatchSampler } from '../learn/batches.ts';
 import { subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
 import { loadDataset } from '../learn/datasets/index.ts';
+import { DpSgd } from '../learn/dp-sgd.ts';
 import { Model } from '../learn/model.ts';
 import { FlatOptimizer, type OptimizerState } from '../learn/optimizer.ts';
 import { partition } from '../learn/partition.ts';
 import { Trainer, type Evaluation } from '../learn/trainer.ts';
+import { samplingRate } from '../privacy/config.ts';
+import { SecureRandom } from '../privacy/secure-random.ts';
 import { deriveSeed } from '../util/rng.ts';
 import type { LearningConfig } from './config.ts';
 
@@ -29,6 +32,12 @@ export class DaemonLearner implements LocalLearner {
   private sampler: BatchSampler;
   private samplesDrawn = 0;
   private readonly batchSize: number;
+  /**
+   * DP training state; its noise and batches come from the CSPRNG, never from the (public) seed.
+   * DiceSGD's error e is not checkpointed: after a restart it starts again from 0, which costs
+   * accuracy for a few steps and no privacy.
+   */
+  private readonly dp: DpSgd | null;
   /** Milliseconds spent in local steps, summed (for benchmarks). */
   trainingMs = 0;
   stepsDone = 0;
@@ -43,6 +52,13 @@ export class DaemonLearner implements LocalLearner {
     this.optimizer = new FlatOptimizer(cfg.node.optimizer, this.model.size);
     this.sampler = this.freshSampler();
     this.batchSize = Math.min(cfg.node.batchSize, this.shard.y.length);
+    const p = cfg.node.privacy;
+    this.dp = p ? new DpSgd(p, this.model.size, this.shard.y.length, cfg.node.batchSize, new SecureRandom()) : null;
+  }
+
+  /** Poisson sampling rate of this node's DP steps. */
+  get samplingRate(): number {
+    return samplingRate(this.cfg.node.batchSize, this.shard.y.length);
   }
 
   private freshSampler(): BatchSampler {
@@ -59,10 +75,15 @@ export class DaemonLearner implements LocalLearner {
     setImmediate(() => {
       const t0 = performance.now();
       const steps = this.cfg.node.localSteps;
-      const loss = this.trainer.train(params, this.optimizer, this.shard, this.sampler, { steps, batchSize: this.cfg.node.batchSize });
+      let loss: number;
+      if (this.dp) loss = this.trainer.trainPrivate(params, this.optimizer, this.shard, this.dp, steps);
+      else {
+        const o = { steps, batchSize: this.cfg.node.batchSize };
+        loss = this.trainer.train(params, this.optimizer, this.shard, this.sampler, o);
+        this.samplesDrawn += steps * this.batchSize;
+      }
       this.trainingMs += performance.now() - t0;
       this.stepsDone += steps;
-      this.samplesDrawn += steps * this.batchSize;
       done(loss);
     });
   }

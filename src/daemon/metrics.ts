@@ -52,6 +52,21 @@ export class DaemonMetrics {
     this.liveGauge('gl_isolated', '1: no neighbour connected after the startup wait', (c) => (c.isolated ? 1 : 0)),
   ];
   readonly checkpoints = new Counter({ name: 'gl_checkpoints_total', help: 'checkpoints written', registers: [this.registry] });
+  private readonly privacyEpsilon = new Gauge({
+    name: 'gl_privacy_epsilon',
+    help: 'differential privacy ε spent so far (RDP accountant, at the configured δ)',
+    registers: [this.registry],
+  });
+  private readonly privacySteps = new Gauge({
+    name: 'gl_privacy_steps',
+    help: 'DP-SGD steps taken so far',
+    registers: [this.registry],
+  });
+  private readonly privacyStopped = new Gauge({
+    name: 'gl_privacy_budget_reached',
+    help: '1 once targetEpsilon stopped training and publishing',
+    registers: [this.registry],
+  });
   private readonly rejectedByReason: Record<string, number> = {};
 
   private liveGauge(name: string, help: string, read: (c: ConnectionCounts) => number): Gauge {
@@ -97,6 +112,12 @@ export class DaemonMetrics {
   onEvaluation(accuracy: number, loss: number): void {
     this.accuracy.set(accuracy);
     this.testLoss.set(loss);
+  }
+
+  onPrivacy(p: { epsilon: number; steps: number; stopped: boolean }): void {
+    this.privacyEpsilon.set(p.epsilon);
+    this.privacySteps.set(p.steps);
+    this.privacyStopped.set(p.stopped ? 1 : 0);
   }
 
   setRound(round: number): void {

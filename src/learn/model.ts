@@ -11,7 +11,16 @@ interface ParamSpec {
   fanOut: number;
 }
 
-type Forward = (x: tf.Tensor, params: readonly tf.Tensor[]) => tf.Tensor2D;
+/**
+ * One dense (or im2col-convolution) layer: input·kernel + bias. Every parameter of every model is
+ * the kernel (2l) or bias (2l + 1) of such a layer l, which is what lets DP-SGD get per-example
+ * gradients from the layer inputs and output gradients (src/learn/dp-sgd.ts).
+ */
+export type Affine = (layer: number, input: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D;
+
+const plainAffine: Affine = (_l, input, kernel, bias) => tf.add(tf.matMul(input, kernel), bias) as tf.Tensor2D;
+
+type Forward = (x: tf.Tensor, params: readonly tf.Tensor[], affine: Affine) => tf.Tensor2D;
 
 interface Architecture {
   params: ParamSpec[];
@@ -33,7 +42,14 @@ function flatSize(shape: readonly number[]): number {
  * Valid 2-D convolution as im2col (concatenated shifted slices) + matMul. The wasm backend has no
  * Conv2DBackpropFilter kernel, while slice/concat/matMul have gradients on every backend.
  */
-function conv2dViaPatches(x: tf.Tensor4D, kernel: tf.Tensor, bias: tf.Tensor, k: number): tf.Tensor4D {
+function conv2dViaPatches(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor,
+  bias: tf.Tensor,
+  k: number,
+  affine: Affine,
+  layer: number,
+): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const oh = h - k + 1;
   const ow = w - k + 1;
@@ -41,7 +57,7 @@ function conv2dViaPatches(x: tf.Tensor4D, kernel: tf.Tensor, bias: tf.Tensor, k:
   for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) slices.push(tf.slice(x, [0, dy, dx, 0], [n, oh, ow, c]));
   const patches = tf.reshape(tf.concat(slices, 3), [n * oh * ow, k * k * c]);
   const filters = kernel.shape[1]!;
-  return tf.reshape(tf.add(tf.matMul(patches, kernel as tf.Tensor2D), bias), [n, oh, ow, filters]);
+  return tf.reshape(affine(layer, patches as tf.Tensor2D, kernel as tf.Tensor2D, bias), [n, oh, ow, filters]);
 }
 
 function architecture(spec: ModelSpec, shape: DataShape): Architecture {
@@ -51,17 +67,17 @@ function architecture(spec: ModelSpec, shape: DataShape): Architecture {
     case 'logreg':
       return {
         params: dense('dense0', inSize, classes),
-        forward: (x, p) => tf.add(tf.matMul(tf.reshape(x, [-1, inSize]), p[0] as tf.Tensor2D), p[1]!) as tf.Tensor2D,
+        forward: (x, p, affine) => affine(0, tf.reshape(x, [-1, inSize]), p[0] as tf.Tensor2D, p[1]!),
       };
     case 'mlp': {
       const sizes = [inSize, ...spec.hidden, classes];
       const params = sizes.slice(1).flatMap((out, i) => dense(`dense${i}`, sizes[i]!, out));
       return {
         params,
-        forward: (x, p) => {
+        forward: (x, p, affine) => {
           let h = tf.reshape(x, [-1, inSize]) as tf.Tensor2D;
           for (let i = 0; i < sizes.length - 1; i++) {
-            h = tf.add(tf.matMul(h, p[2 * i] as tf.Tensor2D), p[2 * i + 1]!) as tf.Tensor2D;
+            h = affine(i, h, p[2 * i] as tf.Tensor2D, p[2 * i + 1]!);
             if (i < sizes.length - 2) h = tf.relu(h);
           }
           return h;
@@ -93,16 +109,16 @@ function architecture(spec: ModelSpec, shape: DataShape): Architecture {
       const convCount = spec.filters.length;
       return {
         params,
-        forward: (x, p) => {
+        forward: (x, p, affine) => {
           let a = tf.reshape(x, [-1, h0, w0, c0]) as tf.Tensor4D;
           for (let i = 0; i < convCount; i++) {
-            a = tf.relu(conv2dViaPatches(a, p[2 * i]!, p[2 * i + 1]!, k));
+            a = tf.relu(conv2dViaPatches(a, p[2 * i]!, p[2 * i + 1]!, k, affine, i));
             a = tf.maxPool(a, 2, 2, 'valid');
           }
           let z = tf.reshape(a, [-1, flat]) as tf.Tensor2D;
           for (let i = 0; i < denseSizes.length - 1; i++) {
             const base = 2 * convCount + 2 * i;
-            z = tf.add(tf.matMul(z, p[base] as tf.Tensor2D), p[base + 1]!) as tf.Tensor2D;
+            z = affine(convCount + i, z, p[base] as tf.Tensor2D, p[base + 1]!);
             if (i < denseSizes.length - 2) z = tf.relu(z);
           }
           return z;
@@ -171,7 +187,12 @@ export class Model {
 
   /** Logits for a batch, using the current variables. Caller owns (and disposes) the result. */
   logits(x: tf.Tensor): tf.Tensor2D {
-    return this.forwardFn(x, this.variables);
+    return this.forwardFn(x, this.variables, plainAffine);
+  }
+
+  /** Logits with every layer's input·kernel + bias computed by `affine` (e.g. to record per-example terms). */
+  logitsVia(x: tf.Tensor, affine: Affine): tf.Tensor2D {
+    return this.forwardFn(x, this.variables, affine);
   }
 
   dispose(): void {

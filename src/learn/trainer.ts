@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchSampler, gatherBatch } from './batches.ts';
 import { featureSize, type Dataset } from './dataset.ts';
+import type { DpSgd } from './dp-sgd.ts';
 import type { Model } from './model.ts';
 import type { FlatOptimizer } from './optimizer.ts';
 
@@ -31,6 +32,8 @@ export class Trainer {
   private bx = new Float32Array(0);
   private by = new Float32Array(0);
   private rows = new Int32Array(0);
+  /** Poisson batches vary in size: their own buffers, grown as needed. */
+  private readonly dpBatch = { rows: new Int32Array(0), x: new Float32Array(0), y: new Float32Array(0) };
 
   constructor(model: Model) {
     this.model = model;
@@ -69,6 +72,49 @@ export class Trainer {
     let total = 0;
     for (let s = 0; s < o.steps; s++) total += this.step(params, opt, data, sampler.next(this.rows), o.labelTransform);
     return total / o.steps;
+  }
+
+  /**
+   * `steps` differentially private steps (Poisson-sampled minibatches, clipped per-example
+   * gradients, noise: see dp-sgd.ts); mean loss over the non-empty batches.
+   */
+  trainPrivate(
+    params: Float32Array,
+    opt: FlatOptimizer,
+    data: Dataset,
+    dp: DpSgd,
+    steps: number,
+    labelTransform?: (l: number) => number,
+  ): number {
+    if (steps <= 0) return NaN;
+    const { model, grad } = this;
+    model.load(params);
+    const n = data.y.length;
+    const f = featureSize(model.shape);
+    const c = model.shape.numClasses;
+    const batch = this.dpBatch;
+    let lossTotal = 0;
+    let batches = 0;
+    for (let s = 0; s < steps; s++) {
+      const b = dp.sampleRows(n, batch);
+      if (batch.x.length < b * f) {
+        batch.x = new Float32Array(2 * b * f);
+        batch.y = new Float32Array(2 * b * c);
+      }
+      if (b > 0) gatherBatch(data, batch.rows.subarray(0, b), batch.x, batch.y, labelTransform);
+      const lossSum = tf.tidy(() => {
+        const xs = b > 0 ? tf.tensor(batch.x.subarray(0, b * f), [b, ...model.shape.inputShape], 'float32') : null;
+        const ys = b > 0 ? tf.tensor2d(batch.y.subarray(0, b * c), [b, c], 'float32') : null;
+        return dp.gradient(model, xs, ys, b, grad);
+      });
+      if (b > 0) {
+        lossTotal += lossSum / b;
+        batches++;
+      }
+      opt.apply(params, grad);
+      model.load(params);
+    }
+    return batches > 0 ? lossTotal / batches : NaN;
   }
 
   /** Accuracy and mean cross-entropy of `params` on `data` (or its first `limit` samples). */

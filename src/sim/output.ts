@@ -16,6 +16,20 @@ export function toJsonl(r: SimulationResult): string {
   return [...r.lines, ...r.rounds, r.summary].map((x) => JSON.stringify(x)).join('\n') + '\n';
 }
 
+function privacyFacts(r: SimulationResult): Array<[string, string]> {
+  const p = r.summary.privacy;
+  if (!p) return [];
+  const target = p.targetEpsilon === null ? 'no target' : `target ε ${p.targetEpsilon}`;
+  return [
+    ['privacy', `${p.mode}, clip ${p.clip}, noise multiplier ${p.noiseMultiplier}, δ ${p.delta}, ${target}, Poisson`],
+    [
+      'ε spent (honest nodes)',
+      `mean ${p.epsilonMean.toFixed(3)}, max ${p.epsilonMax.toFixed(3)}; ` +
+        `stopped by the budget: ${p.stoppedNodes.length ? p.stoppedNodes.join(', ') : 'none'}`,
+    ],
+  ];
+}
+
 export function summaryFacts(r: SimulationResult): Array<[string, string]> {
   const s = r.summary;
   const sc = r.scenario;
@@ -33,6 +47,7 @@ export function summaryFacts(r: SimulationResult): Array<[string, string]> {
     ['rejected updates', Object.keys(s.rejected).length ? JSON.stringify(s.rejected) : 'none'],
     ['byzantine nodes', s.byzantine.length ? `${s.byzantine.join(', ')} (${sc.byzantine.attack})` : 'none'],
     ['crashed nodes', s.crashed.length ? s.crashed.join(', ') : 'none'],
+    ...privacyFacts(r),
     ['virtual time', `${s.virtualSeconds.toFixed(1)} s`],
     ['wall time / peak memory', `${r.wallSeconds.toFixed(1)} s / ${r.peakRssMB.toFixed(0)} MiB (backend ${r.backend}, ${r.threads} training thread(s))`],
   ];

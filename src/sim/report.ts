@@ -81,6 +81,31 @@ function accuracyBand(x: 'round' | 'cumulativeBytesPerNode', xTitle: string, rou
   return overRounds(layers, x === 'round' ? events : []);
 }
 
+/** ε spent by round (mean and max over honest nodes); null when no node trained with DP. */
+function privacyPlot(lines: readonly NodeRoundLine[]): TopLevelSpec | null {
+  const byRound = new Map<number, number[]>();
+  for (const l of lines) {
+    if (l.byzantine || !l.privacy) continue;
+    (byRound.get(l.round) ?? byRound.set(l.round, []).get(l.round)!).push(l.privacy.epsilon);
+  }
+  if (byRound.size === 0) return null;
+  const values = [...byRound.entries()].sort((a, b) => a[0] - b[0]).flatMap(([round, eps]) => [
+    { round, epsilon: eps.reduce((a, b) => a + b, 0) / eps.length, series: 'mean' },
+    { round, epsilon: Math.max(...eps), series: 'max' },
+  ]);
+  return {
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'round', type: 'quantitative' },
+      y: { field: 'epsilon', type: 'quantitative', title: 'ε spent (RDP accountant)' },
+      color: { field: 'series', type: 'nominal' },
+    },
+  } as TopLevelSpec;
+}
+
 /** A self-contained HTML report: SVG plots rendered with Vega-Lite, and a summary table. */
 function tableHtml(t: ReportTable): string {
   const head = `<tr>${t.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
@@ -119,6 +144,8 @@ export async function renderReport(input: ReportInput): Promise<string> {
       }], events),
     ],
   ];
+  const privacy = privacyPlot(input.lines);
+  if (privacy) plots.push(['Privacy: ε spent by round over honest nodes (at the configured δ)', privacy]);
   const drawn = plots.filter((p): p is [string, TopLevelSpec] => p[1] !== null);
   const figures = await Promise.all(drawn.map(async ([caption, spec]) => `<figure>${await svg(spec)}<figcaption>${escapeHtml(caption)}</figcaption></figure>`));
   const missing = plots.filter((p) => p[1] === null).map(([caption]) => `<li>${escapeHtml(caption)}: no data in this run</li>`);

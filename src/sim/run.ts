@@ -3,6 +3,7 @@ import type { LocalLearner } from '../core/interfaces.ts';
 import type { RoundRecord } from '../core/round-record.ts';
 import { selectBackend, type BackendChoice, type BackendName } from '../learn/backend.ts';
 import { buildTopology, parseTopologySpec, type Topology } from '../topology/index.ts';
+import { samplingRate } from '../privacy/config.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { EventQueue } from './event-queue.ts';
 import { ConsensusAccumulator, summariseRounds, type NodeRoundLine, type RoundSummary } from './metrics.ts';
@@ -29,6 +30,20 @@ export interface SimulationSummary {
   readonly endedBy: string;
   readonly byzantine: readonly number[];
   readonly crashed: readonly number[];
+  /** Only with a privacy config: the ε honest nodes had spent when they stopped. */
+  readonly privacy?: PrivacySummary;
+}
+
+export interface PrivacySummary {
+  readonly mode: string;
+  readonly noiseMultiplier: number;
+  readonly clip: number;
+  readonly delta: number;
+  readonly targetEpsilon: number | null;
+  readonly epsilonMean: number;
+  readonly epsilonMax: number;
+  /** Honest nodes that reached targetEpsilon and stopped publishing. */
+  readonly stoppedNodes: readonly number[];
 }
 
 export interface SimulationResult {
@@ -55,6 +70,23 @@ export interface RunOptions {
 
 function pickNodes(rng: Rng, candidates: number[], count: number): number[] {
   return rng.shuffle([...candidates]).slice(0, count).sort((a, b) => a - b);
+}
+
+function privacySummary(sc: Scenario, honest: readonly NodeRoundLine[]): PrivacySummary {
+  const p = sc.node.privacy!;
+  const last = new Map<number, NodeRoundLine>();
+  for (const l of honest) if (l.privacy && (last.get(l.index)?.round ?? -1) < l.round) last.set(l.index, l);
+  const eps = [...last.values()].map((l) => l.privacy!.epsilon);
+  return {
+    mode: p.mode,
+    noiseMultiplier: p.noiseMultiplier,
+    clip: p.clip,
+    delta: p.delta,
+    targetEpsilon: p.targetEpsilon ?? null,
+    epsilonMean: eps.length ? eps.reduce((a, b) => a + b, 0) / eps.length : 0,
+    epsilonMax: eps.length ? Math.max(...eps) : 0,
+    stoppedNodes: [...last.values()].filter((l) => l.privacy!.stopped).map((l) => l.index).sort((a, b) => a - b),
+  };
 }
 
 /** Run a scenario to completion in virtual time and return everything it measured. */
@@ -86,6 +118,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     localSteps: sc.node.localSteps,
     batchSize: sc.node.batchSize,
     labelFlipNodes: dataAttack ? byzantine : [],
+    ...(sc.node.privacy ? { privacy: sc.node.privacy, nonPrivateNodes: byzantine } : {}),
   };
   const world = new TrainingWorld(worldSpec);
   const threads = sc.workers === 'auto' ? defaultThreads() : sc.workers;
@@ -176,6 +209,13 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       sharedInitialCopy: sc.init === 'shared' && startRound === 0 ? shared : undefined,
       byzantine: byzSet.has(i) && !dataAttack ? { attack: sc.byzantine.attack as never, params: sc.byzantine.params, f: byzantine.length, n } : undefined,
       onRound: (r) => onRound(i, r),
+      privacy: sc.node.privacy ? { samplingRate: samplingRate(sc.node.batchSize, world.shardSize(i)) } : undefined,
+      onPrivacyBudgetReached: opts.log
+        ? (eps, round) => {
+            const what = 'stops training and publishing';
+            opts.log!(`${nodeId(i)} reached its privacy budget (ε = ${eps.toFixed(3)}) at round ${round}: ${what}`);
+          }
+        : undefined,
       onReject: opts.log ? (from, reason, detail) => opts.log!(`${nodeId(i)} rejected ${from}: ${reason} (${detail})`) : undefined,
     });
     nodes[i] = node;
@@ -274,6 +314,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     endedBy,
     byzantine,
     crashed: [...crashedEver].sort((a, b) => a - b),
+    ...(sc.node.privacy ? { privacy: privacySummary(sc, honestLines) } : {}),
   };
   return {
     scenario: sc,

@@ -1,12 +1,14 @@
 import { BatchSampler } from '../learn/batches.ts';
 import { subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
 import { loadDatasetCached, type DatasetSpec } from '../learn/datasets/index.ts';
+import { DpSgd } from '../learn/dp-sgd.ts';
 import { Model } from '../learn/model.ts';
 import type { ModelSpec } from '../learn/model-spec.ts';
 import { FlatOptimizer, type OptimizerSpec } from '../learn/optimizer.ts';
 import { partition, type PartitionSpec } from '../learn/partition.ts';
 import { Trainer, type Evaluation } from '../learn/trainer.ts';
-import { deriveSeed } from '../util/rng.ts';
+import type { PrivacySpec } from '../privacy/config.ts';
+import { Rng, deriveSeed } from '../util/rng.ts';
 
 /** Everything needed to rebuild the same data shards and model in any thread. Plain JSON. */
 export interface WorldSpec {
@@ -20,12 +22,18 @@ export interface WorldSpec {
   readonly batchSize: number;
   /** Nodes whose labels are flipped (a data-poisoning attack). */
   readonly labelFlipNodes: readonly number[];
+  /** DP training for honest nodes (absent: plain SGD). */
+  readonly privacy?: PrivacySpec;
+  /** Nodes that train without DP (attackers). */
+  readonly nonPrivateNodes?: readonly number[];
 }
 
 interface NodeLearningState {
   readonly shard: Dataset;
   readonly optimizer: FlatOptimizer;
   readonly sampler: BatchSampler;
+  /** Seeded: a simulation is reproducible, and nobody in it is an adversary to hide the noise from. */
+  readonly dp: DpSgd | null;
 }
 
 /**
@@ -62,10 +70,25 @@ export class TrainingWorld {
         shard,
         optimizer: new FlatOptimizer(this.spec.optimizer, this.model.size),
         sampler: new BatchSampler(shard.y.length, deriveSeed(this.spec.seed, 'batches', node)),
+        dp: this.privateNode(node) ? this.dpFor(node, shard.y.length) : null,
       };
       this.nodes.set(node, s);
     }
     return s;
+  }
+
+  private dpFor(node: number, shardSize: number): DpSgd {
+    const rng = new Rng(deriveSeed(this.spec.seed, 'dp', node));
+    return new DpSgd(this.spec.privacy!, this.model.size, shardSize, this.spec.batchSize, rng);
+  }
+
+  private privateNode(node: number): boolean {
+    return this.spec.privacy !== undefined && !(this.spec.nonPrivateNodes ?? []).includes(node);
+  }
+
+  /** Records in a node's shard. */
+  shardSize(node: number): number {
+    return this.shards[node]!.length;
   }
 
   /** Local steps on `params` in place; returns the mean batch loss. */
@@ -73,6 +96,8 @@ export class TrainingWorld {
     const s = this.state(node);
     const classes = this.data.train.numClasses;
     const labelTransform = this.flipped.has(node) ? (l: number) => classes - 1 - l : undefined;
+    const steps = this.spec.localSteps;
+    if (s.dp) return this.trainer.trainPrivate(params, s.optimizer, s.shard, s.dp, steps, labelTransform);
     return this.trainer.train(params, s.optimizer, s.shard, s.sampler, { steps: this.spec.localSteps, batchSize: this.spec.batchSize, labelTransform });
   }
 

@@ -1,0 +1,79 @@
+/**
+ * Two real daemons with DP training and a small targetEpsilon: ε is in /status, /metrics (valid
+ * Prometheus text), rounds.jsonl and privacy.json; the budget stops training and publishing with a
+ * warning; a restart keeps the spent budget instead of starting over.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster, readRoundLines, type NodeStatus } from '../src/daemon/cluster.ts';
+import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'gl-dp-daemon-'));
+let cluster: Cluster | null = null;
+
+after(async () => {
+  await cluster?.stopAll(5000);
+  if (!process.env.GL_KEEP_TEST_DIRS) rmSync(out, { recursive: true, force: true });
+});
+
+type Privacy = { epsilon: number; steps: number; stopped: boolean; targetEpsilon: number | null };
+
+const budgetStopped = (s: NodeStatus | null): boolean => (s?.privacy as Privacy | null | undefined)?.stopped === true;
+
+test('daemons report ε, stop at targetEpsilon, keep the budget over a restart', { timeout: 120_000 }, async () => {
+  cluster = await Cluster.create({
+    outDir: out,
+    network: 'dp-test',
+    topology: buildTopology(parseTopologySpec({ edges: [[0, 1]] }, 'test'), { n: 2, seed: 1 }),
+    rounds: 0,
+    learning: {
+      dataset: { type: 'synthetic', samples: 2000, dim: 10, classes: 3, separation: 4 },
+      model: { type: 'logreg' },
+      node: {
+        localSteps: 4,
+        batchSize: 50,
+        deadline: { capMs: 500 },
+        privacy: { clip: 1, noiseMultiplier: 1.2, delta: 1e-5, targetEpsilon: 2, mode: 'dp-sgd' },
+      },
+      eval: { every: 1, testSamples: 200 },
+    },
+    daemon: { startupWaitMs: 10_000 },
+  });
+  const c = cluster;
+  c.startAll();
+  const s = await c.waitFor('node 0 stopped by its budget', (st) => budgetStopped(st[0]!), 90_000);
+  const p = s[0]!.privacy as Privacy;
+  assert.ok(p.epsilon > 0 && p.epsilon <= 2, `ε ${p.epsilon}`);
+  assert.equal(p.targetEpsilon, 2);
+  assert.equal(p.steps % 4, 0);
+
+  const metrics = (await c.metrics(0))!;
+  const exposition = /^# HELP gl_privacy_epsilon .+\n# TYPE gl_privacy_epsilon gauge\ngl_privacy_epsilon ([\d.e+-]+)$/m;
+  const gauge = exposition.exec(metrics);
+  assert.ok(gauge, 'gl_privacy_epsilon is a well-formed gauge');
+  assert.equal(Number(gauge[1]), p.epsilon);
+  assert.match(metrics, /^gl_privacy_budget_reached 1$/m);
+
+  const log = readFileSync(join(c.dir(0), 'daemon.log'), 'utf8');
+  const warn = log
+    .split('\n')
+    .filter((l) => l.includes('privacy budget reached'))
+    .map((l) => JSON.parse(l) as { level: number });
+  assert.equal(warn.length, 1);
+  assert.equal(warn[0]!.level, 40, 'logged at warn');
+
+  const lines = readRoundLines(join(c.dir(0), 'rounds.jsonl'));
+  const stopped = lines.filter((l) => l.privacy?.stopped);
+  assert.ok(stopped.length > 0 && stopped.every((l) => l.bytesSentPayload === 0 && l.privacy!.steps === p.steps));
+  const ledger = JSON.parse(readFileSync(join(c.dir(0), 'privacy.json'), 'utf8')) as { steps: number; epsilon: number };
+  assert.equal(ledger.steps, p.steps);
+
+  // SIGKILL and restart: the budget is still spent, so it does not train again.
+  await c.kill(0);
+  c.start(0);
+  const again = await c.waitFor('node 0 back', (st) => budgetStopped(st[0]!), 60_000);
+  assert.equal((again[0]!.privacy as Privacy).steps, p.steps);
+});
