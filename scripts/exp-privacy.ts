@@ -5,38 +5,30 @@
 // that σ (one config for all), so nodes with larger shards spend less. ε reported: what each node's
 // ledger says it spent (mean and max over honest nodes).
 // Usage: node scripts/exp-privacy.ts [--epsilons 1,4,8] [--clip 1] [--delta 1e-5] [--rounds R]
-import { parseArgs } from 'node:util';
 import { loadDatasetCached } from '../src/learn/datasets/index.ts';
 import { partition } from '../src/learn/partition.ts';
 import { noiseMultiplierFor } from '../src/privacy/accountant.ts';
 import { samplingRate } from '../src/privacy/config.ts';
 import { deriveSeed } from '../src/util/rng.ts';
+import { scriptArgs } from './lib/args.ts';
 import { pct, printTable, run, scenarioFrom } from './lib/experiment.ts';
 
-const HELP = `exp-privacy: accuracy vs differential-privacy budget on topologies/scenarios/default.json
-
-  --epsilons <list>  target ε values, comma separated (default 1,4,8; ∞ = no privacy is always run)
-  --clip <C>         DP-SGD per-example clipping norm (default 1). DiceSGD gets C₁ = C₂ = C/2, so its
-                     noise std σ(C₁ + C₂) equals DP-SGD's σC at the same σ and ε
-  --delta <d>        δ (default 1e-5)
-  --rounds <R>       override the scenario's rounds (default: the scenario's 40)
-  -h, --help         this text
-
-Prints one table: target ε, mode, σ, ε spent (mean / max over nodes), final accuracy.`;
-
-const { values } = parseArgs({
+const { values } = scriptArgs({
+  script: import.meta.url,
+  summary: `Final accuracy against the differential-privacy budget on topologies/scenarios/default.json, DP-SGD
+against DiceSGD. Prints one table: target ε, mode, σ, ε spent (mean / max over nodes), final accuracy.`,
   options: {
-    epsilons: { type: 'string', default: '1,4,8' },
-    clip: { type: 'string', default: '1' },
-    delta: { type: 'string', default: '1e-5' },
-    rounds: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
+    epsilons: { type: 'string', default: '1,4,8', value: 'LIST', description: 'target ε values (∞ = no privacy is always run)' },
+    clip: {
+      type: 'string',
+      default: '1',
+      value: 'C',
+      description: 'DP-SGD per-example clipping norm; DiceSGD gets C₁ = C₂ = C/2 (same noise std at the same σ)',
+    },
+    delta: { type: 'string', default: '1e-5', value: 'D', description: 'δ' },
+    rounds: { type: 'string', value: 'R', description: "override the scenario's rounds" },
   },
 });
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 const epsilons = values.epsilons.split(',').map(Number);
 const clip = Number(values.clip);
 const delta = Number(values.delta);
