@@ -121,7 +121,21 @@ const unavailable = netnsUnavailable();
 if (unavailable) console.log(`skipping the network-namespace testnet: ${unavailable}`);
 
 const TITLE = 'a testnet across network namespaces links directly and through the relay with default listen settings';
-test(TITLE, { timeout: 150_000, skip: unavailable ?? false }, async () => {
+/** The daemons' warnings and errors, for a failure message. */
+function warnings(): string[] {
+  return HOSTS.flatMap((h) => {
+    let log = '';
+    try {
+      log = readFileSync(join(out, h.name, 'daemon.log'), 'utf8');
+    } catch {
+      return [`${h.name}: no log`];
+    }
+    const bad = log.split('\n').filter((l) => /"level":[4-6]0/.test(l));
+    return bad.slice(-8).map((l) => `${h.name}: ${l.slice(0, 400)}`);
+  });
+}
+
+test(TITLE, { timeout: 200_000, skip: unavailable ?? false }, async () => {
   buildNetwork();
   const bootKey = await createIdentityFile(join(out, 'bootstrap', 'peer.key'));
   const source = JSON.parse(readFileSync('testnets/local.json', 'utf8')) as Record<string, unknown>;
@@ -134,6 +148,11 @@ test(TITLE, { timeout: 150_000, skip: unavailable ?? false }, async () => {
     procs.start(h.name, dir, ['testnet', ...args, '--data-dir', dir], ['ip', 'netns', 'exec', h.ns]);
   };
   run(HOSTS[0]!, ['bootstrap', manifest]);
+  // The joiners would find a late bootstrap node too (they redial it), but not within the test's time.
+  for (const t = Date.now(); !procs.info('bootstrap'); await sleep(200)) {
+    if (procs.firstCrash()) assert.fail(`the bootstrap node crashed: ${procs.firstCrash()}`);
+    if (Date.now() - t > 60_000) assert.fail('the bootstrap node did not start within 60 s');
+  }
   HOSTS.slice(1).forEach((h, i) => {
     run(h, ['join', manifest, '--shard', String(i), ...(h.relayOnly ? ['--relay-only'] : [])]);
   });
@@ -144,7 +163,7 @@ test(TITLE, { timeout: 150_000, skip: unavailable ?? false }, async () => {
     from(a, b.peerId)?.path === path && (from(a, b.peerId)?.updates.accepted ?? 0) >= 3;
   const linked = (a: Status, b: Status, path: string): boolean => hears(a, b, path) && hears(b, a, path);
   let s: Array<Status | null> = [];
-  const deadline = Date.now() + 110_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const crash = procs.firstCrash();
     if (crash) assert.fail(`a process crashed: ${crash}`);
@@ -153,8 +172,8 @@ test(TITLE, { timeout: 150_000, skip: unavailable ?? false }, async () => {
     const evaluated = s.every((x) => x !== null && x.accuracy !== null);
     if (s0 && s1 && s2 && linked(s0, s1, 'direct') && linked(s0, s2, 'relayed') && evaluated) break;
     if (Date.now() > deadline) {
-      const seen = s.map((x) => x && { round: x.round, neighbours: x.neighbours });
-      assert.fail(`timed out; statuses: ${JSON.stringify(seen)}`);
+      const seen = s.map((x) => x && { peer: x.peerId, round: x.round, addr: x.addresses, neighbours: x.neighbours });
+      assert.fail(`timed out; statuses: ${JSON.stringify(seen)}\nwarnings:\n${warnings().join('\n')}`);
     }
     await sleep(1500);
   }

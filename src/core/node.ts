@@ -465,9 +465,9 @@ export class LearningNode {
   }
 
   /**
-   * Peers counted for the quorum: not silent, and heard from during our last S+1 rounds. Liveness is judged by
-   * time, not by round numbers: a neighbour that is behind is alive and waited for (up to the
-   * deadline); judging by rounds let a node that got ahead stop waiting and run away for good.
+   * Peers counted for the quorum: not silent, and heard from during our last S+1 rounds. Liveness
+   * is judged by time, not by round numbers: a neighbour that is behind is alive and waited for (up
+   * to the deadline); judging by rounds let a node that got ahead stop waiting and run away for good.
    */
   private liveNeighbours(): { live: number; fresh: number } {
     const windowStart = this.roundStarts.get(this.roundValue - this.cfg.staleness.maxRounds - 1);
