@@ -1,6 +1,5 @@
 /** The `gossiplearn node` config file: validated in full before anything starts, one-line errors naming the key. */
 import { dirname, resolve } from 'node:path';
-import { multiaddr } from '@multiformats/multiaddr';
 import { z } from 'zod';
 import { parseNodeConfig, type NodeConfig } from '../core/config.ts';
 import { datasetSpecSchema } from '../learn/datasets/index.ts';
@@ -8,22 +7,13 @@ import { modelSpecSchema } from '../learn/model-spec.ts';
 import { partitionSpecSchema } from '../learn/partition.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { ConfigError, parseWith } from '../util/validate.ts';
+import { multiaddrText, peerIdText } from '../p2p/addr-text.ts';
 
-function isMultiaddr(s: string): boolean {
-  try {
-    multiaddr(s);
-    return s.startsWith('/');
-  } catch {
-    return false;
-  }
-}
+export { multiaddrText, peerIdText };
 
-export const multiaddrText = z.string().refine(isMultiaddr, 'expected a multiaddr such as /ip4/127.0.0.1/tcp/4001');
 const addr = multiaddrText;
 /** Nodes only hear nodes of the same network name (it prefixes every topic). */
 export const networkName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores');
-/** A libp2p peer id as text: base58btc multihash (12D3KooW… for Ed25519, Qm… for RSA). */
-export const peerIdText = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,128}$/, 'expected a base58 peer id such as 12D3KooW...');
 
 export const admissionSchema = z
   .object({

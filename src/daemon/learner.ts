@@ -5,11 +5,11 @@
 import type { LocalLearner } from '../core/interfaces.ts';
 import { BatchSampler } from '../learn/batches.ts';
 import { subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
-import { loadDataset } from '../learn/datasets/index.ts';
 import { Model } from '../learn/model.ts';
 import { FlatOptimizer, type OptimizerState } from '../learn/optimizer.ts';
 import { partition } from '../learn/partition.ts';
 import { Trainer, type Evaluation } from '../learn/trainer.ts';
+import { nextTurn } from '../util/next-turn.ts';
 import { deriveSeed } from '../util/rng.ts';
 import type { LearningConfig } from './config.ts';
 
@@ -33,7 +33,8 @@ export class DaemonLearner implements LocalLearner {
   trainingMs = 0;
   stepsDone = 0;
 
-  constructor(cfg: LearningConfig, data: TrainTest = loadDataset(cfg.dataset, cfg.seed)) {
+  /** `data`: the task's dataset, loaded and split by the caller (from files, or fetched in a browser). */
+  constructor(cfg: LearningConfig, data: TrainTest) {
     this.cfg = cfg;
     const shards = partition(cfg.partition, data.train.y, data.train.numClasses, cfg.partitionCount, deriveSeed(cfg.seed, 'partition'));
     this.shard = subset(data.train, shards[cfg.partitionIndex]!, `node${cfg.partitionIndex}`);
@@ -56,7 +57,7 @@ export class DaemonLearner implements LocalLearner {
 
   /** Trains on the next turn of the event loop, so network events are handled between rounds. */
   train(_round: number, params: Float32Array, done: (loss: number) => void): void {
-    setImmediate(() => {
+    nextTurn(() => {
       const t0 = performance.now();
       const steps = this.cfg.node.localSteps;
       const loss = this.trainer.train(params, this.optimizer, this.shard, this.sampler, { steps, batchSize: this.cfg.node.batchSize });

@@ -9,7 +9,7 @@
  */
 import { FrameError, decodeFrame, peekFrameHeader, type FrameExpectation } from '../compress/index.ts';
 import type { SyncSnapshot, Transport } from '../core/interfaces.ts';
-import type { GossipHost, PubsubMessage, Verdict } from './host.ts';
+import type { Libp2pPeer, PubsubMessage, Verdict } from './libp2p-peer.ts';
 import type { Neighbours } from './neighbours.ts';
 import { requestSnapshot, serveSnapshots, SyncError } from './sync-protocol.ts';
 
@@ -18,7 +18,7 @@ export function topicOf(network: string, peer: string): string {
 }
 
 export interface P2PTransportOptions {
-  readonly host: GossipHost;
+  readonly host: Libp2pPeer;
   readonly network: string;
   readonly neighbours: Neighbours;
   readonly expect: FrameExpectation;

@@ -4,7 +4,7 @@
  * and dials the members that bootstrap directories and heartbeats announce.
  */
 import type { Logger } from '../daemon/logger.ts';
-import type { GossipHost } from '../p2p/host.ts';
+import type { Libp2pPeer } from '../p2p/libp2p-peer.ts';
 import type { Neighbours } from '../p2p/neighbours.ts';
 import { encodeHeartbeat, every, listenHeartbeats, statusTopic, type Heartbeat, type MemberBeat } from './heartbeat.ts';
 import { NetworkView } from './network-view.ts';
@@ -18,11 +18,13 @@ export interface MemberSummary {
 }
 
 export interface MemberOptions {
-  readonly host: GossipHost;
+  readonly host: Libp2pPeer;
   readonly network: string;
   readonly taskHash: string;
   readonly protocolVersion: number;
   readonly heartbeatMs: number;
+  /** What runs this member, shown in network views (a browser tab or a daemon). */
+  readonly agent?: 'daemon' | 'browser';
   readonly summary: () => MemberSummary;
   readonly log: Logger;
 }
@@ -93,6 +95,7 @@ export class TestnetMember {
     const beat: MemberBeat = {
       kind: 'member',
       v: this.o.protocolVersion,
+      agent: this.o.agent ?? 'daemon',
       peerId: this.o.host.peerId,
       taskHash: this.o.taskHash,
       round: s.round,
