@@ -7,24 +7,11 @@ import { modelSpecSchema } from '../learn/model-spec.ts';
 import { partitionSpecSchema } from '../learn/partition.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { ConfigError, parseWith } from '../util/validate.ts';
-import { multiaddrText, peerIdText } from '../p2p/addr-text.ts';
+import { admissionSchema, multiaddrText, networkName, peerIdText } from './config-schemas.ts';
 
-export { multiaddrText, peerIdText };
+export { admissionSchema, multiaddrText, networkName, peerIdText };
 
 const addr = multiaddrText;
-/** Nodes only hear nodes of the same network name (it prefixes every topic). */
-export const networkName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores');
-
-export const admissionSchema = z
-  .object({
-    /** Only these peers (and the bootstrap nodes) may connect. */
-    allowPeers: z.array(peerIdText).optional(),
-    /** libp2p private network key file, relative to the file that names it. */
-    pskFile: z.string().min(1).optional(),
-  })
-  .strict()
-  .default({});
-
 const learningSchema = z
   .object({
     dataset: datasetSpecSchema.default({ type: 'mnist' }),

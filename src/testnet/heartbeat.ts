@@ -4,7 +4,7 @@
  * network view from them and publish a directory of the members they hear, so joiners find each other.
  */
 import { z } from 'zod';
-import { multiaddrText, peerIdText } from '../p2p/addr-text.ts';
+import { multiaddrText, peerIdText } from '../daemon/config-schemas.ts';
 import type { Libp2pPeer } from '../p2p/libp2p-peer.ts';
 import { unrefTimer } from '../util/unref-timer.ts';
 

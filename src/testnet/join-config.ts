@@ -1,6 +1,8 @@
 /** `gossiplearn testnet join`: the daemon config a manifest implies for one member. */
 import { createHash } from 'node:crypto';
+import { withWebSocketListeners } from '../p2p/ws-listen.ts';
 import type { Manifest } from './manifest.ts';
+import { shardFromDigest } from './manifest-schema.ts';
 
 export interface JoinOptions {
   readonly dataDir: string;
@@ -20,7 +22,7 @@ export interface JoinOptions {
 
 /** A stable shard for a peer id: the same node always trains on the same data. */
 export function shardOf(peerId: string, shards: number): number {
-  return createHash('sha256').update(peerId).digest().readUInt32BE(0) % shards;
+  return shardFromDigest(createHash('sha256').update(peerId).digest(), shards);
 }
 
 /** Raw daemon config (validated by parseDaemonConfig like any config file). */
@@ -28,7 +30,8 @@ export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown>
   const t = m.task;
   return {
     network: m.network,
-    listen: o.relayOnly ? ['/p2p-circuit'] : o.listen?.length ? [...o.listen] : ['/ip4/127.0.0.1/tcp/0'],
+    // A /ws listener too, so browser nodes can connect directly.
+    listen: o.relayOnly ? ['/p2p-circuit'] : withWebSocketListeners(o.listen?.length ? [...o.listen] : ['/ip4/127.0.0.1/tcp/0']),
     bootstrap: m.bootstrap,
     neighbours: 'auto',
     maxNeighbours: o.maxNeighbours ?? 8,

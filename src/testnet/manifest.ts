@@ -4,27 +4,12 @@
  */
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { admissionSchema, multiaddrText, networkName } from '../daemon/config.ts';
 import { contentHash } from '../util/canonical-json.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { ConfigError, parseWith } from '../util/validate.ts';
-import { parseTask, PROTOCOL_VERSION, type Task } from './task.ts';
+import { manifestSchema, parseTask, PROTOCOL_VERSION, type Task } from './manifest-schema.ts';
 
 export { PROTOCOL_VERSION, type Task };
-
-const manifestSchema = z
-  .object({
-    network: networkName,
-    protocolVersion: z.literal(PROTOCOL_VERSION, { errorMap: () => ({ message: `this node speaks testnet protocol ${PROTOCOL_VERSION}` }) }),
-    task: z.record(z.unknown()),
-    /** Expected task hash: checked against the task section, so an edited task cannot pass unnoticed. */
-    taskHash: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex digits').optional(),
-    bootstrap: z.array(multiaddrText.refine((s) => s.includes('/p2p/'), 'expected a multiaddr ending in /p2p/<peer id>')).default([]),
-    admission: admissionSchema,
-    /** How often members gossip their status heartbeat. */
-    heartbeatMs: z.number().int().min(200).max(60_000).default(2000),
-  })
-  .strict();
 
 export interface Manifest extends Omit<z.output<typeof manifestSchema>, 'task' | 'taskHash'> {
   readonly task: Task;

@@ -3,7 +3,6 @@
  * refuses those on another task (or protocol) as neighbours, with a log line and a /status entry,
  * and dials the members that bootstrap directories and heartbeats announce.
  */
-import type { Logger } from '../daemon/logger.ts';
 import type { Libp2pPeer } from '../p2p/libp2p-peer.ts';
 import type { Neighbours } from '../p2p/neighbours.ts';
 import { encodeHeartbeat, every, listenHeartbeats, statusTopic, type Heartbeat, type MemberBeat } from './heartbeat.ts';
@@ -17,6 +16,13 @@ export interface MemberSummary {
   readonly rejected: Record<string, number>;
 }
 
+/** The log calls a member makes (a pino Logger in a daemon, the page's log in a browser). */
+export interface MemberLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
 export interface MemberOptions {
   readonly host: Libp2pPeer;
   readonly network: string;
@@ -26,7 +32,7 @@ export interface MemberOptions {
   /** What runs this member, shown in network views (a browser tab or a daemon). */
   readonly agent?: 'daemon' | 'browser';
   readonly summary: () => MemberSummary;
-  readonly log: Logger;
+  readonly log: MemberLog;
 }
 
 export class TestnetMember {

@@ -1,9 +1,10 @@
 /**
- * A testnet task: the learning every member of a testnet shares, identified by its content hash.
- * Validation only (no file system), so a browser tab checks a manifest exactly as a daemon does.
+ * A testnet manifest's schema and its task: the learning every member shares, identified by its
+ * content hash. Validation only (no file system), so a browser tab checks a manifest as a daemon does.
  */
 import { z } from 'zod';
 import { parseNodeConfig } from '../core/config.ts';
+import { admissionSchema, multiaddrText, networkName } from '../daemon/config-schemas.ts';
 import { datasetSpecSchema } from '../learn/datasets/spec.ts';
 import { modelSpecSchema } from '../learn/model-spec.ts';
 import { partitionSpecSchema } from '../learn/partition.ts';
@@ -28,6 +29,21 @@ export const taskSchema = z
 
 export type Task = z.output<typeof taskSchema>;
 
+export const manifestSchema = z
+  .object({
+    network: networkName,
+    protocolVersion: z.literal(PROTOCOL_VERSION, { errorMap: () => ({ message: `this node speaks testnet protocol ${PROTOCOL_VERSION}` }) }),
+    task: z.record(z.unknown()),
+    /** Expected task hash: checked against the task section, so an edited task cannot pass unnoticed. */
+    taskHash: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex digits').optional(),
+    bootstrap: z.array(multiaddrText.refine((s) => s.includes('/p2p/'), 'expected a multiaddr ending in /p2p/<peer id>')).default([]),
+    admission: admissionSchema,
+    /** How often members gossip their status heartbeat. */
+    heartbeatMs: z.number().int().min(200).max(60_000).default(2000),
+  })
+  .strict();
+
+
 /**
  * Parse a manifest's task section; codec, aggregation rule and hyper-parameters are validated
  * exactly as a node will use them, and errors name the manifest's key.
@@ -44,4 +60,9 @@ export function parseTask(rawTask: unknown, source: string): Task {
     throw new ConfigError(`${source}: ${key}: ${m ? m[2] : e.message.replace(/^@: /, '')}`);
   }
   return task;
+}
+
+/** A stable shard for a peer id from SHA-256(peer id): its first 4 bytes, big-endian, modulo `shards`. */
+export function shardFromDigest(sha256OfPeerId: Uint8Array, shards: number): number {
+  return new DataView(sha256OfPeerId.buffer, sha256OfPeerId.byteOffset, 4).getUint32(0) % shards;
 }
