@@ -127,8 +127,13 @@ export class Libp2pPeer {
   pathTo(peer: string): PeerPath {
     const conns = this.node.getConnections(peerIdFromString(peer));
     if (conns.length === 0) return 'none';
-    if (conns.some((c) => !isCircuit(c.remoteAddr))) return 'direct';
-    return conns.some((c) => isWebRTC(c.remoteAddr)) ? 'webrtc' : 'relayed';
+    if (conns.some((c) => isWebRTC(c.remoteAddr))) return 'webrtc';
+    return conns.some((c) => !isCircuit(c.remoteAddr)) ? 'direct' : 'relayed';
+  }
+
+  /** The remote addresses of this node's open connections to `peer`. */
+  connectionAddrs(peer: string): string[] {
+    return this.node.getConnections(peerIdFromString(peer)).map((c) => c.remoteAddr.toString());
   }
 
   /** Peers holding a reservation on this node's relay (0 when it is not a relay). */

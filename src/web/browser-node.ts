@@ -58,6 +58,8 @@ export interface NeighbourStatus {
   readonly accepted: number;
   readonly rejected: number;
   readonly bytesReceived: number;
+  /** Remote addresses of the open connections. */
+  readonly addrs: string[];
 }
 
 export interface BrowserNodeStatus {
@@ -275,7 +277,7 @@ export class BrowserNode {
       neighbours: this.neighbours.list().map((id) => {
         const received = this.transport.framesFrom.get(id) ?? 0;
         const rejected = this.rejectsFrom.get(id) ?? 0;
-        return { id, path: this.host.pathTo(id), listening: listening.has(id), received, rejected, accepted: Math.max(0, received - rejected), bytesReceived: this.transport.bytesFrom.get(id) ?? 0 };
+        return { id, path: this.host.pathTo(id), listening: listening.has(id), received, rejected, accepted: Math.max(0, received - rejected), bytesReceived: this.transport.bytesFrom.get(id) ?? 0, addrs: this.host.connectionAddrs(id) };
       }),
       bytes: { ...this.totals },
       accepted: this.totals.accepted,

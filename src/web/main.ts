@@ -75,7 +75,10 @@ function render(s: BrowserNodeStatus): void {
     cells.forEach((text, i) => {
       const td = document.createElement('td');
       td.textContent = text;
-      if (i === 1) td.className = `path-${n.path}`;
+      if (i === 1) {
+        td.className = `path-${n.path}`;
+        td.title = n.addrs.join('\n');
+      }
       tr.appendChild(td);
     });
     return tr;
