@@ -1,0 +1,176 @@
+/**
+ * The browser node, for real: one bootstrap and one daemon (`gossiplearn testnet` processes) and two
+ * pages of the built bundle in headless Chromium on loopback, training on the embedded MNIST. Each
+ * page's updates are accepted by the daemon and by the other page, the two pages are linked over
+ * WebRTC, accuracy rises, the bootstrap shows them as browsers, a reload resumes the same peer at
+ * its checkpointed round, and Stop leaves the network.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { TestnetBox } from '../src/testnet/box.ts';
+import { buildWebBundle, WEB_BUILD_DIR, webBuildIsFresh } from '../src/web/build.ts';
+import type { BrowserNodeStatus } from '../src/web/browser-node.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ACCURACY_FLOOR = 0.7;
+const out = mkdtempSync(join(tmpdir(), 'gl-browser-'));
+const skip = !existsSync(CHROMIUM) && 'no /usr/bin/chromium';
+let box: TestnetBox | null = null;
+let browser: BrowserContext | null = null;
+const pages: Page[] = [];
+
+interface PageStatus {
+  state: string;
+  error: string | null;
+  node: BrowserNodeStatus | null;
+}
+interface DaemonStatus {
+  peerId: string;
+  round: number;
+  accuracy: number | null;
+  neighbours: Array<{ id: string; connected: boolean; path: string; updates: { accepted: number } }>;
+}
+interface NetworkPeer {
+  peerId: string;
+  agent?: string;
+  round: number;
+}
+
+const statusOf = async (p: Page): Promise<PageStatus> => (await p.evaluate('globalThis.gossiplearn?.status() ?? null')) as PageStatus;
+
+async function openPage(url: string): Promise<Page> {
+  const page = await browser!.newPage();
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  await page.goto(url);
+  return page;
+}
+
+before(async () => {
+  if (skip) return;
+  if (!webBuildIsFresh(ROOT)) await buildWebBundle(ROOT, join(ROOT, WEB_BUILD_DIR), { minify: true });
+  box = await TestnetBox.create({ outDir: out, manifest: join(ROOT, 'testnets/browser-mnist.json') });
+  const b = box;
+  b.startBootstrap();
+  await b.waitFor('the bootstrap node', () => b.get('bootstrap', '/status'), 20_000);
+  b.startJoiner(0, { extraArgs: ['--max-neighbours', '4'] });
+  // The daemon is up (its MNIST loaded) before the pages come: they start level, none runs ahead.
+  await b.waitFor('the daemon', () => b.get('joiner-0', '/status'), 60_000);
+  browser = await chromium.launchPersistentContext(join(out, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1100, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const http = b.info('bootstrap')!.http;
+  // Two slots: two peer identities in one profile (IndexedDB is per origin).
+  for (const [slot, shard] of [['a', 1], ['b', 2]] as const) pages.push(await openPage(`${http}/join?slot=${slot}&shard=${shard}&backend=wasm&samples=300`));
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await box?.stopAll(5000);
+  if (!process.env.GL_KEEP_TEST_DIRS) rmSync(out, { recursive: true, force: true });
+});
+
+test('two pages and a daemon learn together; the pages are linked over WebRTC', { timeout: 150_000, skip }, async () => {
+  const b = box!;
+  const [a, c] = pages as [Page, Page];
+  const done = await b.waitFor(
+    "each page's updates accepted by the daemon and the other page, accuracy above the floor",
+    async () => {
+      const [sa, sc, d] = [await statusOf(a), await statusOf(c), await b.get<DaemonStatus>('joiner-0', '/status')];
+      for (const s of [sa, sc]) if (s.error) throw new Error(`page failed: ${s.error}`);
+      if (!sa.node || !sc.node || !d) return null;
+      const [na, nc] = [sa.node, sc.node];
+      const accepted = (s: BrowserNodeStatus, peer: string): number => s.neighbours.find((n) => n.id === peer)?.accepted ?? 0;
+      const byDaemon = (peer: string): number => d.neighbours.find((n) => n.id === peer)?.updates.accepted ?? 0;
+      const ok =
+        accepted(na, nc.peerId) >= 5 && accepted(nc, na.peerId) >= 5 && accepted(na, d.peerId) >= 3 && accepted(nc, d.peerId) >= 3 &&
+        byDaemon(na.peerId) >= 5 && byDaemon(nc.peerId) >= 5 && (na.accuracy ?? 0) > ACCURACY_FLOOR && (nc.accuracy ?? 0) > ACCURACY_FLOOR;
+      return ok ? { na, nc, d } : null;
+    },
+    120_000,
+    1000,
+  );
+  const { na, nc, d } = done;
+  const link = (s: BrowserNodeStatus, peer: string) => s.neighbours.find((n) => n.id === peer)!;
+  console.log(`page↔page: ${link(na, nc.peerId).path} via ${link(na, nc.peerId).addrs.join(' , ')}`);
+  console.log(`page→daemon: ${link(na, d.peerId).path}, ${link(nc, d.peerId).path}; rounds ${na.round}, ${nc.round}, daemon ${d.round}`);
+  assert.equal(link(na, nc.peerId).path, 'webrtc');
+  assert.equal(link(nc, na.peerId).path, 'webrtc');
+  assert.ok(link(na, nc.peerId).addrs.some((x) => x.includes('/webrtc')));
+  assert.equal(na.backend, 'wasm');
+  assert.equal(na.taskHash, nc.taskHash);
+  assert.notEqual(na.peerId, nc.peerId);
+  // The page shows it: the neighbour row names the WebRTC path.
+  assert.equal(await a.getAttribute(`#neighbours tr[data-peer="${nc.peerId}"]`, 'data-path'), 'webrtc');
+  assert.match((await a.textContent('#accuracy'))!, /%/);
+  const shot = join(process.env.GL_SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'gl-browser-shot-')), 'browser-node.png');
+  await a.screenshot({ path: shot, fullPage: true });
+  assert.ok(statSync(shot).size > 1000);
+  console.log(`browser node screenshot: ${shot}`);
+});
+
+test('the bootstrap network view and dashboard show the pages as browsers', { timeout: 60_000, skip }, async () => {
+  const b = box!;
+  const ids = await Promise.all(pages.map(async (p) => (await statusOf(p)).node!.peerId));
+  const net = await b.waitFor(
+    'both pages in the bootstrap network view',
+    async () => {
+      const n = await b.get<{ peers: NetworkPeer[] }>('bootstrap', '/network');
+      return n && ids.every((id) => n.peers.some((p) => p.peerId === id)) ? n : null;
+    },
+    20_000,
+  );
+  for (const id of ids) assert.equal(net.peers.find((p) => p.peerId === id)!.agent, 'browser');
+  const daemonId = (await b.get<DaemonStatus>('joiner-0', '/status'))!.peerId;
+  assert.equal(net.peers.find((p) => p.peerId === daemonId)?.agent, 'daemon');
+  const dash = await openPage(`${b.info('bootstrap')!.http}/dashboard`);
+  await dash.waitForFunction(`document.querySelectorAll('#peers tbody tr[data-agent="browser"]').length >= 2`, undefined, { timeout: 20_000 });
+  assert.ok((await dash.$$('svg#graph circle.node.browser')).length >= 2);
+  await dash.close();
+});
+
+test('a reload is the same peer and resumes from its checkpoint', { timeout: 90_000, skip }, async () => {
+  const b = box!;
+  const a = pages[0]!;
+  const before = (await statusOf(a)).node!;
+  assert.ok(before.lastCheckpointRound !== null, 'a checkpoint was saved');
+  await a.reload();
+  const after = await b.waitFor(
+    'the reloaded page learning again',
+    async () => {
+      const s = await statusOf(a);
+      if (s?.error) throw new Error(`page failed after reload: ${s.error}`);
+      return s?.node && s.node.evaluatedRound !== null && s.node.round > (s.node.resumedFromCheckpoint ?? Infinity) ? s.node : null;
+    },
+    60_000,
+    500,
+  );
+  assert.equal(after.peerId, before.peerId, 'identity from IndexedDB');
+  assert.ok(after.resumedFromCheckpoint !== null && after.resumedFromCheckpoint >= before.lastCheckpointRound!, `resumed at ${after.resumedFromCheckpoint}, checkpoint was ${before.lastCheckpointRound}`);
+  assert.ok((after.accuracy ?? 0) > ACCURACY_FLOOR, `the model came back too: accuracy ${after.accuracy}`);
+});
+
+test('Stop leaves the network cleanly', { timeout: 60_000, skip }, async () => {
+  const b = box!;
+  const c = pages[1]!;
+  const id = (await statusOf(c)).node!.peerId;
+  await c.click('#stop');
+  await c.waitForFunction(`document.getElementById('state').textContent.startsWith('stopped')`, undefined, { timeout: 20_000 });
+  assert.equal((await statusOf(c)).node!.stopped, true);
+  await b.waitFor(
+    'the daemon no longer connected to the stopped page',
+    async () => {
+      const d = await b.get<DaemonStatus>('joiner-0', '/status');
+      return d && !d.neighbours.some((n) => n.id === id && n.connected);
+    },
+    20_000,
+  );
+});
