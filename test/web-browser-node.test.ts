@@ -92,7 +92,8 @@ test('two pages and a daemon learn together; the pages are linked over WebRTC', 
       const byDaemon = (peer: string): number => d.neighbours.find((n) => n.id === peer)?.updates.accepted ?? 0;
       const ok =
         accepted(na, nc.peerId) >= 5 && accepted(nc, na.peerId) >= 5 && accepted(na, d.peerId) >= 3 && accepted(nc, d.peerId) >= 3 &&
-        byDaemon(na.peerId) >= 5 && byDaemon(nc.peerId) >= 5 && (na.accuracy ?? 0) > ACCURACY_FLOOR && (nc.accuracy ?? 0) > ACCURACY_FLOOR;
+        byDaemon(na.peerId) >= 5 && byDaemon(nc.peerId) >= 5 &&
+        (na.lastRound?.used ?? 0) >= 1 && (nc.lastRound?.used ?? 0) >= 1 && (na.accuracy ?? 0) > ACCURACY_FLOOR && (nc.accuracy ?? 0) > ACCURACY_FLOOR;
       return ok ? { na, nc, d } : null;
     },
     120_000,

@@ -83,6 +83,8 @@ export interface BrowserNodeStatus {
   readonly training: { steps: number; ms: number; samples: number };
   /** Wall time of each round closed in this page session (ms). */
   readonly roundMs: number[];
+  /** The last closed round: neighbour models aggregated, and what closed it. */
+  readonly lastRound: { round: number; used: number; closedBy: string } | null;
   readonly lastCheckpointRound: number | null;
   readonly stopped: boolean;
 }
@@ -101,6 +103,7 @@ export class BrowserNode {
   private readonly rejectsFrom = new Map<string, number>();
   private readonly roundMs: number[] = [];
   private lastEval: { round: number; accuracy: number } | null = null;
+  private lastRound: { round: number; used: number; closedBy: string } | null = null;
   private resumedFrom: number | null = null;
   private joined: { from: string; round: number } | null = null;
   private lastCheckpointRound: number | null = null;
@@ -232,6 +235,7 @@ export class BrowserNode {
     const e = this.learner.evaluate(this.node.params, this.cfg.eval.testSamples);
     this.lastEval = { round: r.round, accuracy: e.accuracy };
     this.roundMs.push(r.closedAt - r.startedAt);
+    this.lastRound = { round: r.round, used: r.used, closedBy: r.closedBy };
     this.totals.sent += r.bytesSentPayload + r.bytesSentMeta;
     this.totals.received += r.bytesRecvPayload + r.bytesRecvMeta;
     this.totals.accepted += r.accepted;
@@ -284,6 +288,7 @@ export class BrowserNode {
       rejected: { ...this.rejections },
       training: { steps: this.learner.stepsDone, ms: this.learner.trainingMs, samples: this.learner.stepsDone * Math.min(this.cfg.node.batchSize, this.learner.shard.y.length) },
       roundMs: [...this.roundMs],
+      lastRound: this.lastRound,
       lastCheckpointRound: this.lastCheckpointRound,
       stopped: this.stopping !== null,
     };
