@@ -34,14 +34,21 @@ export class BrowserHost extends Libp2pPeer {
       // '/p2p-circuit' makes a reservation on a relay (the bootstrap); '/webrtc' accepts WebRTC
       // connections signalled over it.
       addresses: { listen: ['/p2p-circuit', '/webrtc'] },
-      transports: [webSockets(), webRTC({ rtcConfiguration: { iceServers: [...o.iceServers] } }), circuitRelayTransport()],
+      transports: [
+        webSockets(),
+        webRTC({ rtcConfiguration: { iceServers: [...o.iceServers] } }),
+        circuitRelayTransport(),
+      ],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       // libp2p's browser default refuses to dial private and loopback addresses; a testnet on a
       // LAN or one machine needs them (admission is the bootstrap's and the manifest's job).
       connectionGater: { denyDialMultiaddr: () => false },
       peerDiscovery: o.bootstrap.length ? [bootstrap({ list: [...o.bootstrap], timeout: 50 })] : [],
-      services: { identify: identify(), pubsub: gossipsubService({ maxMessageBytes: o.maxMessageBytes, relay: false }) },
+      services: {
+        identify: identify(),
+        pubsub: gossipsubService({ maxMessageBytes: o.maxMessageBytes, relay: false }),
+      },
     })) as unknown as Libp2p<Services>;
     return new BrowserHost(node);
   }

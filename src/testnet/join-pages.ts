@@ -58,7 +58,8 @@ export function joinPages(o: JoinPagesOptions): Record<string, () => Promise<Pag
   const digitsDir = mnistDigitsDir(require.resolve('mnist'));
   const built = (file: string, type: string): (() => Promise<Page>) => {
     const serve = cachedFile(join(webDir, file), type);
-    return async () => (joinPagesAvailable(webDir) ? serve() : { contentType: 'text/html; charset=utf-8', body: NOT_BUILT });
+    const notBuilt: Page = { contentType: 'text/html; charset=utf-8', body: NOT_BUILT };
+    return async () => (joinPagesAvailable(webDir) ? serve() : notBuilt);
   };
   const m = o.manifest;
   const pages: Record<string, () => Promise<Page>> = {
@@ -66,7 +67,11 @@ export function joinPages(o: JoinPagesOptions): Record<string, () => Promise<Pag
     '/join/app.js': built('app.js', 'text/javascript; charset=utf-8'),
     '/join/manifest.json': async () => ({
       contentType: 'application/json',
-      body: JSON.stringify({ manifest: manifestAsServed(m), taskHash: m.taskHash, webSocketAddrs: webSocketAddrs(o.addresses()) }, null, 2) + '\n',
+      body: JSON.stringify(
+        { manifest: manifestAsServed(m), taskHash: m.taskHash, webSocketAddrs: webSocketAddrs(o.addresses()) },
+        null,
+        2,
+      ) + '\n',
     }),
   };
   for (const f of WASM_FILES) pages[`/join/wasm/${f}`] = cachedFile(join(wasmDir, f), 'application/wasm');

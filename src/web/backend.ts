@@ -18,7 +18,8 @@ function hasAcceleratedWebGl(): boolean {
 
 export async function selectPageBackend(choice: PageBackend | 'auto', wasmDir: string): Promise<PageBackend> {
   setWasmPaths(wasmDir);
-  const order: PageBackend[] = choice !== 'auto' ? [choice] : hasAcceleratedWebGl() ? ['webgl', 'wasm', 'cpu'] : ['wasm', 'cpu'];
+  const auto: PageBackend[] = hasAcceleratedWebGl() ? ['webgl', 'wasm', 'cpu'] : ['wasm', 'cpu'];
+  const order: PageBackend[] = choice !== 'auto' ? [choice] : auto;
   const failures: string[] = [];
   for (const name of order) {
     try {

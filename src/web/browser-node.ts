@@ -7,7 +7,13 @@ import type { FrameExpectation } from '../compress/index.ts';
 import type { Clock } from '../core/interfaces.ts';
 import { LearningNode } from '../core/node.ts';
 import type { RoundRecord } from '../core/round-record.ts';
-import { checkpointMismatch, CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../daemon/checkpoint-codec.ts';
+import {
+  checkpointMismatch,
+  CheckpointError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type Checkpoint,
+} from '../daemon/checkpoint-codec.ts';
 import type { LearningConfig } from '../daemon/config.ts';
 import { DaemonLearner } from '../daemon/learner.ts';
 import type { TrainTest } from '../learn/dataset.ts';
@@ -141,7 +147,13 @@ export class BrowserNode {
     const ckpt = await this.loadCheckpoint();
     const maxFrameBytes = cfg.node.maxFrameBytes ?? 8 * model.size + 65536;
     const expect: FrameExpectation = { paramCount: model.size, specHash: model.specHash, maxBytes: maxFrameBytes };
-    this.host = await BrowserHost.create({ privateKey: o.identity.privateKey, bootstrap: o.join.bootstrap, maxMessageBytes: maxFrameBytes + 65536, iceServers: o.iceServers });
+    this.host = await BrowserHost.create({
+      privateKey: o.identity.privateKey,
+      bootstrap: o.join.bootstrap,
+      // Room for the pubsub envelope around the largest acceptable frame, as on a daemon.
+      maxMessageBytes: maxFrameBytes + 65536,
+      iceServers: o.iceServers,
+    });
     this.member = new TestnetMember({
       host: this.host,
       network: o.join.network,
@@ -150,10 +162,22 @@ export class BrowserNode {
       heartbeatMs: o.join.heartbeatMs,
       agent: 'browser',
       log: o.log,
-      summary: () => ({ round: this.node.round, accuracy: this.lastEval?.accuracy ?? null, bytes: { sent: this.totals.sent, received: this.totals.received }, accepted: this.totals.accepted, rejected: { ...this.rejections } }),
+      summary: () => ({
+        round: this.node.round,
+        accuracy: this.lastEval?.accuracy ?? null,
+        bytes: { sent: this.totals.sent, received: this.totals.received },
+        accepted: this.totals.accepted,
+        rejected: { ...this.rejections },
+      }),
     });
     const member = this.member;
-    this.neighbours = new Neighbours(this.host, { peers: 'auto', maxNeighbours: o.maxNeighbours, checkEveryMs: 1000, maxBackoffMs: 4000, admit: (p) => member.admits(p) });
+    this.neighbours = new Neighbours(this.host, {
+      peers: 'auto',
+      maxNeighbours: o.maxNeighbours,
+      checkEveryMs: 1000,
+      maxBackoffMs: 4000,
+      admit: (p) => member.admits(p),
+    });
     this.transport = new P2PTransport({
       host: this.host,
       network: taskNetwork(o.join.network, o.join.taskHash),
@@ -210,7 +234,8 @@ export class BrowserNode {
 
   private async waitForNeighbours(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    while (this.neighbours.list().length === 0 && Date.now() < deadline && !this.stopping) await new Promise((r) => setTimeout(r, 100));
+    while (this.neighbours.list().length === 0 && Date.now() < deadline && !this.stopping)
+      await new Promise((r) => setTimeout(r, 100));
   }
 
   private async loadCheckpoint(): Promise<Checkpoint | null> {
@@ -220,7 +245,8 @@ export class BrowserNode {
     let problem: string | null;
     try {
       const c = decodeCheckpoint(bytes);
-      problem = checkpointMismatch(c, { specHash: model.specHash, paramCount: model.size, optimizer: this.cfg.node.optimizer.type });
+      const expect = { specHash: model.specHash, paramCount: model.size, optimizer: this.cfg.node.optimizer.type };
+      problem = checkpointMismatch(c, expect);
       if (problem === null) return c;
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
@@ -239,13 +265,18 @@ export class BrowserNode {
     this.totals.sent += r.bytesSentPayload + r.bytesSentMeta;
     this.totals.received += r.bytesRecvPayload + r.bytesRecvMeta;
     this.totals.accepted += r.accepted;
-    this.o.log.info({ round: r.round, used: r.used, accuracy: e.accuracy, ms: Math.round(r.closedAt - r.startedAt) }, 'round');
+    const ms = Math.round(r.closedAt - r.startedAt);
+    this.o.log.info({ round: r.round, used: r.used, accuracy: e.accuracy, ms }, 'round');
     if ((r.round + 1) % this.cfg.checkpointEvery === 0) this.checkpoint();
   }
 
   /** Queue a checkpoint write (IndexedDB is asynchronous; writes stay in order). */
   private checkpoint(): Promise<void> {
-    const c: Checkpoint = { specHash: this.learner.model.specHash, node: this.node.exportState(), learner: this.learner.getState() };
+    const c: Checkpoint = {
+      specHash: this.learner.model.specHash,
+      node: this.node.exportState(),
+      learner: this.learner.getState(),
+    };
     const bytes = encodeCheckpoint(c);
     this.saving = this.saving
       .then(() => this.o.store.put(checkpointKey(this.o.join.taskHash), bytes))
@@ -281,12 +312,25 @@ export class BrowserNode {
       neighbours: this.neighbours.list().map((id) => {
         const received = this.transport.framesFrom.get(id) ?? 0;
         const rejected = this.rejectsFrom.get(id) ?? 0;
-        return { id, path: this.host.pathTo(id), listening: listening.has(id), received, rejected, accepted: Math.max(0, received - rejected), bytesReceived: this.transport.bytesFrom.get(id) ?? 0, addrs: this.host.connectionAddrs(id) };
+        return {
+          id,
+          path: this.host.pathTo(id),
+          listening: listening.has(id),
+          received,
+          rejected,
+          accepted: Math.max(0, received - rejected),
+          bytesReceived: this.transport.bytesFrom.get(id) ?? 0,
+          addrs: this.host.connectionAddrs(id),
+        };
       }),
       bytes: { ...this.totals },
       accepted: this.totals.accepted,
       rejected: { ...this.rejections },
-      training: { steps: this.learner.stepsDone, ms: this.learner.trainingMs, samples: this.learner.stepsDone * Math.min(this.cfg.node.batchSize, this.learner.shard.y.length) },
+      training: {
+        steps: this.learner.stepsDone,
+        ms: this.learner.trainingMs,
+        samples: this.learner.stepsDone * Math.min(this.cfg.node.batchSize, this.learner.shard.y.length),
+      },
       roundMs: [...this.roundMs],
       lastRound: this.lastRound,
       lastCheckpointRound: this.lastCheckpointRound,

@@ -40,6 +40,11 @@ export function webBuildIsFresh(root: string, out = join(root, WEB_BUILD_DIR)): 
   if (!WEB_FILES.every((f) => existsSync(join(out, f)))) return false;
   const built = Math.min(...WEB_FILES.map((f) => statSync(join(out, f)).mtimeMs));
   const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    );
   return newest(join(root, 'src')) <= built && statSync(join(root, 'package-lock.json')).mtimeMs <= built;
 }

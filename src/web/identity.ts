@@ -19,7 +19,8 @@ export async function loadOrCreateBrowserIdentity(store: KvStore): Promise<Brows
       const privateKey = privateKeyFromProtobuf(stored);
       return { privateKey, peerId: peerIdFromPrivateKey(privateKey).toString(), created: false };
     } catch (e) {
-      throw new Error(`IndexedDB ${KEY}: not a marshalled libp2p private key (${(e as Error).message}); clear the site's data to start as a new peer`);
+      const why = (e as Error).message;
+      throw new Error(`IndexedDB ${KEY}: not a marshalled libp2p private key (${why}); clear the site's data to start anew`);
     }
   }
   const privateKey = await generateKeyPair('Ed25519');

@@ -49,8 +49,10 @@ export function parseJoinDocument(input: unknown, source: string, expectedTaskHa
     ['the page address asks for', expectedTaskHash],
   ];
   for (const [who, claimed] of claims)
-    if (claimed && claimed !== hash) throw new Error(`${source}: taskHash: the task section hashes to ${hash}, ${who} ${claimed}`);
-  if (m.admission.pskFile) throw new Error(`${source}: admission.pskFile: this testnet is a private network (PSK); browsers cannot join it`);
+    if (claimed && claimed !== hash)
+      throw new Error(`${source}: taskHash: the task section hashes to ${hash}, ${who} ${claimed}`);
+  if (m.admission.pskFile)
+    throw new Error(`${source}: admission.pskFile: this testnet is a private network (PSK); browsers cannot join it`);
   return {
     network: m.network,
     protocolVersion: m.protocolVersion,

@@ -64,14 +64,16 @@ function render(s: BrowserNodeStatus): void {
   $('backend').textContent = s.backend;
   $('shard').textContent = `${s.shard} (${s.shardSamples} samples, ${s.params} parameters)`;
   $('round').textContent = String(s.round);
-  $('accuracy').textContent = s.accuracy === null ? '-' : `${(100 * s.accuracy).toFixed(1)}% (round ${s.evaluatedRound})`;
+  const accuracy = s.accuracy === null ? '-' : `${(100 * s.accuracy).toFixed(1)}% (round ${s.evaluatedRound})`;
+  $('accuracy').textContent = accuracy;
   $('bytes').textContent = `${kib(s.bytes.sent)} / ${kib(s.bytes.received)}`;
   $('resumed').textContent = s.resumedFromCheckpoint === null ? '-' : `round ${s.resumedFromCheckpoint}`;
   const rows = s.neighbours.map((n) => {
     const tr = document.createElement('tr');
     tr.dataset.peer = n.id;
     tr.dataset.path = n.path;
-    const cells = [short(n.id), n.path, n.listening ? 'yes' : 'no', String(n.received), String(n.accepted), String(n.rejected), kib(n.bytesReceived)];
+    const counts = [n.received, n.accepted, n.rejected].map(String);
+    const cells = [short(n.id), n.path, n.listening ? 'yes' : 'no', ...counts, kib(n.bytesReceived)];
     cells.forEach((text, i) => {
       const td = document.createElement('td');
       td.textContent = text;
@@ -96,7 +98,8 @@ async function main(): Promise<void> {
   const store = await KvStore.open(`slot:${params.get('slot') ?? 'default'}`);
   const identity = await loadOrCreateBrowserIdentity(store);
   $('peer').textContent = identity.peerId;
-  if (join.allowList) pageLog.warn({ peerId: identity.peerId }, 'this testnet has an allow-list: this peer id must be on it');
+  if (join.allowList)
+    pageLog.warn({ peerId: identity.peerId }, 'this testnet has an allow-list: this peer id must be on it');
   setState('loading TensorFlow.js');
   const backend = await selectPageBackend(backendParam(), '/join/wasm/');
   setState(`loading the dataset (${join.task.dataset.type})`);
