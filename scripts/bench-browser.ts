@@ -19,6 +19,7 @@ import type { NodeRoundLine } from '../src/sim/metrics.ts';
 import { TestnetBox } from '../src/testnet/box.ts';
 import { buildWebBundle, WEB_BUILD_DIR, webBuildIsFresh } from '../src/web/build.ts';
 import type { BrowserNodeStatus } from '../src/web/browser-node.ts';
+import { CHROMIUM_PATH, HEADLESS_CHROMIUM_ARGS } from '../src/web/headless-chromium.ts';
 import { printTable } from './lib/experiment.ts';
 
 const HELP = `usage: node scripts/bench-browser.ts [options]
@@ -35,7 +36,7 @@ const { values: args } = parseArgs({
     manifest: { type: 'string', default: 'testnets/browser-mnist.json' },
     seconds: { type: 'string', default: '30' },
     backend: { type: 'string', default: 'wasm' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
+    chromium: { type: 'string', default: CHROMIUM_PATH },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -93,9 +94,11 @@ async function daemonPair(batchSize: number): Promise<Row[]> {
     const rows: Row[] = [];
     for (const i of [0, 1]) {
       const s = (await box.get<{ peerId: string; training: { steps: number; ms: number } }>(`joiner-${i}`, '/status'))!;
-      const lines = readFileSync(join(box.dir(`joiner-${i}`), 'rounds.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as NodeRoundLine);
+      const text = readFileSync(join(box.dir(`joiner-${i}`), 'rounds.jsonl'), 'utf8');
+      const lines = text.trim().split('\n').map((l) => JSON.parse(l) as NodeRoundLine);
       const recent = lines.slice(3);
-      const bytes = recent.reduce((sum, r) => sum + r.bytesSentPayload + r.bytesSentMeta + r.bytesRecvPayload + r.bytesRecvMeta, 0);
+      const roundBytes = (r: NodeRoundLine): number => r.bytesSentPayload + r.bytesSentMeta + r.bytesRecvPayload + r.bytesRecvMeta;
+      const bytes = recent.reduce((sum, r) => sum + roundBytes(r), 0);
       rows.push({
         kind: 'daemon (Node, wasm)',
         node: s.peerId.slice(-6),
@@ -119,7 +122,7 @@ async function browserPair(): Promise<Row[]> {
   const browser = await chromium.launchPersistentContext(join(out, 'chromium-profile'), {
     executablePath: args.chromium,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [...HEADLESS_CHROMIUM_ARGS],
   });
   try {
     box.startBootstrap();
@@ -131,8 +134,12 @@ async function browserPair(): Promise<Row[]> {
       await p.goto(`${http}/join?slot=${slot}&shard=${shard}&backend=${args.backend}`);
       pages.push(p);
     }
-    const status = async (p: Page): Promise<BrowserNodeStatus | null> => ((await p.evaluate('globalThis.gossiplearn?.status() ?? null')) as { node: BrowserNodeStatus | null } | null)?.node ?? null;
-    await box.waitFor('both pages past round 2', async () => (await Promise.all(pages.map(status))).every((s) => s && s.round > 2), 90_000, 500);
+    const status = async (p: Page): Promise<BrowserNodeStatus | null> => {
+      const s = (await p.evaluate('globalThis.gossiplearn?.status() ?? null')) as { node: BrowserNodeStatus | null } | null;
+      return s?.node ?? null;
+    };
+    const pastRound2 = async (): Promise<boolean> => (await Promise.all(pages.map(status))).every((s) => s && s.round > 2);
+    await box.waitFor('both pages past round 2', pastRound2, 90_000, 500);
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const rows: Row[] = [];
     for (const p of pages) {
@@ -155,12 +162,13 @@ async function browserPair(): Promise<Row[]> {
   }
 }
 
-const task = (JSON.parse(readFileSync(manifestPath, 'utf8')) as { task: { hyperparameters?: Record<string, unknown> } }).task;
+type RawManifest = { task: { hyperparameters?: Record<string, unknown> } };
+const task = (JSON.parse(readFileSync(manifestPath, 'utf8')) as RawManifest).task;
 const batchSize = parseNodeConfig(task.hyperparameters ?? {}, `${manifestPath}: task.hyperparameters`).batchSize;
 console.log(`task: ${manifestPath}, ${seconds} s per pair`);
 const rows = [...(await daemonPair(batchSize)), ...(await browserPair())];
 printTable(
   ['node', 'id', 'rounds', 'round ms (median)', 'training samples/s', 'update bytes/round'],
-  rows.map((r) => [r.kind, r.node, r.rounds, r.medianRoundMs.toFixed(0), r.samplesPerSecond.toFixed(0), r.bytesPerRound.toFixed(0)]),
+  rows.map((r) => [r.kind, r.node, r.rounds, ...[r.medianRoundMs, r.samplesPerSecond, r.bytesPerRound].map((v) => v.toFixed(0))]),
 );
 if (args.json) console.log(JSON.stringify(rows, null, 2));

@@ -10,9 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildWebBundle, WEB_BUILD_DIR } from '../src/web/build.ts';
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, 'no-minify': { type: 'boolean' }, help: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { out: { type: 'string' }, 'no-minify': { type: 'boolean' }, help: { type: 'boolean' } },
+});
 if (values.help) {
-  console.log('usage: node scripts/build-web.ts [--out <dir>] [--no-minify]\nbundles the browser node into build/web/ (served by `testnet bootstrap` at /join)');
+  console.log('usage: node scripts/build-web.ts [--out <dir>] [--no-minify]');
+  console.log('bundles the browser node into build/web/ (served by `testnet bootstrap` at /join)');
   process.exit(0);
 }
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -15,8 +15,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { TestnetBox } from '../src/testnet/box.ts';
 import { buildWebBundle, WEB_BUILD_DIR, webBuildIsFresh } from '../src/web/build.ts';
 import type { BrowserNodeStatus } from '../src/web/browser-node.ts';
+import { CHROMIUM_PATH as CHROMIUM, HEADLESS_CHROMIUM_ARGS } from '../src/web/headless-chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ACCURACY_FLOOR = 0.7;
 const out = mkdtempSync(join(tmpdir(), 'gl-browser-'));
@@ -42,7 +42,8 @@ interface NetworkPeer {
   round: number;
 }
 
-const statusOf = async (p: Page): Promise<PageStatus> => (await p.evaluate('globalThis.gossiplearn?.status() ?? null')) as PageStatus;
+const statusOf = async (p: Page): Promise<PageStatus> =>
+  (await p.evaluate('globalThis.gossiplearn?.status() ?? null')) as PageStatus;
 
 async function openPage(url: string): Promise<Page> {
   const page = await browser!.newPage();
@@ -65,11 +66,12 @@ before(async () => {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1100, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [...HEADLESS_CHROMIUM_ARGS],
   });
   const http = b.info('bootstrap')!.http;
   // Two slots: two peer identities in one profile (IndexedDB is per origin).
-  for (const [slot, shard] of [['a', 1], ['b', 2]] as const) pages.push(await openPage(`${http}/join?slot=${slot}&shard=${shard}&backend=wasm&samples=300`));
+  for (const [slot, shard] of [['a', 1], ['b', 2]] as const)
+    pages.push(await openPage(`${http}/join?slot=${slot}&shard=${shard}&backend=wasm&samples=300`));
 });
 
 after(async () => {
@@ -78,7 +80,9 @@ after(async () => {
   if (!process.env.GL_KEEP_TEST_DIRS) rmSync(out, { recursive: true, force: true });
 });
 
-test('two pages and a daemon learn together; the pages are linked over WebRTC', { timeout: 150_000, skip }, async () => {
+const LEARN_TOGETHER = 'two pages and a daemon learn together; the pages are linked over WebRTC';
+
+test(LEARN_TOGETHER, { timeout: 150_000, skip }, async () => {
   const b = box!;
   const [a, c] = pages as [Page, Page];
   const done = await b.waitFor(
@@ -88,12 +92,15 @@ test('two pages and a daemon learn together; the pages are linked over WebRTC', 
       for (const s of [sa, sc]) if (s.error) throw new Error(`page failed: ${s.error}`);
       if (!sa.node || !sc.node || !d) return null;
       const [na, nc] = [sa.node, sc.node];
-      const accepted = (s: BrowserNodeStatus, peer: string): number => s.neighbours.find((n) => n.id === peer)?.accepted ?? 0;
+      const accepted = (s: BrowserNodeStatus, peer: string): number =>
+        s.neighbours.find((n) => n.id === peer)?.accepted ?? 0;
       const byDaemon = (peer: string): number => d.neighbours.find((n) => n.id === peer)?.updates.accepted ?? 0;
       const ok =
-        accepted(na, nc.peerId) >= 5 && accepted(nc, na.peerId) >= 5 && accepted(na, d.peerId) >= 3 && accepted(nc, d.peerId) >= 3 &&
+        accepted(na, nc.peerId) >= 5 && accepted(nc, na.peerId) >= 5 &&
+        accepted(na, d.peerId) >= 3 && accepted(nc, d.peerId) >= 3 &&
         byDaemon(na.peerId) >= 5 && byDaemon(nc.peerId) >= 5 &&
-        (na.lastRound?.used ?? 0) >= 1 && (nc.lastRound?.used ?? 0) >= 1 && (na.accuracy ?? 0) > ACCURACY_FLOOR && (nc.accuracy ?? 0) > ACCURACY_FLOOR;
+        (na.lastRound?.used ?? 0) >= 1 && (nc.lastRound?.used ?? 0) >= 1 &&
+        (na.accuracy ?? 0) > ACCURACY_FLOOR && (nc.accuracy ?? 0) > ACCURACY_FLOOR;
       return ok ? { na, nc, d } : null;
     },
     120_000,
@@ -102,7 +109,8 @@ test('two pages and a daemon learn together; the pages are linked over WebRTC', 
   const { na, nc, d } = done;
   const link = (s: BrowserNodeStatus, peer: string) => s.neighbours.find((n) => n.id === peer)!;
   console.log(`page↔page: ${link(na, nc.peerId).path} via ${link(na, nc.peerId).addrs.join(' , ')}`);
-  console.log(`page→daemon: ${link(na, d.peerId).path}, ${link(nc, d.peerId).path}; rounds ${na.round}, ${nc.round}, daemon ${d.round}`);
+  console.log(`page→daemon: ${link(na, d.peerId).path}, ${link(nc, d.peerId).path}`);
+  console.log(`rounds: pages ${na.round}, ${nc.round}, daemon ${d.round}`);
   assert.equal(link(na, nc.peerId).path, 'webrtc');
   assert.equal(link(nc, na.peerId).path, 'webrtc');
   assert.ok(link(na, nc.peerId).addrs.some((x) => x.includes('/webrtc')));
@@ -112,7 +120,8 @@ test('two pages and a daemon learn together; the pages are linked over WebRTC', 
   // The page shows it: the neighbour row names the WebRTC path.
   assert.equal(await a.getAttribute(`#neighbours tr[data-peer="${nc.peerId}"]`, 'data-path'), 'webrtc');
   assert.match((await a.textContent('#accuracy'))!, /%/);
-  const shot = join(process.env.GL_SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'gl-browser-shot-')), 'browser-node.png');
+  const shotDir = process.env.GL_SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'gl-browser-shot-'));
+  const shot = join(shotDir, 'browser-node.png');
   await a.screenshot({ path: shot, fullPage: true });
   assert.ok(statSync(shot).size > 1000);
   console.log(`browser node screenshot: ${shot}`);
@@ -133,7 +142,8 @@ test('the bootstrap network view and dashboard show the pages as browsers', { ti
   const daemonId = (await b.get<DaemonStatus>('joiner-0', '/status'))!.peerId;
   assert.equal(net.peers.find((p) => p.peerId === daemonId)?.agent, 'daemon');
   const dash = await openPage(`${b.info('bootstrap')!.http}/dashboard`);
-  await dash.waitForFunction(`document.querySelectorAll('#peers tbody tr[data-agent="browser"]').length >= 2`, undefined, { timeout: 20_000 });
+  const browserRows = `document.querySelectorAll('#peers tbody tr[data-agent="browser"]').length >= 2`;
+  await dash.waitForFunction(browserRows, undefined, { timeout: 20_000 });
   assert.ok((await dash.$$('svg#graph circle.node.browser')).length >= 2);
   await dash.close();
 });
@@ -149,13 +159,15 @@ test('a reload is the same peer and resumes from its checkpoint', { timeout: 90_
     async () => {
       const s = await statusOf(a);
       if (s?.error) throw new Error(`page failed after reload: ${s.error}`);
-      return s?.node && s.node.evaluatedRound !== null && s.node.round > (s.node.resumedFromCheckpoint ?? Infinity) ? s.node : null;
+      const n = s?.node;
+      return n && n.evaluatedRound !== null && n.round > (n.resumedFromCheckpoint ?? Infinity) ? n : null;
     },
     60_000,
     500,
   );
   assert.equal(after.peerId, before.peerId, 'identity from IndexedDB');
-  assert.ok(after.resumedFromCheckpoint !== null && after.resumedFromCheckpoint >= before.lastCheckpointRound!, `resumed at ${after.resumedFromCheckpoint}, checkpoint was ${before.lastCheckpointRound}`);
+  const resumed = after.resumedFromCheckpoint;
+  assert.ok(resumed !== null && resumed >= before.lastCheckpointRound!, `resumed at ${resumed}, saved ${before.lastCheckpointRound}`);
   assert.ok((after.accuracy ?? 0) > ACCURACY_FLOOR, `the model came back too: accuracy ${after.accuracy}`);
 });
 
@@ -164,7 +176,8 @@ test('Stop leaves the network cleanly', { timeout: 60_000, skip }, async () => {
   const c = pages[1]!;
   const id = (await statusOf(c)).node!.peerId;
   await c.click('#stop');
-  await c.waitForFunction(`document.getElementById('state').textContent.startsWith('stopped')`, undefined, { timeout: 20_000 });
+  const stopped = `document.getElementById('state').textContent.startsWith('stopped')`;
+  await c.waitForFunction(stopped, undefined, { timeout: 20_000 });
   assert.equal((await statusOf(c)).node!.stopped, true);
   await b.waitFor(
     'the daemon no longer connected to the stopped page',
