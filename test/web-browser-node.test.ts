@@ -42,6 +42,16 @@ interface NetworkPeer {
   round: number;
 }
 
+/** One line per node: round, accuracy, models aggregated last round, and each neighbour's path and accepted updates. */
+function describe(na: BrowserNodeStatus, nc: BrowserNodeStatus, d: DaemonStatus): string {
+  const tag = (id: string): string => id.slice(-4);
+  const page = (s: BrowserNodeStatus): string =>
+    `page ${tag(s.peerId)} r${s.round} acc ${s.accuracy} used ${s.lastRound?.used} [` +
+    s.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.accepted}`).join(', ') + ']';
+  const daemon = `daemon ${tag(d.peerId)} r${d.round} [${d.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.updates.accepted}`).join(', ')}]`;
+  return [page(na), page(nc), daemon].join(' | ');
+}
+
 const statusOf = async (p: Page): Promise<PageStatus> =>
   (await p.evaluate('globalThis.gossiplearn?.status() ?? null')) as PageStatus;
 
@@ -85,6 +95,7 @@ const LEARN_TOGETHER = 'two pages and a daemon learn together; the pages are lin
 test(LEARN_TOGETHER, { timeout: 150_000, skip }, async () => {
   const b = box!;
   const [a, c] = pages as [Page, Page];
+  let last = 'no status yet';
   const done = await b.waitFor(
     "each page's updates accepted by the daemon and the other page, accuracy above the floor",
     async () => {
@@ -92,6 +103,7 @@ test(LEARN_TOGETHER, { timeout: 150_000, skip }, async () => {
       for (const s of [sa, sc]) if (s.error) throw new Error(`page failed: ${s.error}`);
       if (!sa.node || !sc.node || !d) return null;
       const [na, nc] = [sa.node, sc.node];
+      last = describe(na, nc, d);
       const accepted = (s: BrowserNodeStatus, peer: string): number =>
         s.neighbours.find((n) => n.id === peer)?.accepted ?? 0;
       const byDaemon = (peer: string): number => d.neighbours.find((n) => n.id === peer)?.updates.accepted ?? 0;
@@ -105,7 +117,9 @@ test(LEARN_TOGETHER, { timeout: 150_000, skip }, async () => {
     },
     120_000,
     1000,
-  );
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; last seen: ${last}`);
+  });
   const { na, nc, d } = done;
   const link = (s: BrowserNodeStatus, peer: string) => s.neighbours.find((n) => n.id === peer)!;
   console.log(`page↔page: ${link(na, nc.peerId).path} via ${link(na, nc.peerId).addrs.join(' , ')}`);
