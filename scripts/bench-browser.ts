@@ -65,6 +65,8 @@ if (!existsSync(manifestPath)) {
   process.exit(2);
 }
 
+type PageStatus = { node: BrowserNodeStatus | null };
+
 interface Row {
   kind: string;
   node: string;
@@ -97,7 +99,8 @@ async function daemonPair(batchSize: number): Promise<Row[]> {
       const text = readFileSync(join(box.dir(`joiner-${i}`), 'rounds.jsonl'), 'utf8');
       const lines = text.trim().split('\n').map((l) => JSON.parse(l) as NodeRoundLine);
       const recent = lines.slice(3);
-      const roundBytes = (r: NodeRoundLine): number => r.bytesSentPayload + r.bytesSentMeta + r.bytesRecvPayload + r.bytesRecvMeta;
+      const roundBytes = (r: NodeRoundLine): number =>
+        r.bytesSentPayload + r.bytesSentMeta + r.bytesRecvPayload + r.bytesRecvMeta;
       const bytes = recent.reduce((sum, r) => sum + roundBytes(r), 0);
       rows.push({
         kind: 'daemon (Node, wasm)',
@@ -135,10 +138,11 @@ async function browserPair(): Promise<Row[]> {
       pages.push(p);
     }
     const status = async (p: Page): Promise<BrowserNodeStatus | null> => {
-      const s = (await p.evaluate('globalThis.gossiplearn?.status() ?? null')) as { node: BrowserNodeStatus | null } | null;
+      const s = (await p.evaluate('globalThis.gossiplearn?.status() ?? null')) as PageStatus | null;
       return s?.node ?? null;
     };
-    const pastRound2 = async (): Promise<boolean> => (await Promise.all(pages.map(status))).every((s) => s && s.round > 2);
+    const pastRound2 = async (): Promise<boolean> =>
+      (await Promise.all(pages.map(status))).every((s) => s && s.round > 2);
     await box.waitFor('both pages past round 2', pastRound2, 90_000, 500);
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const rows: Row[] = [];
@@ -169,6 +173,9 @@ console.log(`task: ${manifestPath}, ${seconds} s per pair`);
 const rows = [...(await daemonPair(batchSize)), ...(await browserPair())];
 printTable(
   ['node', 'id', 'rounds', 'round ms (median)', 'training samples/s', 'update bytes/round'],
-  rows.map((r) => [r.kind, r.node, r.rounds, ...[r.medianRoundMs, r.samplesPerSecond, r.bytesPerRound].map((v) => v.toFixed(0))]),
+  rows.map((r) => {
+    const measured = [r.medianRoundMs, r.samplesPerSecond, r.bytesPerRound].map((v) => v.toFixed(0));
+    return [r.kind, r.node, r.rounds, ...measured];
+  }),
 );
 if (args.json) console.log(JSON.stringify(rows, null, 2));

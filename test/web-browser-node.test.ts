@@ -48,7 +48,8 @@ function describe(na: BrowserNodeStatus, nc: BrowserNodeStatus, d: DaemonStatus)
   const page = (s: BrowserNodeStatus): string =>
     `page ${tag(s.peerId)} r${s.round} acc ${s.accuracy} used ${s.lastRound?.used} [` +
     s.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.accepted}`).join(', ') + ']';
-  const daemon = `daemon ${tag(d.peerId)} r${d.round} [${d.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.updates.accepted}`).join(', ')}]`;
+  const links = d.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.updates.accepted}`).join(', ');
+  const daemon = `daemon ${tag(d.peerId)} r${d.round} [${links}]`;
   return [page(na), page(nc), daemon].join(' | ');
 }
 
@@ -184,7 +185,8 @@ test('a reload is the same peer and resumes from its checkpoint', { timeout: 90_
   );
   assert.equal(after.peerId, before.peerId, 'identity from IndexedDB');
   const resumed = after.resumedFromCheckpoint;
-  assert.ok(resumed !== null && resumed >= before.lastCheckpointRound!, `resumed at ${resumed}, saved ${before.lastCheckpointRound}`);
+  const saved = before.lastCheckpointRound!;
+  assert.ok(resumed !== null && resumed >= saved, `resumed at ${resumed}, saved ${saved}`);
   assert.ok((after.accuracy ?? 0) > ACCURACY_FLOOR, `the model came back too: accuracy ${after.accuracy}`);
 });
 

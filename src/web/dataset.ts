@@ -11,7 +11,7 @@ import { gaussianMixture } from '../learn/datasets/synthetic.ts';
 export async function fetchTaskDataset(spec: DatasetSpec, seed: number, baseUrl: string): Promise<TrainTest> {
   if (spec.type === 'synthetic') return trainTestSplit(gaussianMixture({ ...spec, seed }), spec.testFraction, seed);
   if (spec.type !== 'mnist')
-    throw new Error(`task.dataset.type: a browser node has no files: it trains on mnist or synthetic, not "${spec.type}"`);
+    throw new Error(`task.dataset.type: a browser node trains on mnist or synthetic data only, not "${spec.type}"`);
   const files = await Promise.all(
     MNIST_DIGIT_FILES.map(async (name) => {
       const url = `${baseUrl}/${name}`;

@@ -20,7 +20,7 @@ export async function loadOrCreateBrowserIdentity(store: KvStore): Promise<Brows
       return { privateKey, peerId: peerIdFromPrivateKey(privateKey).toString(), created: false };
     } catch (e) {
       const why = (e as Error).message;
-      throw new Error(`IndexedDB ${KEY}: not a marshalled libp2p private key (${why}); clear the site's data to start anew`);
+      throw new Error(`IndexedDB ${KEY}: not a marshalled libp2p private key (${why}); clear the site's data`);
     }
   }
   const privateKey = await generateKeyPair('Ed25519');
