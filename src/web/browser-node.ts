@@ -80,6 +80,8 @@ export interface BrowserNodeStatus {
   readonly phase: string;
   readonly accuracy: number | null;
   readonly evaluatedRound: number | null;
+  /** The first evaluation in this page session (after its first round): where learning started. */
+  readonly firstEval: { round: number; accuracy: number } | null;
   readonly resumedFromCheckpoint: number | null;
   readonly joined: { from: string; round: number } | null;
   readonly neighbours: NeighbourStatus[];
@@ -109,6 +111,7 @@ export class BrowserNode {
   private readonly rejectsFrom = new Map<string, number>();
   private readonly roundMs: number[] = [];
   private lastEval: { round: number; accuracy: number } | null = null;
+  private firstEval: { round: number; accuracy: number } | null = null;
   private lastRound: { round: number; used: number; closedBy: string } | null = null;
   private resumedFrom: number | null = null;
   private joined: { from: string; round: number } | null = null;
@@ -260,6 +263,7 @@ export class BrowserNode {
   private onRound(r: RoundRecord): void {
     const e = this.learner.evaluate(this.node.params, this.cfg.eval.testSamples);
     this.lastEval = { round: r.round, accuracy: e.accuracy };
+    this.firstEval ??= this.lastEval;
     this.roundMs.push(r.closedAt - r.startedAt);
     this.lastRound = { round: r.round, used: r.used, closedBy: r.closedBy };
     this.totals.sent += r.bytesSentPayload + r.bytesSentMeta;
@@ -307,6 +311,7 @@ export class BrowserNode {
       phase: this.node.phase,
       accuracy: this.lastEval?.accuracy ?? null,
       evaluatedRound: this.lastEval?.round ?? null,
+      firstEval: this.firstEval,
       resumedFromCheckpoint: this.resumedFrom,
       joined: this.joined,
       neighbours: this.neighbours.list().map((id) => {
