@@ -129,7 +129,7 @@ test(LEARN_TOGETHER, { timeout: 150_000, skip }, async () => {
   console.log(`page↔page: ${link(na, nc.peerId).path} via ${link(na, nc.peerId).addrs.join(' , ')}`);
   console.log(`page→daemon: ${link(na, d.peerId).path}, ${link(nc, d.peerId).path}`);
   console.log(`rounds: pages ${na.round}, ${nc.round}, daemon ${d.round}`);
-  for (const s of [na, nc]) console.log(`accuracy ${s.firstEval!.accuracy} after round 0 → ${s.accuracy}`);
+  for (const s of [na, nc]) console.log(`accuracy ${s.firstEval!.accuracy} (r${s.firstEval!.round}) → ${s.accuracy}`);
   assert.equal(link(na, nc.peerId).path, 'webrtc');
   assert.equal(link(nc, na.peerId).path, 'webrtc');
   assert.ok(link(na, nc.peerId).addrs.some((x) => x.includes('/webrtc')));
