@@ -167,6 +167,15 @@ test('the bootstrap network view and dashboard show the pages as browsers', { ti
   await dash.close();
 });
 
+test('a second tab on a running slot refuses to be the same peer twice', { timeout: 30_000, skip }, async () => {
+  const b = box!;
+  const twin = await openPage(`${b.info('bootstrap')!.http}/join?slot=a&backend=wasm`);
+  const failed = `document.getElementById('state').textContent === 'failed'`;
+  await twin.waitForFunction(failed, undefined, { timeout: 20_000 });
+  assert.match((await twin.textContent('#error'))!, /slot "a" is already running in another tab/);
+  await twin.close();
+});
+
 test('a reload is the same peer and resumes from its checkpoint', { timeout: 90_000, skip }, async () => {
   const b = box!;
   const a = pages[0]!;

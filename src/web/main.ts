@@ -2,7 +2,8 @@
  * The page at /join on a bootstrap node: loads and checks the manifest, restores the tab's identity,
  * picks a tfjs backend, fetches the task's data, starts a BrowserNode and shows it live.
  * URL parameters: task=<hash> (refuse any other task), slot=<name> (another peer identity in the
- * same browser), backend=webgl|wasm|cpu, shard=<i>, neighbours=<n>, samples=<test samples>.
+ * same browser), backend=webgl|wasm|cpu, shard=<i>, neighbours=<n>, samples=<test samples>,
+ * stun=<url> (repeatable: STUN/TURN servers for WebRTC beyond one host or LAN).
  */
 import type { MemberLog } from '../testnet/member.ts';
 import { selectPageBackend, type PageBackend } from './backend.ts';
@@ -88,14 +89,42 @@ function render(s: BrowserNodeStatus): void {
   $('neighbours').querySelector('tbody')!.replaceChildren(...rows);
 }
 
+/** STUN/TURN servers from ?stun=stun:host:port (repeatable); none: host candidates only. */
+function iceServersParam(): RTCIceServer[] {
+  const urls = params.getAll('stun');
+  for (const u of urls)
+    if (!/^(stun|stuns|turn|turns):/.test(u))
+      throw new Error(`?stun=${u}: expected a stun: or turn: URL`);
+  return urls.map((u) => ({ urls: u }));
+}
+
+/**
+ * Hold this slot's Web Lock for the life of the page: a second tab on the same slot would be the
+ * same peer id twice. Resolves false when another tab holds it.
+ */
+function holdSlotLock(slot: string): Promise<boolean> {
+  if (!('locks' in navigator)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    void navigator.locks.request(`gossiplearn/slot/${slot}`, { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      // Never released while the page lives: the browser drops it when the tab closes or reloads.
+      return lock === null ? undefined : new Promise<void>(() => {});
+    });
+  });
+}
+
 async function main(): Promise<void> {
+  const slot = params.get('slot') ?? 'default';
+  if (!(await holdSlotLock(slot)))
+    throw new Error(`slot "${slot}" is already running in another tab: open this one with ?slot=<another name>`);
+  const iceServers = iceServersParam();
   setState('loading the manifest');
   const res = await fetch(MANIFEST_URL);
   if (!res.ok) throw new Error(`${MANIFEST_URL}: HTTP ${res.status}`);
   const join = parseJoinDocument(await res.json(), MANIFEST_URL, params.get('task'));
   $('network').textContent = `· ${join.network}`;
   $('task').textContent = join.taskHash;
-  const store = await KvStore.open(`slot:${params.get('slot') ?? 'default'}`);
+  const store = await KvStore.open(`slot:${slot}`);
   const identity = await loadOrCreateBrowserIdentity(store);
   $('peer').textContent = identity.peerId;
   if (join.allowList)
@@ -118,7 +147,7 @@ async function main(): Promise<void> {
     maxNeighbours: intParam('neighbours', 8, 1),
     testSamples: intParam('samples', 500, 1),
     checkpointEvery: 1,
-    iceServers: [],
+    iceServers,
     log: pageLog,
   });
   const running = node;
