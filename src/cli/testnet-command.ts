@@ -58,6 +58,7 @@ function bootstrapCommand(): Command {
       lifecycle.stopOnSignals(() => node.stop(), log);
       const addr = node.host.addresses().find((a) => a.includes('/tcp/')) ?? node.host.addresses()[0];
       console.log(`bootstrap ${node.host.peerId}\naddress ${addr}\ndashboard ${node.status().http}/dashboard`);
+      console.log(`join in a browser ${node.status().http}/join`);
     });
 }
 
