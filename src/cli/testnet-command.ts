@@ -43,7 +43,7 @@ function bootstrapCommand(): Command {
     .description('run a bootstrap node: circuit relay v2 server, identify, kad-dht server, network view and dashboard')
     .argument('<manifest>', 'testnet manifest JSON (see testnets/)')
     .option('-d, --data-dir <dir>', 'holds peer.key and daemon.json', 'testnet-bootstrap')
-    .option('--listen <multiaddr...>', "listen addresses (default: its bootstrap-list entry), plus /ws twins for browsers")
+    .option('--listen <multiaddr...>', 'listen addresses (default: its bootstrap-list entry), plus /ws twins for browsers')
     .option('--http-host <host>', 'status/dashboard HTTP host', '127.0.0.1')
     .option('--http-port <port>', 'status/dashboard HTTP port (0: any free one)', parseIntOption('--http-port', 0), 0)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace', 'info')
