@@ -16,6 +16,7 @@ import { runCluster, type ClusterRunResult } from '../src/daemon/cluster-run.ts'
 import { parseDaemonConfig } from '../src/daemon/config.ts';
 import { DaemonLearner } from '../src/daemon/learner.ts';
 import { selectBackend } from '../src/learn/backend.ts';
+import { loadDataset } from '../src/learn/datasets/index.ts';
 import type { NodeRoundLine } from '../src/sim/metrics.ts';
 import { runSimulation } from '../src/sim/run.ts';
 import { parseScenario } from '../src/sim/scenario.ts';
@@ -80,7 +81,7 @@ function window(lines: readonly NodeRoundLine[], from: number, to: number): { pe
 async function standaloneMsPerStep(): Promise<number> {
   await selectBackend('auto');
   const cfg = parseDaemonConfig({ dataDir: '.', learning: { ...learning, partitionIndex: 0, partitionCount: nodes } }, 'bench');
-  const learner = new DaemonLearner(cfg.learning);
+  const learner = new DaemonLearner(cfg.learning, loadDataset(cfg.learning.dataset, cfg.learning.seed));
   const params = learner.initParams('own');
   const train = (): Promise<void> => new Promise((r) => learner.train(0, params, () => r()));
   for (let i = 0; i < 3; i++) await train();

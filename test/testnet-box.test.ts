@@ -111,7 +111,7 @@ test('the bootstrap dashboard shows the network in headless Chromium', { timeout
   assert.ok(rows.length >= 2);
   const s0 = (await b.get<Status>('joiner-0', '/status'))!;
   assert.ok(rows.some((r) => r.peer === s0.peerId), 'joiner 0 listed');
-  assert.ok(rows.every((r) => r.cells.length === 10));
+  assert.ok(rows.every((r) => r.cells.length === 11));
   assert.match((await page.textContent('#network'))!, /gl-local · bootstrap/);
   assert.ok((await page.$$('svg#graph circle.node')).length >= 2);
   const shot = join(process.env.GL_SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'gl-dashboard-')), 'dashboard.png');

@@ -44,7 +44,7 @@ function bootstrapCommand(): Command {
     .description('run a bootstrap node: circuit relay v2 server, identify, kad-dht server, network view and dashboard')
     .argument('<manifest>', 'testnet manifest JSON (see testnets/)')
     .option('-d, --data-dir <dir>', 'holds peer.key and daemon.json', 'testnet-bootstrap')
-    .option('--listen <multiaddr...>', "listen addresses (default: this node's entry in the manifest's bootstrap list)")
+    .option('--listen <multiaddr...>', 'listen addresses (default: its bootstrap-list entry), plus /ws twins for browsers')
     .option('--http-host <host>', 'status/dashboard HTTP host', '127.0.0.1')
     .option('--http-port <port>', 'status/dashboard HTTP port (0: any free one)', parseIntOption('--http-port', 0), 0)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace', 'info')
@@ -63,6 +63,7 @@ function bootstrapCommand(): Command {
       }, log);
       const addr = node.host.addresses().find((a) => a.includes('/tcp/')) ?? node.host.addresses()[0];
       console.log(`bootstrap ${node.host.peerId}\naddress ${addr}\ndashboard ${node.status().http}/dashboard`);
+      console.log(`join in a browser ${node.status().http}/join`);
     });
 }
 

@@ -1,7 +1,6 @@
 /** The `gossiplearn node` config file: validated in full before anything starts, one-line errors naming the key. */
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { multiaddr } from '@multiformats/multiaddr';
 import { z } from 'zod';
 import { parseNodeConfig, type NodeConfig } from '../core/config.ts';
 import { datasetSpecSchema } from '../learn/datasets/index.ts';
@@ -9,36 +8,14 @@ import { modelSpecSchema } from '../learn/model-spec.ts';
 import { partitionSpecSchema } from '../learn/partition.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { ConfigError, parseWith } from '../util/validate.ts';
+import { admissionSchema, multiaddrText, networkName, peerIdText } from './config-schemas.ts';
 
-function isMultiaddr(s: string): boolean {
-  try {
-    multiaddr(s);
-    return s.startsWith('/');
-  } catch {
-    return false;
-  }
-}
+export { admissionSchema, multiaddrText, networkName, peerIdText };
 
-export const multiaddrText = z.string().refine(isMultiaddr, 'expected a multiaddr such as /ip4/127.0.0.1/tcp/4001');
 const addr = multiaddrText;
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 /** An IP address or a DNS host name to bind an HTTP server to. */
 export const httpHost = z.string().refine((s) => isIP(s) !== 0 || HOSTNAME.test(s), 'expected an IP address or a host name such as 127.0.0.1 or localhost');
-/** Nodes only hear nodes of the same network name (it prefixes every topic). */
-export const networkName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores');
-/** A libp2p peer id as text: base58btc multihash (12D3KooW… for Ed25519, Qm… for RSA). */
-export const peerIdText = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,128}$/, 'expected a base58 peer id such as 12D3KooW...');
-
-export const admissionSchema = z
-  .object({
-    /** Only these peers (and the bootstrap nodes) may connect. */
-    allowPeers: z.array(peerIdText).optional(),
-    /** libp2p private network key file, relative to the file that names it. */
-    pskFile: z.string().min(1).optional(),
-  })
-  .strict()
-  .default({});
-
 const learningSchema = z
   .object({
     dataset: datasetSpecSchema.default({ type: 'mnist' }),

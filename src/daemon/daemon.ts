@@ -10,6 +10,7 @@ import type { Clock } from '../core/interfaces.ts';
 import { LearningNode } from '../core/node.ts';
 import type { RoundRecord } from '../core/round-record.ts';
 import { selectBackend } from '../learn/backend.ts';
+import { loadDataset } from '../learn/datasets/index.ts';
 import { GossipHost, peerOfAddr } from '../p2p/host.ts';
 import { HelloGate } from '../p2p/hello-gate.ts';
 import { HELLO_VERSION } from '../p2p/hello-protocol.ts';
@@ -108,7 +109,7 @@ export class Daemon {
     const identity = await loadOrCreateIdentity(this.path(FILES.key));
     log.info({ peerId: identity.peerId, keyFile: this.path(FILES.key), created: identity.created }, 'identity');
     const backend = await selectBackend(cfg.backend);
-    this.learner = new DaemonLearner(l);
+    this.learner = new DaemonLearner(l, loadDataset(l.dataset, l.seed));
     const model = this.learner.model;
     this.specHash = model.specHash;
     log.info({ backend: backend.backend, model: l.model, params: model.size, specHash: this.specHash, shard: this.learner.shard.y.length, partition: `${l.partitionIndex}/${l.partitionCount}` }, 'learner ready');

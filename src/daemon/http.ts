@@ -14,7 +14,8 @@ export interface StatusServerOptions {
 
 export interface Page {
   readonly contentType: string;
-  readonly body: string;
+  /** Text, or bytes (a bundle, a .wasm file). */
+  readonly body: string | Uint8Array;
 }
 
 export function jsonPage(v: unknown): Page {
@@ -29,7 +30,7 @@ export class StatusServer {
     this.o = o;
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
-      const reply = (code: number, type: string, body: string): void => {
+      const reply = (code: number, type: string, body: string | Uint8Array): void => {
         res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
         res.end(body);
       };

@@ -13,6 +13,7 @@ import { partition } from '../learn/partition.ts';
 import { Trainer, type Evaluation } from '../learn/trainer.ts';
 import { samplingRate } from '../privacy/config.ts';
 import { SecureRandom } from '../privacy/secure-random.ts';
+import { nextTurn } from '../util/next-turn.ts';
 import { deriveSeed } from '../util/rng.ts';
 import type { LearningConfig } from './config.ts';
 
@@ -42,7 +43,8 @@ export class DaemonLearner implements LocalLearner {
   trainingMs = 0;
   stepsDone = 0;
 
-  constructor(cfg: LearningConfig, data: TrainTest = loadDataset(cfg.dataset, cfg.seed)) {
+  /** `data`: the task's dataset, loaded and split by the caller (from files, or fetched in a browser). */
+  constructor(cfg: LearningConfig, data: TrainTest) {
     this.cfg = cfg;
     const shards = partition(cfg.partition, data.train.y, data.train.numClasses, cfg.partitionCount, deriveSeed(cfg.seed, 'partition'));
     this.shard = subset(data.train, shards[cfg.partitionIndex]!, `node${cfg.partitionIndex}`);
@@ -72,7 +74,7 @@ export class DaemonLearner implements LocalLearner {
 
   /** Trains on the next turn of the event loop, so network events are handled between rounds. */
   train(_round: number, params: Float32Array, done: (loss: number) => void): void {
-    setImmediate(() => {
+    nextTurn(() => {
       const t0 = performance.now();
       const steps = this.cfg.node.localSteps;
       let loss: number;

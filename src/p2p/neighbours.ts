@@ -7,7 +7,8 @@
  */
 import type { HelloGate } from './hello-gate.ts';
 import { HELLO_PROTOCOL } from './hello-protocol.ts';
-import type { GossipHost } from './host.ts';
+import type { Libp2pPeer } from './libp2p-peer.ts';
+import { unrefTimer } from '../util/unref-timer.ts';
 
 export interface NeighbourOptions {
   /** Peer ids, or 'auto'. */
@@ -29,15 +30,15 @@ interface DialState {
 }
 
 export class Neighbours {
-  private readonly host: GossipHost;
+  private readonly host: Libp2pPeer;
   private readonly o: NeighbourOptions;
   private current: string[];
   private readonly dials = new Map<string, DialState>();
   private readonly discovered = new Set<string>();
   private readonly listeners: Array<(added: string[], removed: string[]) => void> = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(host: GossipHost, o: NeighbourOptions) {
+  constructor(host: Libp2pPeer, o: NeighbourOptions) {
     this.host = host;
     this.o = o;
     this.current = o.peers === 'auto' ? [] : [...new Set(o.peers)].filter((p) => p !== host.peerId).sort();
@@ -77,7 +78,7 @@ export class Neighbours {
   start(): void {
     void this.tick();
     this.timer = setInterval(() => void this.tick(), this.o.checkEveryMs);
-    this.timer.unref();
+    unrefTimer(this.timer);
   }
 
   stop(): void {

@@ -15,7 +15,7 @@ import * as lp from 'it-length-prefixed';
 import { pipe } from 'it-pipe';
 import type { Uint8ArrayList } from 'uint8arraylist';
 import type { SyncSnapshot } from '../core/interfaces.ts';
-import type { ByteStream, GossipHost } from './host.ts';
+import type { ByteStream, Libp2pPeer } from './libp2p-peer.ts';
 
 export const SYNC_PROTOCOL = '/gossiplearn/sync/1.0.0';
 export const SYNC_CHUNK_BYTES = 256 * 1024;
@@ -123,7 +123,7 @@ async function* deframe(source: AsyncIterable<Uint8ArrayList | Uint8Array>): Asy
 }
 
 /** Serve `provider()`'s snapshot to every sync request on `host`. */
-export async function serveSnapshots(host: GossipHost, provider: () => SyncSnapshot | null, onError: (peer: string, err: Error) => void): Promise<void> {
+export async function serveSnapshots(host: Libp2pPeer, provider: () => SyncSnapshot | null, onError: (peer: string, err: Error) => void): Promise<void> {
   await host.handle(SYNC_PROTOCOL, (stream: ByteStream) => {
     const snap = provider();
     const chunks = snap ? snapshotChunks(snap) : [];
@@ -135,7 +135,7 @@ export async function serveSnapshots(host: GossipHost, provider: () => SyncSnaps
 }
 
 /** Fetch and validate `peer`'s snapshot; rejects with a SyncError after `timeoutMs` at most. */
-export async function requestSnapshot(host: GossipHost, peer: string, expect: SyncExpectation, timeoutMs: number): Promise<SyncSnapshot> {
+export async function requestSnapshot(host: Libp2pPeer, peer: string, expect: SyncExpectation, timeoutMs: number): Promise<SyncSnapshot> {
   const signal = AbortSignal.timeout(timeoutMs);
   let stream: ByteStream;
   try {

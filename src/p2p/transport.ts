@@ -9,7 +9,7 @@
  */
 import { FrameError, decodeFrame, peekFrameHeader, type FrameExpectation } from '../compress/index.ts';
 import type { SyncSnapshot, Transport } from '../core/interfaces.ts';
-import type { GossipHost, PubsubMessage, Verdict } from './host.ts';
+import type { Libp2pPeer, PubsubMessage, Verdict } from './libp2p-peer.ts';
 import type { Neighbours } from './neighbours.ts';
 import { requestSnapshot, serveSnapshots, SyncError } from './sync-protocol.ts';
 
@@ -18,7 +18,7 @@ export function topicOf(network: string, peer: string): string {
 }
 
 export interface P2PTransportOptions {
-  readonly host: GossipHost;
+  readonly host: Libp2pPeer;
   readonly network: string;
   readonly neighbours: Neighbours;
   readonly expect: FrameExpectation;
@@ -47,6 +47,8 @@ export class P2PTransport implements Transport {
   readonly selfId: string;
   /** Frames handed to the node, per sending peer (accepted or not). */
   readonly framesFrom = new Map<string, number>();
+  /** Bytes of those frames, per sending peer. */
+  readonly bytesFrom = new Map<string, number>();
   readonly stats: TransportStats = { publishes: 0, publishFailures: 0, recipients: 0, syncRequests: 0, syncFailures: 0, syncServed: 0, validatorRejects: 0, keyframesViaSync: 0 };
   private readonly o: P2PTransportOptions;
   private readonly ownTopic: string;
@@ -126,6 +128,7 @@ export class P2PTransport implements Transport {
   private deliver(m: PubsubMessage): void {
     if (this.ownerOf(m.topic) !== m.from || !this.o.neighbours.has(m.from)) return;
     this.framesFrom.set(m.from, (this.framesFrom.get(m.from) ?? 0) + 1);
+    this.bytesFrom.set(m.from, (this.bytesFrom.get(m.from) ?? 0) + m.data.length);
     this.frameHandler?.(m.from, m.data);
   }
 

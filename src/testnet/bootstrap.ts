@@ -18,6 +18,8 @@ import { readPskFile } from '../p2p/psk.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { DASHBOARD_HTML } from './dashboard.ts';
 import { encodeHeartbeat, every, listenHeartbeats, statusTopic } from './heartbeat.ts';
+import { joinPages, joinPagesAvailable } from './join-pages.ts';
+import { withWebSocketListeners } from '../p2p/ws-listen.ts';
 import type { Manifest } from './manifest.ts';
 import { NetworkView } from './network-view.ts';
 
@@ -71,6 +73,7 @@ export class BootstrapNode {
       pages: {
         '/dashboard': async () => ({ contentType: 'text/html; charset=utf-8', body: DASHBOARD_HTML }),
         '/network': async () => jsonPage(this.view.snapshot()),
+        ...joinPages({ manifest: m, addresses: () => host.addresses() }),
       },
     });
   }
@@ -84,7 +87,8 @@ export class BootstrapNode {
     // may not own the announced IP, e.g. behind 1:1 NAT), announcing exactly the manifest's address.
     const multiHost = !o.listen?.length && own.some(reachableFromOtherHosts);
     const fallback = own.length ? own : [LOOPBACK_LISTEN];
-    const listen = o.listen?.length ? [...o.listen] : multiHost ? own.map(onAllInterfaces) : fallback;
+    // Browser nodes reach the bootstrap over WebSockets: a /ws listener next to each TCP one.
+    const listen = withWebSocketListeners(o.listen?.length ? [...o.listen] : multiHost ? own.map(onAllInterfaces) : fallback);
     const registry = new Registry();
     const host = await GossipHost.create({
       privateKey: identity.privateKey,
@@ -104,7 +108,8 @@ export class BootstrapNode {
     node.httpUrl = await node.http.listen();
     const info: DaemonInfo = { pid: process.pid, peerId: host.peerId, addresses: host.addresses(), http: node.httpUrl, startedAt: node.startedAt };
     writeFileAtomic(join(o.dataDir, FILES.info), JSON.stringify(info, null, 2) + '\n');
-    o.log.info({ peerId: host.peerId, addresses: info.addresses, http: node.httpUrl, dashboard: `${node.httpUrl}/dashboard`, network: m.network, taskHash: m.taskHash }, 'bootstrap node listening');
+    o.log.info({ peerId: host.peerId, addresses: info.addresses, http: node.httpUrl, dashboard: `${node.httpUrl}/dashboard`, join: `${node.httpUrl}/join`, network: m.network, taskHash: m.taskHash }, 'bootstrap node listening');
+    if (!joinPagesAvailable()) o.log.warn('the browser node is not built: /join asks to run `npm run build:web`');
     return node;
   }
 

@@ -18,6 +18,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   svg { border: 1px solid #ddd; background: #fafafa; }
   line.edge { stroke: #4a7; stroke-width: 2; }
   line.edge.relayed { stroke: #e80; stroke-dasharray: 5 3; }
+  line.edge.webrtc { stroke: #a3c; }
+  circle.node.browser { fill: #e60; }
+  td.agent { font-family: monospace; }
   circle.node { fill: #36c; }
   text.label { font: 11px monospace; }
   #error { color: #b00; }
@@ -29,7 +32,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <div id="error"></div>
 <svg id="graph" width="520" height="320" viewBox="0 0 520 320"></svg>
 <table id="peers">
-  <thead><tr><th>peer</th><th>task</th><th>round</th><th>accuracy</th><th>sent</th><th>received</th><th>accepted</th><th>rejected</th><th>neighbours</th><th>seen</th></tr></thead>
+  <thead><tr><th>peer</th><th>agent</th><th>task</th><th>round</th><th>accuracy</th><th>sent</th><th>received</th><th>accepted</th><th>rejected</th><th>neighbours</th><th>seen</th></tr></thead>
   <tbody></tbody>
 </table>
 <script>
@@ -49,7 +52,8 @@ function drawPeers(net, self) {
     tr.className = 'peer' + (self.testnet && p.taskHash !== self.testnet.taskHash ? ' refused' : '');
     tr.dataset.peer = p.peerId;
     tr.dataset.round = String(p.round);
-    cell(tr, short(p.peerId)); cell(tr, p.taskHash); cell(tr, String(p.round)); cell(tr, pct(p.accuracy));
+    tr.dataset.agent = p.agent || 'daemon';
+    cell(tr, short(p.peerId)); cell(tr, p.agent || 'daemon'); tr.lastChild.className = 'agent'; cell(tr, p.taskHash); cell(tr, String(p.round)); cell(tr, pct(p.accuracy));
     cell(tr, kb(p.bytes.sent)); cell(tr, kb(p.bytes.received)); cell(tr, String(p.accepted)); cell(tr, String(sum(p.rejected)));
     cell(tr, String(p.neighbours.length)); cell(tr, p.ageSeconds.toFixed(0) + ' s ago');
     tbody.appendChild(tr);
@@ -72,7 +76,7 @@ function drawGraph(net) {
   for (const p of net.peers) {
     const [x, y] = pos.get(p.peerId);
     const c = document.createElementNS(SVG, 'circle');
-    c.setAttribute('class', 'node'); c.setAttribute('cx', x); c.setAttribute('cy', y); c.setAttribute('r', 9);
+    c.setAttribute('class', 'node ' + (p.agent || 'daemon')); c.setAttribute('cx', x); c.setAttribute('cy', y); c.setAttribute('r', 9);
     const t = document.createElementNS(SVG, 'text');
     t.setAttribute('class', 'label'); t.setAttribute('x', x + 12); t.setAttribute('y', y + 4);
     t.textContent = short(p.peerId) + ' r' + p.round;

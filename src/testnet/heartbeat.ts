@@ -4,8 +4,9 @@
  * network view from them and publish a directory of the members they hear, so joiners find each other.
  */
 import { z } from 'zod';
-import { multiaddrText, peerIdText } from '../daemon/config.ts';
-import type { GossipHost } from '../p2p/host.ts';
+import { multiaddrText, peerIdText } from '../daemon/config-schemas.ts';
+import type { Libp2pPeer } from '../p2p/libp2p-peer.ts';
+import { unrefTimer } from '../util/unref-timer.ts';
 
 export function statusTopic(network: string): string {
   return `gl/${network}/status`;
@@ -24,6 +25,8 @@ const memberBeat = z
     kind: z.literal('member'),
     v: z.number().int().positive(),
     peerId: peerIdText,
+    /** Absent from older members: a daemon. */
+    agent: z.enum(['daemon', 'browser']).optional(),
     taskHash: z.string().regex(/^[0-9a-f]{16}$/),
     round: count,
     accuracy: z.number().min(0).max(1).nullable(),
@@ -31,7 +34,7 @@ const memberBeat = z
     accepted: count,
     rejected: z.record(count),
     refused: z.array(peerIdText).max(MAX_LIST),
-    neighbours: z.array(z.object({ id: peerIdText, path: z.enum(['direct', 'relayed', 'none']) }).strict()).max(MAX_LIST),
+    neighbours: z.array(z.object({ id: peerIdText, path: z.enum(['direct', 'webrtc', 'relayed', 'none']) }).strict()).max(MAX_LIST),
     addrs: z.array(multiaddrText).max(32),
   })
   .strict();
@@ -72,7 +75,7 @@ export function decodeHeartbeat(data: Uint8Array, from: string): Heartbeat | nul
 }
 
 /** Subscribe to the network's status topic: malformed or forged heartbeats are rejected, valid ones handed to `onBeat`. */
-export function listenHeartbeats(host: GossipHost, network: string, onBeat: (b: Heartbeat) => void): void {
+export function listenHeartbeats(host: Libp2pPeer, network: string, onBeat: (b: Heartbeat) => void): void {
   const topic = statusTopic(network);
   host.setValidator(topic, (m) => (decodeHeartbeat(m.data, m.from) ? 'accept' : 'reject'));
   host.subscribe(topic);
@@ -87,6 +90,6 @@ export function listenHeartbeats(host: GossipHost, network: string, onBeat: (b: 
 export function every(ms: number, fn: () => void): () => void {
   fn();
   const t = setInterval(fn, ms);
-  t.unref();
+  unrefTimer(t);
   return () => clearInterval(t);
 }

@@ -1,7 +1,9 @@
 /** `gossiplearn testnet join`: the daemon config a manifest implies for one member. */
 import { createHash } from 'node:crypto';
 import { defaultListen } from '../p2p/addresses.ts';
+import { withWebSocketListeners } from '../p2p/ws-listen.ts';
 import type { Manifest } from './manifest.ts';
+import { shardFromDigest } from './manifest-schema.ts';
 
 export interface JoinOptions {
   readonly dataDir: string;
@@ -21,7 +23,7 @@ export interface JoinOptions {
 
 /** A stable shard for a peer id: the same node always trains on the same data. */
 export function shardOf(peerId: string, shards: number): number {
-  return createHash('sha256').update(peerId).digest().readUInt32BE(0) % shards;
+  return shardFromDigest(createHash('sha256').update(peerId).digest(), shards);
 }
 
 /** Raw daemon config (validated by parseDaemonConfig like any config file). */
@@ -29,8 +31,9 @@ export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown>
   const t = m.task;
   return {
     network: m.network,
-    // A manifest naming bootstrap nodes on other hosts means the members are on other hosts too.
-    listen: o.relayOnly ? ['/p2p-circuit'] : o.listen?.length ? [...o.listen] : defaultListen(m.bootstrap),
+    // A manifest naming bootstrap nodes on other hosts means the members are on other hosts too;
+    // a /ws listener as well, so browser nodes can connect directly.
+    listen: o.relayOnly ? ['/p2p-circuit'] : withWebSocketListeners(o.listen?.length ? [...o.listen] : defaultListen(m.bootstrap)),
     bootstrap: m.bootstrap,
     neighbours: 'auto',
     maxNeighbours: o.maxNeighbours ?? 8,

@@ -3,8 +3,7 @@
  * refuses those on another task (or protocol) as neighbours, with a log line and a /status entry,
  * and dials the members that bootstrap directories and heartbeats announce.
  */
-import type { Logger } from '../daemon/logger.ts';
-import type { GossipHost } from '../p2p/host.ts';
+import type { Libp2pPeer } from '../p2p/libp2p-peer.ts';
 import type { Neighbours } from '../p2p/neighbours.ts';
 import { encodeHeartbeat, every, listenHeartbeats, statusTopic, type Heartbeat, type MemberBeat } from './heartbeat.ts';
 import { NetworkView } from './network-view.ts';
@@ -17,14 +16,23 @@ export interface MemberSummary {
   readonly rejected: Record<string, number>;
 }
 
+/** The log calls a member makes (a pino Logger in a daemon, the page's log in a browser). */
+export interface MemberLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
 export interface MemberOptions {
-  readonly host: GossipHost;
+  readonly host: Libp2pPeer;
   readonly network: string;
   readonly taskHash: string;
   readonly protocolVersion: number;
   readonly heartbeatMs: number;
+  /** What runs this member, shown in network views (a browser tab or a daemon). */
+  readonly agent?: 'daemon' | 'browser';
   readonly summary: () => MemberSummary;
-  readonly log: Logger;
+  readonly log: MemberLog;
 }
 
 export class TestnetMember {
@@ -93,6 +101,7 @@ export class TestnetMember {
     const beat: MemberBeat = {
       kind: 'member',
       v: this.o.protocolVersion,
+      agent: this.o.agent ?? 'daemon',
       peerId: this.o.host.peerId,
       taskHash: this.o.taskHash,
       round: s.round,

@@ -1,4 +1,5 @@
 /** The network as heard through member heartbeats: peers, links, round, accuracy, bytes, rejections. */
+import type { PeerPath } from '../p2p/libp2p-peer.ts';
 import type { MemberBeat } from './heartbeat.ts';
 
 export interface PeerView extends Omit<MemberBeat, 'kind' | 'v'> {
@@ -10,7 +11,7 @@ export interface NetworkSnapshot {
   readonly observer: string;
   readonly peers: Array<PeerView & { ageSeconds: number }>;
   /** Undirected neighbour links, each once (a < b), from the members' own neighbour lists. */
-  readonly links: Array<{ a: string; b: string; path: 'direct' | 'relayed' | 'none' }>;
+  readonly links: Array<{ a: string; b: string; path: PeerPath }>;
 }
 
 export class NetworkView {
@@ -38,7 +39,7 @@ export class NetworkView {
 
   snapshot(now = Date.now()): NetworkSnapshot {
     const peers = this.live(now).sort((x, y) => x.peerId.localeCompare(y.peerId));
-    const links = new Map<string, { a: string; b: string; path: 'direct' | 'relayed' | 'none' }>();
+    const links = new Map<string, { a: string; b: string; path: PeerPath }>();
     for (const p of peers)
       for (const n of p.neighbours) {
         const [a, b] = p.peerId < n.id ? [p.peerId, n.id] : [n.id, p.peerId];

@@ -1,20 +1,13 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
+import { canonicalJson } from './canonical-text.ts';
 
-/** JSON with object keys sorted at every level (undefined members dropped): equal values give equal text. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
+export { canonicalJson };
 
-/** First 16 hex digits (64 bits) of SHA-256 over a value's canonical JSON. */
+/**
+ * First 16 hex digits (64 bits) of SHA-256 over a value's canonical JSON. Pure TypeScript SHA-256
+ * (@noble/hashes, already under libp2p's crypto): the same hash, synchronously, in Node and in a tab.
+ */
 export function contentHash(v: unknown): string {
-  return createHash('sha256').update(canonicalJson(v)).digest('hex').slice(0, 16);
+  return bytesToHex(sha256(utf8ToBytes(canonicalJson(v)))).slice(0, 16);
 }

@@ -1,53 +1,13 @@
-import { z } from 'zod';
-import { ConfigError, parseWith } from '../../util/validate.ts';
+import { ConfigError } from '../../util/validate.ts';
 import type { TrainTest } from '../dataset.ts';
 import { loadCsv } from './csv.ts';
 import { loadIdxPair } from './idx.ts';
 import { loadEmbeddedMnist } from './mnist-embedded.ts';
 import { trainTestSplit } from './split.ts';
 import { gaussianMixture } from './synthetic.ts';
+import { datasetSpecSchema, parseDatasetSpec, type DatasetSpec } from './spec.ts';
 
-const testFraction = z.number().gt(0).lt(1).default(0.2);
-
-export const datasetSpecSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('mnist'), testFraction }).strict(),
-  z
-    .object({
-      type: z.literal('idx'),
-      trainImages: z.string().min(1),
-      trainLabels: z.string().min(1),
-      testImages: z.string().min(1).optional(),
-      testLabels: z.string().min(1).optional(),
-      numClasses: z.number().int().min(2).max(256).default(10),
-      testFraction,
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('csv'),
-      path: z.string().min(1),
-      label: z.union([z.string(), z.number().int().nonnegative()]).optional(),
-      header: z.boolean().optional(),
-      testFraction,
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('synthetic'),
-      samples: z.number().int().min(10).default(20000),
-      dim: z.number().int().positive().default(32),
-      classes: z.number().int().min(2).max(256).default(10),
-      separation: z.number().positive().default(3),
-      testFraction,
-    })
-    .strict(),
-]);
-
-export type DatasetSpec = z.output<typeof datasetSpecSchema>;
-
-export function parseDatasetSpec(input: unknown, source = 'dataset'): DatasetSpec {
-  return parseWith(datasetSpecSchema, input, source);
-}
+export { datasetSpecSchema, parseDatasetSpec, type DatasetSpec };
 
 const cache = new Map<string, TrainTest>();
 
