@@ -1,11 +1,13 @@
 /**
  * Two real daemons with DP training and a small targetEpsilon: ε is in /status, /metrics (valid
  * Prometheus text), rounds.jsonl and privacy.json; the budget stops training and publishing with a
- * warning; a restart keeps the spent budget instead of starting over.
+ * warning; a restart keeps the spent budget instead of starting over, and a ledger spent under
+ * other parameters stops the daemon at startup (one line, exit 2).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, readRoundLines, type NodeStatus } from '../src/daemon/cluster.ts';
@@ -76,4 +78,14 @@ test('daemons report ε, stop at targetEpsilon, keep the budget over a restart',
   c.start(0);
   const again = await c.waitFor('node 0 back', (st) => budgetStopped(st[0]!), 60_000);
   assert.equal((again[0]!.privacy as Privacy).steps, p.steps);
+
+  // A ledger spent with another σ: refusing beats silently starting a fresh budget on the same data.
+  await c.kill(0);
+  const ledgerFile = join(c.dir(0), 'privacy.json');
+  writeFileSync(ledgerFile, JSON.stringify({ ...ledger, noiseMultiplier: 0.5 }));
+  const args = ['src/cli/main.ts', 'node', '--config', join(c.dir(0), 'config.json')];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 2, r.stderr);
+  const refused = /^error: .*privacy\.json: noiseMultiplier: budget was spent with 0\.5, the config now gives 1\.2/m;
+  assert.match(r.stderr, refused);
 });

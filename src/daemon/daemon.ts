@@ -110,6 +110,13 @@ export class Daemon {
     log.info({ peerId: identity.peerId, keyFile: this.path(FILES.key), created: identity.created }, 'identity');
     const backend = await selectBackend(cfg.backend);
     this.learner = new DaemonLearner(l, loadDataset(l.dataset, l.seed));
+    // Before any network activity: a privacy ledger that does not match refuses to start.
+    const privacy = l.node.privacy;
+    const privacyFile = this.path(FILES.privacy);
+    const privacyParams = privacy
+      ? { q: this.learner.samplingRate, noiseMultiplier: privacy.noiseMultiplier, delta: privacy.delta }
+      : null;
+    const stepsSpent = privacyParams ? loadPrivacySteps(privacyFile, privacyParams) : 0;
     const model = this.learner.model;
     this.specHash = model.specHash;
     log.info({ backend: backend.backend, model: l.model, params: model.size, specHash: this.specHash, shard: this.learner.shard.y.length, partition: `${l.partitionIndex}/${l.partitionCount}` }, 'learner ready');
@@ -187,12 +194,6 @@ export class Daemon {
       onError: (what, err) => log.warn({ err: err.message }, `p2p: ${what} failed`),
     });
 
-    const privacy = l.node.privacy;
-    const privacyFile = this.path(FILES.privacy);
-    const privacyParams = privacy
-      ? { q: this.learner.samplingRate, noiseMultiplier: privacy.noiseMultiplier, delta: privacy.delta }
-      : null;
-    const stepsSpent = privacyParams ? loadPrivacySteps(privacyFile, privacyParams) : 0;
     const shared = this.learner.initParams('shared');
     const params = ckpt ? ckpt.node.params.slice() : l.init === 'shared' ? shared : this.learner.initParams('own');
     this.node = new LearningNode({
