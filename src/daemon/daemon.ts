@@ -6,7 +6,6 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameExpectation } from '../compress/index.ts';
-import type { Clock } from '../core/interfaces.ts';
 import { LearningNode } from '../core/node.ts';
 import type { RoundRecord } from '../core/round-record.ts';
 import { selectBackend } from '../learn/backend.ts';
@@ -35,15 +34,7 @@ import { FILES, type DaemonInfo } from './files.ts';
 import { DaemonMetrics, type ConnectionCounts } from './metrics.ts';
 import { paramsDigest } from './params-digest.ts';
 import { loadPrivacySteps, savePrivacySteps } from './privacy-file.ts';
-
-/** Wall-clock milliseconds since the epoch, sub-ms resolution: comparable across processes. */
-export const realClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
-  schedule: (ms, fn) => {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-};
+import { wallClock } from '../core/wall-clock.ts';
 
 export class Daemon {
   readonly cfg: DaemonConfig;
@@ -201,7 +192,7 @@ export class Daemon {
       layout: model.layout,
       specHash: this.specHash,
       params,
-      clock: realClock,
+      clock: wallClock,
       transport: this.transport,
       learner: this.learner,
       seed: deriveSeed(l.seed, 'node', l.partitionIndex),

@@ -4,7 +4,6 @@
  * identity and checkpoints. Nothing here learns, encodes or validates: the shared modules do.
  */
 import type { FrameExpectation } from '../compress/index.ts';
-import type { Clock } from '../core/interfaces.ts';
 import { LearningNode } from '../core/node.ts';
 import type { RoundRecord } from '../core/round-record.ts';
 import {
@@ -28,17 +27,10 @@ import { deriveSeed } from '../util/rng.ts';
 import type { BrowserIdentity } from './identity.ts';
 import type { JoinInfo } from './join-info.ts';
 import type { KvStore } from './kv-store.ts';
+import { wallClock } from '../core/wall-clock.ts';
 
 /** One checkpoint per task: joining another task never resumes this one's model. */
 const checkpointKey = (taskHash: string): string => `checkpoint/${taskHash}`;
-
-const pageClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
-  schedule: (ms, fn) => {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-};
 
 export interface BrowserNodeOptions {
   readonly join: JoinInfo;
@@ -198,7 +190,7 @@ export class BrowserNode {
       layout: model.layout,
       specHash: model.specHash,
       params,
-      clock: pageClock,
+      clock: wallClock,
       transport: this.transport,
       learner,
       seed: deriveSeed(cfg.seed, 'node', cfg.partitionIndex),
