@@ -12,7 +12,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { parseNodeConfig } from '../src/core/config.ts';
 import type { NodeRoundLine } from '../src/sim/metrics.ts';
@@ -20,31 +19,26 @@ import { TestnetBox } from '../src/testnet/box.ts';
 import { buildWebBundle, WEB_BUILD_DIR, webBuildIsFresh } from '../src/web/build.ts';
 import type { BrowserNodeStatus } from '../src/web/browser-node.ts';
 import { CHROMIUM_PATH, HEADLESS_CHROMIUM_ARGS } from '../src/web/headless-chromium.ts';
+import { scriptArgs } from './lib/args.ts';
 import { printTable } from './lib/experiment.ts';
 
-const HELP = `usage: node scripts/bench-browser.ts [options]
-  --manifest <file>   testnet manifest whose task both pairs learn (default testnets/browser-mnist.json)
-  --seconds <n>       learning time per pair after start-up (default 30)
-  --backend <name>    the pages' tfjs backend: wasm, webgl or cpu (default wasm)
-  --chromium <path>   Chromium executable (default /usr/bin/chromium)
-  --json              print the results as JSON too
-Runs two daemons, then two browser pages (linked over WebRTC), on loopback; prints per node kind
-the median round time, training samples/s and update bytes per round.`;
-
-const { values: args } = parseArgs({
+const { values: args } = scriptArgs({
+  script: import.meta.url,
+  summary: `Runs two daemons, then two browser pages (linked over WebRTC), on loopback; prints per node kind
+the median round time, training samples/s and update bytes per round.`,
   options: {
-    manifest: { type: 'string', default: 'testnets/browser-mnist.json' },
-    seconds: { type: 'string', default: '30' },
-    backend: { type: 'string', default: 'wasm' },
-    chromium: { type: 'string', default: CHROMIUM_PATH },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
+    manifest: {
+      type: 'string',
+      default: 'testnets/browser-mnist.json',
+      value: 'FILE',
+      description: 'testnet manifest whose task both pairs learn',
+    },
+    seconds: { type: 'string', default: '30', value: 'N', description: 'learning time per pair after start-up' },
+    backend: { type: 'string', default: 'wasm', value: 'NAME', description: "the pages' tfjs backend: wasm, webgl or cpu" },
+    chromium: { type: 'string', default: CHROMIUM_PATH, value: 'PATH', description: 'Chromium executable' },
+    json: { type: 'boolean', default: false, description: 'print the results as JSON too' },
   },
 });
-if (args.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = Number(args.seconds);
 if (!Number.isFinite(seconds) || seconds <= 0) {

@@ -5,7 +5,6 @@
 import type { LocalLearner } from '../core/interfaces.ts';
 import { BatchSampler } from '../learn/batches.ts';
 import { subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
-import { loadDataset } from '../learn/datasets/index.ts';
 import { DpSgd } from '../learn/dp-sgd.ts';
 import { Model } from '../learn/model.ts';
 import { FlatOptimizer, type OptimizerState } from '../learn/optimizer.ts';
