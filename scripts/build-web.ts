@@ -7,17 +7,17 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { buildWebBundle, WEB_BUILD_DIR } from '../src/web/build.ts';
+import { scriptArgs } from './lib/args.ts';
 
-const { values } = parseArgs({
-  options: { out: { type: 'string' }, 'no-minify': { type: 'boolean' }, help: { type: 'boolean' } },
+const { values } = scriptArgs({
+  script: import.meta.url,
+  summary: 'Bundles the browser node into build/web/ (served by `testnet bootstrap` at /join).',
+  options: {
+    out: { type: 'string', value: 'DIR', description: 'output directory (default: build/web)' },
+    'no-minify': { type: 'boolean', default: false, description: 'keep the bundle readable' },
+  },
 });
-if (values.help) {
-  console.log('usage: node scripts/build-web.ts [--out <dir>] [--no-minify]');
-  console.log('bundles the browser node into build/web/ (served by `testnet bootstrap` at /join)');
-  process.exit(0);
-}
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = values.out ? resolve(values.out) : join(root, WEB_BUILD_DIR);
 mkdirSync(out, { recursive: true });

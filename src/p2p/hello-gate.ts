@@ -4,11 +4,11 @@
  * correctly or sends us a correct one; a failed attempt is retried with backoff (a mismatch, a
  * malformed hello or a timeout is reported each time it happens, and counted by the caller).
  */
-import type { GossipHost } from './host.ts';
+import type { Libp2pPeer } from './libp2p-peer.ts';
 import { HelloError, sayHello, serveHello, type Hello } from './hello-protocol.ts';
 
 export interface HelloGateOptions {
-  readonly host: GossipHost;
+  readonly host: Libp2pPeer;
   readonly ours: Hello;
   readonly timeoutMs: number;
   /** First retry delay after a failed handshake; doubles up to `maxBackoffMs`. */

@@ -12,7 +12,7 @@
 import * as lp from 'it-length-prefixed';
 import type { Uint8ArrayList } from 'uint8arraylist';
 import { z } from 'zod';
-import type { ByteStream, GossipHost } from './host.ts';
+import type { ByteStream, Libp2pPeer } from './libp2p-peer.ts';
 
 export const HELLO_PROTOCOL = '/gossiplearn/hello/1.0.0';
 export const HELLO_VERSION = 1;
@@ -106,7 +106,7 @@ export function judgeHello(ours: Hello, bytes: Uint8Array): Hello {
  * (its Hello) or not (a HelloError). Each stream is cut after `timeoutMs`.
  */
 export async function serveHello(
-  host: GossipHost,
+  host: Libp2pPeer,
   ours: Hello,
   onHello: (peer: string, result: Hello | HelloError) => void,
   timeoutMs = 5000,
@@ -139,7 +139,7 @@ export async function serveHello(
 }
 
 /** Send our hello to `peer` and judge its answer; resolves to its Hello, rejects with a HelloError. */
-export async function sayHello(host: GossipHost, peer: string, ours: Hello, timeoutMs: number): Promise<Hello> {
+export async function sayHello(host: Libp2pPeer, peer: string, ours: Hello, timeoutMs: number): Promise<Hello> {
   const signal = AbortSignal.timeout(timeoutMs);
   let stream: ByteStream;
   try {

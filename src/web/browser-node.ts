@@ -19,6 +19,8 @@ import type { TrainTest } from '../learn/dataset.ts';
 import { parseNodeConfig } from '../core/config.ts';
 import { BrowserHost } from '../p2p/browser-host.ts';
 import type { PeerPath } from '../p2p/libp2p-peer.ts';
+import { HelloGate } from '../p2p/hello-gate.ts';
+import { HELLO_VERSION } from '../p2p/hello-protocol.ts';
 import { Neighbours } from '../p2p/neighbours.ts';
 import { P2PTransport } from '../p2p/transport.ts';
 import { taskNetwork } from '../testnet/heartbeat.ts';
@@ -166,7 +168,20 @@ export class BrowserNode {
       }),
     });
     const member = this.member;
+    // The daemon's handshake: only peers proven to be of this network, model and task become neighbours.
+    const hello = new HelloGate({
+      host: this.host,
+      ours: { v: HELLO_VERSION, network: o.join.network, specHash: model.specHash, task: o.join.taskHash },
+      timeoutMs: 5000,
+      backoffMs: 1000,
+      maxBackoffMs: 30_000,
+      onRefuse: (peer, err, repeat) => {
+        if (!repeat) o.log.warn({ peer, reason: err.reason, detail: err.message }, `handshake: ${peer} is not a neighbour`);
+      },
+    });
+    await hello.start();
     this.neighbours = new Neighbours(this.host, {
+      gate: hello,
       peers: 'auto',
       maxNeighbours: o.maxNeighbours,
       checkEveryMs: 1000,
