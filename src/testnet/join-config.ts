@@ -32,8 +32,8 @@ export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown>
   return {
     network: m.network,
     // A manifest naming bootstrap nodes on other hosts means the members are on other hosts too;
-    // a /ws listener as well, so browser nodes can connect directly.
-    listen: o.relayOnly ? ['/p2p-circuit'] : withWebSocketListeners(o.listen?.length ? [...o.listen] : defaultListen(m.bootstrap)),
+    // by default a /ws listener as well, so browser nodes can connect directly.
+    listen: o.relayOnly ? ['/p2p-circuit'] : o.listen?.length ? [...o.listen] : withWebSocketListeners(defaultListen(m.bootstrap)),
     bootstrap: m.bootstrap,
     neighbours: 'auto',
     maxNeighbours: o.maxNeighbours ?? 8,
