@@ -158,7 +158,7 @@ async function churnRun(out: string): Promise<void> {
   };
   log(`churn run: ${nodes} daemons, kill -9 ${perBatch} every ${intervalMs / 1000} s for ${durationMs / 60_000} min, restart after ${restartAfterMs / 1000} s; ${out}`);
   for (let i = 0; i < nodes; i++) startSlot(i);
-  await waitUntil(c, 'every daemon past round 5', (s) => s.every((x) => x !== null && x.round >= 5), 300_000);
+  await waitUntil(c, 'every daemon past round 5', (s) => s.every((x) => x !== null && x.round >= 5), 900_000);
   const rssStart = rssAll(c);
   const t0 = Date.now();
   log(`warm (every daemon past round 5); RSS at start taken; churn begins`);
