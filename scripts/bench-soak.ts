@@ -16,13 +16,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { checkpointDigest, type CheckpointDigest } from '../src/daemon/checkpoint-digest.ts';
-import { Cluster, readRoundLines, sleep, type NodeStatus } from '../src/daemon/cluster.ts';
+import { Cluster, readRoundLines, sleep } from '../src/daemon/cluster.ts';
 import { FILES } from '../src/daemon/files.ts';
 import { processRssBytes } from '../src/daemon/process-rss.ts';
 import { loadTopology } from '../src/topology/index.ts';
 import { Rng } from '../src/util/rng.ts';
 import { printTable } from './lib/experiment.ts';
-import { liveWaits, mib, type Incarnation, type WaitSummary } from './lib/soak.ts';
+import { ClusterProgress, liveWaits, mib, type Incarnation, type WaitSummary } from './lib/soak.ts';
 
 const USAGE = `Usage: node_modules/.bin/node scripts/bench-soak.ts [options]
 
@@ -111,17 +111,6 @@ async function makeCluster(out: string): Promise<Cluster> {
   });
 }
 
-function medianRound(s: ReadonlyArray<NodeStatus | null>): number {
-  const r = s.filter((x): x is NodeStatus => x !== null).map((x) => x.round).sort((p, q) => p - q);
-  return r.length ? r[r.length >> 1]! : 0;
-}
-
-/** Mean of each daemon's last evaluated accuracy (every daemon is evaluated every 5 rounds). */
-function meanAccuracy(s: ReadonlyArray<NodeStatus | null>): { mean: number | null; nodes: number; rounds: number[] } {
-  const evaluated = s.filter((x): x is NodeStatus => x !== null && x.accuracy !== null);
-  return { mean: evaluated.length ? mean(evaluated.map((x) => x.accuracy!)) : null, nodes: evaluated.length, rounds: evaluated.map((x) => x.evaluatedRound as number) };
-}
-
 function rssAll(c: Cluster): Array<number | null> {
   return Array.from({ length: c.n }, (_, i) => {
     const pid = c.pid(i);
@@ -140,8 +129,31 @@ interface Resume {
   exact: boolean | null;
 }
 
-async function waitUntil(c: Cluster, what: string, ok: (s: Array<NodeStatus | null>) => boolean, timeoutMs: number): Promise<Array<NodeStatus | null>> {
-  return c.waitFor(what, ok, timeoutMs, 1000);
+/** Poll `progress` every second until `ok` holds; a daemon that exits on its own fails the run. */
+async function waitUntil(
+  c: Cluster,
+  progress: ClusterProgress,
+  what: string,
+  ok: () => boolean,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const crash = c.firstCrash();
+    if (crash) throw new Error(`daemon ${crash}`);
+    progress.poll();
+    if (ok()) return true;
+    if (Date.now() > deadline) {
+      const rounds = Array.from({ length: progress.n }, (_, i) => progress.round(i)).join(' ');
+      log(`gave up waiting for ${what} after ${timeoutMs / 1000} s; rounds ${rounds}`);
+      return false;
+    }
+    await sleep(1000);
+  }
+}
+
+function progressOf(c: Cluster): ClusterProgress {
+  return new ClusterProgress(Array.from({ length: c.n }, (_, i) => join(c.dir(i), FILES.rounds)));
 }
 
 async function churnRun(out: string): Promise<void> {
@@ -156,9 +168,14 @@ async function churnRun(out: string): Promise<void> {
     c.start(i);
     lives.push({ slot: i, startedAt: Date.now(), endedAt: Infinity });
   };
-  log(`churn run: ${nodes} daemons, kill -9 ${perBatch} every ${intervalMs / 1000} s for ${durationMs / 60_000} min, restart after ${restartAfterMs / 1000} s; ${out}`);
+  log(`churn run: ${nodes} daemons, kill -9 ${perBatch} every ${intervalMs / 1000} s for ${durationMs / 60_000} min, ` +
+    `restart after ${restartAfterMs / 1000} s; ${out}`);
+  const tStart = Date.now();
   for (let i = 0; i < nodes; i++) startSlot(i);
-  await waitUntil(c, 'every daemon past round 5', (s) => s.every((x) => x !== null && x.round >= 5), 300_000);
+  const progress = progressOf(c);
+  const allPast5 = (): boolean => Array.from({ length: nodes }, (_, i) => progress.round(i)).every((r) => r >= 5);
+  const warm = await waitUntil(c, progress, 'every daemon past round 5', allPast5, 900_000);
+  if (!warm) throw new Error('the cluster never warmed up');
   const rssStart = rssAll(c);
   const t0 = Date.now();
   log(`warm (every daemon past round 5); RSS at start taken; churn begins`);
@@ -184,18 +201,20 @@ async function churnRun(out: string): Promise<void> {
     await sleep(restartAfterMs);
     startSlot(i);
     r.restartedAt = Date.now();
-    for (let waited = 0; waited < 180_000 && r.upAt === null; waited += 250) {
+    for (let waited = 0; waited < 300_000 && r.upAt === null; waited += 250) {
       const s = await c.status(i);
       if (s) {
         r.upAt = Date.now();
         r.resumed = s.resumed ? { round: s.resumed.round, paramsHash: s.resumed.paramsHash } : null;
-        r.exact = r.resumed !== null && r.onDisk !== null && r.resumed.round === r.onDisk.round && r.resumed.paramsHash === r.onDisk.paramsHash;
+        const [got, disk] = [r.resumed, r.onDisk];
+        r.exact = got !== null && disk !== null && got.round === disk.round && got.paramsHash === disk.paramsHash;
       } else await sleep(250);
     }
     busy.delete(i);
     const ck = r.onDisk ? `${r.onDisk.round}/${r.onDisk.paramsHash}` : 'none';
     const res = r.resumed ? `${r.resumed.round}/${r.resumed.paramsHash}` : 'nothing';
-    log(`node ${i}: killed in round ${r.killedInRound}, disk ${ck}, resumed ${res}, ${r.exact ? 'exact' : 'NOT exact'}`);
+    const how = r.exact ? 'exact' : 'NOT exact';
+    log(`node ${i}: killed in round ${r.killedInRound}, disk ${ck}, resumed ${res}, ${how}`);
   };
 
   let skippedTotal = 0;
@@ -210,24 +229,21 @@ async function churnRun(out: string): Promise<void> {
     const up = Array.from({ length: nodes }, (_, i) => i).filter((i) => c.isRunning(i) && !busy.has(i));
     const victims = rng.shuffle(up).slice(0, perBatch).sort((p, q) => p - q);
     const skipped = nodes - up.length;
-    log(`batch ${batch}: kill -9 ${victims.join(', ')}${skipped ? ` (${skipped} daemon(s) still restarting, not eligible)` : ''}`);
+    const note = skipped ? ` (${skipped} daemon(s) still restarting, not eligible)` : '';
+    log(`batch ${batch}: kill -9 ${victims.join(', ')}${note}`);
     skippedTotal += Math.max(0, perBatch - victims.length);
     pending.push(...victims.map((i) => killOne(i)));
   }
   await Promise.all(pending);
   // Let the last restarted daemons catch up and close rounds with the others before reading the end.
   const lastUp = Math.max(0, ...resumes.map((r) => r.upAt ?? 0));
-  const settled = (s: Array<NodeStatus | null>): boolean =>
-    s.every((x, i) => x !== null && readRoundLines(join(c.dir(i), FILES.rounds)).some((l) => l.startedAt > lastUp + 5000));
-  await waitUntil(c, 'every daemon closing rounds after the last restart', settled, 300_000).catch((e: Error) => {
-    if (c.firstCrash()) throw e;
-    log(`${e.message}; reading the end as it is`);
-    return [];
-  });
-  const end = await c.statuses();
+  const settled = (): boolean =>
+    Array.from({ length: nodes }, (_, i) => progress.lastStartedAt(i) > lastUp + 5000).every(Boolean);
+  await waitUntil(c, progress, 'every daemon closing rounds after the last restart', settled, 300_000);
   const rssEnd = rssAll(c);
-  const roundEnd = medianRound(end);
-  const acc = meanAccuracy(end);
+  progress.poll();
+  const roundEnd = progress.medianRound();
+  const acc = progress.meanAccuracy();
   const wallS = (Date.now() - t0) / 1000;
   await c.stopAll();
   for (const l of lives) if (l.endedAt === Infinity) l.endedAt = Date.now();
@@ -238,10 +254,13 @@ async function churnRun(out: string): Promise<void> {
   const wait = waits.worst;
   const gap = waits.longestGap;
   const exact = resumes.filter((r) => r.exact).length;
-  const baseline = a['no-baseline'] ? null : await baselineRun(join(dirname(out), 'no-churn'), roundEnd);
+  const churnWallMs = Date.now() - tStart;
+  const noChurnDir = join(dirname(out), 'no-churn');
+  const baseline = a['no-baseline'] ? null : await baselineRun(noChurnDir, roundEnd, 1.5 * churnWallMs);
 
   console.log(`\nsoak: ${nodes} daemons on ${a.topology}, ${a.scenario} (${JSON.stringify(scenario.model)}), ` +
-    `kill -9 ${perBatch} (${(100 * fraction).toFixed(0)}%) every ${intervalMs / 1000} s for ${(durationMs / 60_000).toFixed(1)} min, ` +
+    `kill -9 ${perBatch} (${(100 * fraction).toFixed(0)}%) every ${intervalMs / 1000} s ` +
+    `for ${(durationMs / 60_000).toFixed(1)} min, ` +
     `restart after ${restartAfterMs / 1000} s; churn run ${wallS.toFixed(0)} s to median round ${roundEnd}`);
   console.log('(one 2-core machine shared with other jobs: 16 daemons oversubscribe it, timings move with the load)\n');
   const kills = resumes.length;
@@ -254,11 +273,19 @@ async function churnRun(out: string): Promise<void> {
   const steady = growth.filter((g, i) => g !== null && !killedSlots.has(i)) as number[];
   const allGrowth = growth.filter((g): g is number => g !== null);
   const accDiff = baseline && acc.mean !== null && baseline.mean !== null ? 100 * (acc.mean - baseline.mean) : null;
+  const baseRatio = baseline?.waits.worst ? baseline.waits.worst.waitMs / baseline.waits.worst.deadlineMs : null;
+  const medianGrowth = allGrowth.length ? [...allGrowth].sort((p, q) => p - q)[allGrowth.length >> 1]! : null;
+  const baselineAt = baseline ? `at ${baseline.reached} (evaluations below round ${roundEnd})` : '-';
   const f = (x: number | null, d = 1): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
   printTable(
     ['measure', 'measured', 'target', 'met'],
     [
-      ['restarts that resumed exactly (digest of resumed model = checkpoint on disk at the kill)', `${exact} / ${kills}`, 'all', exact === kills ? 'yes' : 'NO'],
+      [
+        'restarts that resumed exactly (digest of resumed model = checkpoint on disk at the kill)',
+        `${exact} / ${kills}`,
+        'all',
+        exact === kills ? 'yes' : 'NO',
+      ],
       [
         'longest wait of a live node for a round (publish → close), against the deadline it had',
         wait ? `${f(wait.waitMs, 0)} ms (node ${wait.slot}, round ${wait.round}, closed by ${wait.closedBy}; ` +
@@ -268,7 +295,8 @@ async function churnRun(out: string): Promise<void> {
       ],
       [
         'live rounds waiting > 3 deadlines / all live rounds (p99 of wait/deadline)',
-        `${waits.over3.length} / ${waits.rounds} (p99 ${f(waits.p99Ratio, 2)}); median deadline ${f(waits.medianDeadlineMs, 0)} ms; ` +
+        `${waits.over3.length} / ${waits.rounds} (p99 ${f(waits.p99Ratio, 2)}); ` +
+          `median deadline ${f(waits.medianDeadlineMs, 0)} ms; ` +
           `those closed ${f(late.length ? late[late.length >> 1]! : null, 0)} ms (median), ` +
           `${f(late.length ? late[late.length - 1]! : null, 0)} ms (max) after their deadline; ` +
           `closed by deadline ${waits.over3.filter((w) => w.closedBy === 'deadline').length}, by quorum ` +
@@ -279,28 +307,32 @@ async function churnRun(out: string): Promise<void> {
       [
         'the same in the run without churn (control: scheduling delay on the loaded machine)',
         baseline ? `longest ${f(baseline.waits.worst?.waitMs ?? null, 0)} ms = ` +
-          `${f(baseline.waits.worst ? baseline.waits.worst.waitMs / baseline.waits.worst.deadlineMs : null, 2)} deadlines; ` +
-          `${baseline.waits.over3.length} / ${baseline.waits.rounds} rounds > 3 deadlines (p99 ${f(baseline.waits.p99Ratio, 2)})` : 'not run',
+          `${f(baseRatio, 2)} deadlines; ` +
+          `${baseline.waits.over3.length} / ${baseline.waits.rounds} rounds > 3 deadlines ` +
+          `(p99 ${f(baseline.waits.p99Ratio, 2)})` : 'not run',
         '-',
         '-',
       ],
       [
         'longest close-to-close gap of a live node (training + wait)',
-        gap ? `${f(gap.gapMs, 0)} ms (node ${gap.slot}, round ${gap.round}) = ${f(gapRatio, 2)} × the median deadline` : 'n/a',
+        gap ? `${f(gap.gapMs, 0)} ms (node ${gap.slot}, round ${gap.round}) = ${f(gapRatio, 2)} × the median deadline`
+          : 'n/a',
         '-',
         '-',
       ],
       [
         'RSS growth, start → end',
         `never-killed daemons (${steady.length}): max ${f(steady.length ? 100 * Math.max(...steady) : null)}%; ` +
-          `all slots: median ${f(allGrowth.length ? 100 * allGrowth.sort((p, q) => p - q)[allGrowth.length >> 1]! : null)}%, ` +
+          `all slots: median ${f(medianGrowth === null ? null : 100 * medianGrowth)}%, ` +
           `max ${f(allGrowth.length ? 100 * Math.max(...allGrowth) : null)}%`,
         '≤ 10%',
         steady.length === 0 ? 'n/a' : Math.max(...steady) <= 0.1 ? 'yes' : 'NO',
       ],
       [
         'final mean accuracy, churn vs no churn (last evaluation of every daemon)',
-        `${pct(acc.mean)} vs ${baseline ? pct(baseline.mean) : 'not run'} (${f(accDiff, 2)} pp), at median round ${roundEnd}`,
+        `${pct(acc.mean)} vs ${baseline ? pct(baseline.mean) : 'not run'} (${f(accDiff, 2)} pp); ` +
+          'churn run at median round ' +
+          `${roundEnd}, no-churn run ${baselineAt}`,
         'within 1 pp',
         accDiff === null ? 'n/a' : Math.abs(accDiff) <= 1 ? 'yes' : 'NO',
       ],
@@ -317,29 +349,41 @@ async function churnRun(out: string): Promise<void> {
     ],
   );
   const downS = resumes.filter((r) => r.upAt !== null).map((r) => (r.upAt! - r.killedAt) / 1000);
-  console.log(`\n${kills} kills; kill → /status answering again: mean ${f(mean(downS))} s, max ${f(downS.length ? Math.max(...downS) : null)} s ` +
+  const maxDown = downS.length ? Math.max(...downS) : null;
+  console.log(`\n${kills} kills; kill → /status answering again: mean ${f(mean(downS))} s, max ${f(maxDown)} s ` +
     `(restart after ${restartAfterMs / 1000} s, then process start-up)`);
   const notExact = resumes.filter((r) => !r.exact);
-  for (const r of notExact) console.log(`not exact: node ${r.slot} killed in round ${r.killedInRound}, disk ${JSON.stringify(r.onDisk)}, resumed ${JSON.stringify(r.resumed)}`);
+  for (const r of notExact) {
+    const what = `disk ${JSON.stringify(r.onDisk)}, resumed ${JSON.stringify(r.resumed)}`;
+    console.log(`not exact: node ${r.slot} killed in round ${r.killedInRound}, ${what}`);
+  }
 }
 
-/** The same cluster without churn, until its median daemon reaches `round`. */
-async function baselineRun(out: string, round: number): Promise<{ mean: number | null; waits: WaitSummary }> {
+/** The same cluster without churn, until its median daemon reaches `round` (or `limitMs` passed). */
+async function baselineRun(out: string, round: number, limitMs: number): Promise<Baseline> {
   const c = await makeCluster(out);
-  log(`no-churn run to median round ${round}: ${out}`);
+  log(`no-churn run to median round ${round} (at most ${(limitMs / 1000).toFixed(0)} s): ${out}`);
   try {
-    c.startAll();
     const t0 = Date.now();
-    const end = await waitUntil(c, `median round ${round}`, (s) => medianRound(s) >= round, Math.max(600_000, 3 * durationMs));
-    const acc = meanAccuracy(end);
-    log(`no-churn run reached median round ${medianRound(end)} in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${pct(acc.mean)}`);
+    c.startAll();
+    const progress = progressOf(c);
+    await waitUntil(c, progress, `median round ${round}`, () => progress.medianRound() >= round, limitMs);
+    const reached = progress.medianRound();
+    const acc = progress.meanAccuracy(round);
+    log(`no-churn run reached median round ${reached} in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${pct(acc.mean)}`);
     await c.stopAll();
     const lines = Array.from({ length: nodes }, (_, i) => readRoundLines(join(c.dir(i), FILES.rounds))).flat();
     const lives = Array.from({ length: nodes }, (_, slot) => ({ slot, startedAt: t0, endedAt: Infinity }));
-    return { ...acc, waits: liveWaits(lines, lives) };
+    return { ...acc, reached, waits: liveWaits(lines, lives) };
   } finally {
     await c.stopAll();
   }
+}
+
+interface Baseline {
+  readonly mean: number | null;
+  readonly reached: number;
+  readonly waits: WaitSummary;
 }
 
 const work = mkdtempSync(join(tmpdir(), 'gl-soak-'));

@@ -79,11 +79,15 @@ type Args = ReturnType<typeof parse>;
 function restartRule(a: Args, killAt: number, rounds: number): RestartRule | null {
   if (a['no-restart']) return null;
   if (a['restart-after-s'] !== undefined) {
-    if (a['restart-at-round'] !== undefined) throw new ConfigError('give --restart-at-round or --restart-after-s, not both');
+    if (a['restart-at-round'] !== undefined) {
+      throw new ConfigError('give --restart-at-round or --restart-after-s, not both');
+    }
     return { afterMs: 1000 * int('restart-after-s', a['restart-after-s'], 0) };
   }
   const at = int('restart-at-round', a['restart-at-round'] ?? String(Math.min(rounds - 1, 2 * killAt)), 1);
-  if (at <= killAt || at >= rounds) throw new ConfigError(`--restart-at-round ${at} must be above --kill-at-round ${killAt} and below --rounds ${rounds}`);
+  if (at <= killAt || at >= rounds) {
+    throw new ConfigError(`--restart-at-round ${at} must be above --kill-at-round ${killAt} and below --rounds ${rounds}`);
+  }
   return { atRound: at };
 }
 
@@ -145,13 +149,16 @@ async function main(a: Args): Promise<void> {
         const net = await box.get<NetworkSnapshot>('bootstrap', '/network');
         if (net && now - lastPrint >= 5000) {
           lastPrint = now;
-          const row = net.peers.map((p) => `${p.peerId.slice(-6)} r${p.round} ${p.accuracy === null ? '-' : (100 * p.accuracy).toFixed(1) + '%'}`).join(' | ');
-          console.log(`${((now - started) / 1000).toFixed(0)} s: ${net.peers.length} peers, ${net.links.length} links: ${row}`);
+          const acc = (x: number | null): string => (x === null ? '-' : (100 * x).toFixed(1) + '%');
+          const row = net.peers.map((p) => `${p.peerId.slice(-6)} r${p.round} ${acc(p.accuracy)}`).join(' | ');
+          const t = ((now - started) / 1000).toFixed(0);
+          console.log(`${t} s: ${net.peers.length} peers, ${net.links.length} links: ${row}`);
         }
         const running = Array.from({ length: joiners }, (_, i) => i).filter((i) => box.isRunning(name(i)));
         const statuses = await Promise.all(running.map((i) => box.get<{ finished: boolean }>(name(i), '/status')));
         if (churn.done && statuses.length > 0 && statuses.every((s) => s?.finished)) {
-          console.log(`every running joiner finished ${rounds} rounds in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          const t = ((Date.now() - started) / 1000).toFixed(1);
+          console.log(`every running joiner finished ${rounds} rounds in ${t} s`);
           break;
         }
         if (now - started > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s`);
@@ -164,11 +171,15 @@ async function main(a: Args): Promise<void> {
   }
 }
 
-function printChurn(churn: ChurnDriver, joiners: number, dir: (i: number) => string, name: (i: number) => string): void {
+type Namer = (i: number) => string;
+
+function printChurn(churn: ChurnDriver, joiners: number, dir: Namer, name: Namer): void {
   if (churn.kills.length === 0) return;
   // Each joiner's lines, indexed by joiner (its shard may differ from its number).
   const lines: RoundLine[] = [];
-  for (let i = 0; i < joiners; i++) for (const l of readRoundLines(join(dir(i), FILES.rounds))) lines.push({ ...l, index: i });
+  for (let i = 0; i < joiners; i++) {
+    for (const l of readRoundLines(join(dir(i), FILES.rounds))) lines.push({ ...l, index: i });
+  }
   const victims = new Set(churn.kills.map((k) => k.node));
   console.log('churn:');
   for (const k of churn.kills) {

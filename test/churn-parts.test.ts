@@ -17,9 +17,10 @@ const dir = mkdtempSync(join(tmpdir(), 'gl-churn-parts-'));
 
 function line(index: number, round: number, extra: Partial<NodeRoundLine> = {}): NodeRoundLine {
   return {
-    type: 'node-round', index, byzantine: false, node: `n${index}`, round, startedAt: 1000 * round, publishedAt: 1000 * round + 400,
-    closedAt: 1000 * round + 500, closedBy: 'quorum', deadlineMs: 300, trainLoss: 1, used: 1, staleDropped: 0, accepted: 1,
-    rejected: {}, resyncs: 0, keyframes: 0, bytesSentPayload: 100, bytesSentMeta: 10, bytesRecvPayload: 100, bytesRecvMeta: 10,
+    type: 'node-round', index, byzantine: false, node: `n${index}`, round,
+    startedAt: 1000 * round, publishedAt: 1000 * round + 400, closedAt: 1000 * round + 500, closedBy: 'quorum', deadlineMs: 300,
+    trainLoss: 1, used: 1, staleDropped: 0, accepted: 1, rejected: {}, resyncs: 0, keyframes: 0,
+    bytesSentPayload: 100, bytesSentMeta: 10, bytesRecvPayload: 100, bytesRecvMeta: 10,
     ...extra,
   };
 }
@@ -85,7 +86,10 @@ test('checkpoint digest and sampler read what is on disk, each round once', () =
 test('report: churn rules on the round plots, and a plot without data is listed, not drawn empty', async () => {
   const lines = [0, 1, 2, 3].flatMap((r) => [line(0, r, { accuracy: 0.5 + r / 10 }), line(1, r, { accuracy: 0.6 })]);
   const rounds = summariseRounds(lines, new ConsensusAccumulator(0));
-  const events = [{ round: 1, kind: 'kill' as const, label: 'kill -9 node 1' }, { round: 3, kind: 'restart' as const, label: 'node 1 back' }];
+  const events = [
+    { round: 1, kind: 'kill' as const, label: 'kill -9 node 1' },
+    { round: 3, kind: 'restart' as const, label: 'node 1 back' },
+  ];
   const table = { title: 'Churn', header: ['node', 'exact'], rows: [['1', 'yes']] };
   const html = await renderReport({ title: 't', lines, rounds, facts: [], events, tables: [table] });
   assert.equal((html.match(/<figure>/g) ?? []).length, 3);

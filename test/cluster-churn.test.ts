@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { roundsWithSurvivors, runCluster, writeClusterOutputs, type ClusterRunOptions } from '../src/daemon/cluster-run.ts';
+import { roundsWithSurvivors, runCluster, writeClusterOutputs } from '../src/daemon/cluster-run.ts';
+import type { ClusterRunOptions } from '../src/daemon/cluster-run.ts';
 import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-cluster-churn-'));
@@ -24,7 +25,8 @@ const RESTART_AT = 20;
 // process start took 10-100 s on the loaded 2-core machine, while a round took 0.1-0.5 s.
 const ROUNDS = 400;
 
-test('churn: kill in the requested round, restart mid-run, exact resume, then rounds with live neighbours', { timeout: 900_000 }, async () => {
+const NAME = 'churn: kill in the requested round, restart mid-run, exact resume, then rounds with live neighbours';
+test(NAME, { timeout: 900_000 }, async () => {
   const o: ClusterRunOptions = {
     outDir: out,
     topology: buildTopology(parseTopologySpec({ generator: { type: 'ring' } }, 'test'), { n: 4, seed: 1 }),

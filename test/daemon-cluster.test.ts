@@ -22,7 +22,7 @@ after(async () => {
 
 const rounds = (s: Array<NodeStatus | null>): string => s.map((x) => x?.round ?? '-').join(' ');
 
-test('4 daemons converge; kill -9 one mid-run: no stall, and it resumes from its checkpoint and rejoins', { timeout: 90_000 }, async () => {
+test('4 daemons converge; kill -9 one mid-run: no stall, and it resumes from its checkpoint and rejoins', { timeout: 300_000 }, async () => {
   cluster = await Cluster.create({
     outDir: out,
     topology: buildTopology(parseTopologySpec({ generator: { type: 'ring' } }, 'test'), { n: 4, seed: 1 }),
@@ -54,7 +54,8 @@ test('4 daemons converge; kill -9 one mid-run: no stall, and it resumes from its
   await c.waitFor(`survivors 5 rounds past ${base}`, (s) => others.every((i) => s[i] !== null && s[i]!.round >= base + 5), 30_000);
 
   c.start(victim);
-  const back = await c.waitFor('the victim to answer /status', (s) => s[victim] !== null, 30_000);
+  // A process start (imports, tfjs, the dataset) took 10-100 s when the 2-core machine was loaded.
+  const back = await c.waitFor('the victim to answer /status', (s) => s[victim] !== null, 150_000);
   const resumed = back[victim]!;
   const backAt = c.info(victim)!.startedAt;
   assert.ok(resumed.resumedFromCheckpoint !== null && resumed.resumedFromCheckpoint > 0, `resumed from ${resumed.resumedFromCheckpoint}`);

@@ -1,5 +1,5 @@
 // What the soak benchmark reads off a run: waits of live nodes per process, RSS summaries.
-import type { RoundLine } from '../../src/daemon/round-tail.ts';
+import { RoundTail, type RoundLine } from '../../src/daemon/round-tail.ts';
 
 /** One process of a daemon slot: from spawn to exit (Infinity: still running at the end). */
 export interface Incarnation {
@@ -69,4 +69,51 @@ export function liveWaits(lines: readonly RoundLine[], lives: readonly Incarnati
 
 export function mib(bytes: number | null): string {
   return bytes === null ? 'n/a' : (bytes / 2 ** 20).toFixed(0);
+}
+
+/**
+ * Every daemon's progress from its rounds.jsonl (no HTTP: on a loaded machine /status answers can
+ * take longer than any sensible timeout): current round, when its last round started, and the
+ * accuracy of each evaluation it logged.
+ */
+export class ClusterProgress {
+  private readonly tails: RoundTail[];
+  private readonly evals: Array<Array<{ round: number; accuracy: number }>>;
+
+  constructor(roundFiles: readonly string[]) {
+    this.tails = roundFiles.map((p) => new RoundTail(p));
+    this.evals = roundFiles.map(() => []);
+  }
+
+  poll(): void {
+    this.tails.forEach((t, i) => {
+      for (const l of t.poll()) if (l.accuracy !== undefined) this.evals[i]!.push({ round: l.round, accuracy: l.accuracy });
+    });
+  }
+
+  /** Daemon i's current round (one past the last it logged). */
+  round(i: number): number {
+    const last = this.tails[i]!.last;
+    return last ? last.round + 1 : 0;
+  }
+
+  lastStartedAt(i: number): number {
+    return this.tails[i]!.last?.startedAt ?? -Infinity;
+  }
+
+  get n(): number {
+    return this.tails.length;
+  }
+
+  medianRound(): number {
+    const r = this.tails.map((_, i) => this.round(i)).sort((a, b) => a - b);
+    return r[r.length >> 1] ?? 0;
+  }
+
+  /** Mean over daemons of the last accuracy each logged in a round below `upTo`. */
+  meanAccuracy(upTo = Infinity): { mean: number | null; nodes: number; rounds: number[] } {
+    const last = this.evals.map((e) => e.filter((x) => x.round < upTo).at(-1)).filter((x) => x !== undefined);
+    const mean = last.length ? last.reduce((s, x) => s + x.accuracy, 0) / last.length : null;
+    return { mean, nodes: last.length, rounds: last.map((x) => x.round) };
+  }
 }

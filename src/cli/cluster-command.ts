@@ -16,10 +16,14 @@ function churnPlan(o: Opts, rounds: number, seed: number): ChurnPlan | undefined
   if (kill === 0) return undefined;
   const killAt = o.killAtRound as number;
   const restartAt = o.restartAtRound as number | undefined;
-  if (restartAt !== undefined && o.restartAfter !== undefined) throw new ConfigError('cluster: give --restart-after or --restart-at-round, not both');
+  if (restartAt !== undefined && o.restartAfter !== undefined) {
+    throw new ConfigError('cluster: give --restart-after or --restart-at-round, not both');
+  }
   if (killAt >= rounds) throw new ConfigError(`cluster: --kill-at-round ${killAt} must be below --rounds ${rounds}`);
-  if (restartAt !== undefined && (restartAt <= killAt || restartAt >= rounds))
-    throw new ConfigError(`cluster: --restart-at-round ${restartAt} must be above --kill-at-round ${killAt} and below --rounds ${rounds}`);
+  if (restartAt !== undefined && (restartAt <= killAt || restartAt >= rounds)) {
+    const why = `must be above --kill-at-round ${killAt} and below --rounds ${rounds}`;
+    throw new ConfigError(`cluster: --restart-at-round ${restartAt} ${why}`);
+  }
   const restartAfterMs = o.restartAfter === undefined ? null : 1000 * (o.restartAfter as number);
   return { kill, killAtRound: killAt, restartAfterMs, restartAtRound: restartAt, seed };
 }
@@ -33,15 +37,25 @@ export function clusterCommand(): Command {
     .option('--learning <file>', "JSON for the daemons' learning section (dataset, partition, model, node, seed, init, eval)")
     .option('--kill <k>', 'kill -9 this many daemons mid-run', parseIntOption('--kill', 0), 0)
     .option('--kill-at-round <r>', 'kill each chosen daemon as it enters this round', parseIntOption('--kill-at-round', 0), 5)
-    .option('--restart-after <s>', 'restart the killed daemons this many seconds after the kill (default: leave them down)', parseIntOption('--restart-after', 0))
-    .option('--restart-at-round <r>', 'or restart them once the most advanced survivor enters this round', parseIntOption('--restart-at-round', 1))
+    .option(
+      '--restart-after <s>',
+      'restart the killed daemons this many seconds after the kill (default: leave them down)',
+      parseIntOption('--restart-after', 0),
+    )
+    .option(
+      '--restart-at-round <r>',
+      'or restart them once the most advanced survivor enters this round',
+      parseIntOption('--restart-at-round', 1),
+    )
     .option('--seed <n>', 'seed for the topology and the choice of daemons to kill', parseIntOption('--seed', 0), 1)
     .option('--timeout <s>', 'give up after this many seconds', parseIntOption('--timeout', 1), 900)
     .option('-o, --out <dir>', 'output directory (must not hold a cluster already)', 'runs/cluster')
     .addHelpText('after', [
       '',
-      'Example (survivors train ~150 rounds after the victim is back):',
-      '  gossiplearn cluster topologies/ring.json --nodes 4 --rounds 200 --kill 1 --kill-at-round 20 --restart-at-round 40 --out runs/cluster-ring',
+      'Example: kill one daemon in round 20, restart it when the others enter round 40; a process start takes',
+      '10-100 s on a loaded machine, so leave the others enough rounds to train with it afterwards:',
+      '  gossiplearn cluster topologies/ring.json --nodes 4 --rounds 300 \\',
+      '    --kill 1 --kill-at-round 20 --restart-at-round 40 --out runs/cluster-ring',
     ].join('\n'))
     .action(async (file: string, o: Opts) => {
       const seed = o.seed as number;
@@ -61,6 +75,10 @@ export function clusterCommand(): Command {
       const report = await writeClusterOutputs(result, opts);
       const last = result.rounds[result.rounds.length - 1];
       console.log(`done in ${result.wallSeconds.toFixed(1)} s: ${result.rounds.length} rounds, final mean accuracy ${last?.meanAccuracy === null || last === undefined ? 'n/a' : (100 * last.meanAccuracy).toFixed(2) + '%'}`);
+      for (const r of result.restarts.filter((x) => x.survivorsFinished > 0)) {
+        console.log(`warning: node ${r.node} was back up only after the others had finished: it trained no round with them ` +
+          '(restart earlier or run more --rounds)');
+      }
       console.log(`JSONL: ${resolve(opts.outDir, 'rounds.jsonl')}`);
       console.log(`report: ${report}`);
     });

@@ -10,7 +10,8 @@ import { renderReport, type ReportEvent } from '../sim/report.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { CheckpointSampler } from './checkpoint-sampler.ts';
-import { ChurnDriver, roundsWithSurvivors, type KillRecord, type RestartRecord, type RestartRule } from './churn-driver.ts';
+import { ChurnDriver, roundsWithSurvivors } from './churn-driver.ts';
+import type { KillRecord, RestartRecord, RestartRule } from './churn-driver.ts';
 import { Cluster, sleep, type ClusterSpec, type NodeStatus } from './cluster.ts';
 import { FILES } from './files.ts';
 import { RoundTail } from './round-tail.ts';
@@ -79,11 +80,18 @@ function mean(xs: readonly number[]): number {
 /** Update bytes node i logged for rounds [from, to) of one process span. */
 function appBytes(lines: readonly NodeRoundLine[], i: number, span: WireSpan): number {
   let sum = 0;
-  for (const l of lines) if (l.index === i && l.round >= span.from && l.round < span.to) sum += l.bytesSentPayload + l.bytesSentMeta;
+  for (const l of lines) {
+    if (l.index === i && l.round >= span.from && l.round < span.to) sum += l.bytesSentPayload + l.bytesSentMeta;
+  }
   return sum;
 }
 
-function nodeCosts(lines: readonly NodeRoundLine[], n: number, meters: readonly WireMeter[], finals: Array<NodeStatus | null>): NodeCost[] {
+function nodeCosts(
+  lines: readonly NodeRoundLine[],
+  n: number,
+  meters: readonly WireMeter[],
+  finals: Array<NodeStatus | null>,
+): NodeCost[] {
   return Array.from({ length: n }, (_, i) => {
     const own = lines.filter((l) => l.index === i);
     const span = own.length ? Math.max(...own.map((l) => l.closedAt)) - Math.min(...own.map((l) => l.startedAt)) : NaN;
@@ -137,11 +145,13 @@ export async function runCluster(o: ClusterRunOptions): Promise<ClusterRunResult
   const warmRound = Math.min(2, Math.max(0, o.rounds - 2));
   let consensus: ConsensusAccumulator | null = null;
   const consensusRounds = new Map<number, number>();
-  const sampler = o.consensus === false ? null : new CheckpointSampler(all.map((i) => join(cluster.dir(i), FILES.checkpoint)), (_node, round, params) => {
+  const onSample = (_node: number, round: number, params: Float32Array): void => {
     consensus ??= new ConsensusAccumulator(params.length);
     consensus.add(round, params);
     consensusRounds.set(round, (consensusRounds.get(round) ?? 0) + 1);
-  });
+  };
+  const checkpoints = all.map((i) => join(cluster.dir(i), FILES.checkpoint));
+  const sampler = o.consensus === false ? null : new CheckpointSampler(checkpoints, onSample);
   let finals: Array<NodeStatus | null> = [];
   let stop = false;
   let failure: Error | null = null;
@@ -155,7 +165,9 @@ export async function runCluster(o: ClusterRunOptions): Promise<ClusterRunResult
       finals = await cluster.statuses();
       finals.forEach((s, i) => {
         const pid = cluster.info(i)?.pid;
-        if (s && pid !== undefined && s.round >= warmRound && !s.finished) meters[i]!.add({ pid, round: s.round, counters: s.bytes.wire });
+        if (s && pid !== undefined && s.round >= warmRound && !s.finished) {
+          meters[i]!.add({ pid, round: s.round, counters: s.bytes.wire });
+        }
       });
       const crash = cluster.firstCrash();
       if (crash) throw new Error(`cluster: daemon ${crash}`);
@@ -189,7 +201,9 @@ export async function runCluster(o: ClusterRunOptions): Promise<ClusterRunResult
   const lines = cluster.lines().filter((l) => l.round < o.rounds);
   const rounds = summariseRounds(lines, consensus ?? new ConsensusAccumulator(0));
   const costs = nodeCosts(lines, n, meters, finals);
-  return { lines, rounds, finals, killed, kills: churn.kills, restarts: churn.restarts, costs, consensusRounds, wallSeconds: (performance.now() - t0) / 1000, outDir: o.outDir };
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const { kills, restarts } = churn;
+  return { lines, rounds, finals, killed, kills, restarts, costs, consensusRounds, wallSeconds, outDir: o.outDir };
 }
 
 function pct(x: number | null | undefined): string {
@@ -202,7 +216,8 @@ export function churnEvents(r: ClusterRunResult): ReportEvent[] {
   for (const x of r.restarts) {
     const back = r.lines.filter((l) => l.index === x.node && l.startedAt >= x.at).map((l) => l.round);
     const round = back.length ? Math.min(...back) : null;
-    if (round !== null) events.push({ round, kind: 'restart', label: `node ${x.node} back (resumed from ${x.resumed?.round ?? '-'})` });
+    const label = `node ${x.node} back (resumed from ${x.resumed?.round ?? '-'})`;
+    if (round !== null) events.push({ round, kind: 'restart', label });
   }
   return events;
 }
@@ -220,6 +235,7 @@ export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOpti
   const l = o.learning as Record<string, unknown>;
   const node = (l.node ?? {}) as Record<string, unknown>;
   const every = (l.checkpointEvery as number | undefined) ?? 5;
+  const bytes = (xs: number[]): string => (xs.length ? `${mean(xs).toFixed(0)} B` : 'n/a');
   const facts: Array<[string, string]> = [
     ['nodes / rounds', `${o.topology.n} daemons / ${o.rounds} rounds (completed ${r.rounds.length})`],
     ['topology', `${o.topology.name} (${o.topology.source})`],
@@ -227,15 +243,16 @@ export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOpti
     ['codec / aggregation', `${JSON.stringify(node.codec ?? { name: 'none' })} / ${JSON.stringify(node.aggregator ?? { rule: 'mean' })}`],
     ['final accuracy', `${pct(finals.length ? mean(finals) : null)} (min ${pct(finals.length ? Math.min(...finals) : null)}, max ${pct(finals.length ? Math.max(...finals) : null)}, ${finals.length} nodes)`],
     ['mean round time', `${mean(r.costs.map((c) => c.msPerRound)).toFixed(1)} ms`],
-    ['update bytes sent per node per round (frames × copies, as logged)', app.length ? `${mean(app).toFixed(0)} B` : 'n/a'],
-    ['pubsub wire bytes sent per node per round (libp2p /meshsub counters, same rounds)', wire.length ? `${mean(wire).toFixed(0)} B` : 'n/a'],
-    ['sync-stream bytes sent per node per round (full models: resyncs, large keyframes)', sync.length ? `${mean(sync).toFixed(0)} B` : 'n/a'],
+    ['update bytes sent per node per round (frames × copies, as logged)', bytes(app)],
+    ['pubsub wire bytes sent per node per round (libp2p /meshsub counters, same rounds)', bytes(wire)],
+    ['sync-stream bytes sent per node per round (full models: resyncs, large keyframes)', bytes(sync)],
     ['bytes sent per node (total, as logged)', mib(r.rounds.length ? r.rounds[r.rounds.length - 1]!.cumulativeBytesPerNode : 0)],
     ['churn', churnSummary(r, o)],
     ['rejected updates', JSON.stringify(rejected)],
     ['wall time', `${r.wallSeconds.toFixed(1)} s`],
   ];
   const victims = new Set(r.killed);
+  const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const churnTable = r.kills.length === 0 ? [] : [{
     title: 'Churn: each kill and restart',
     header: ['node', 'killed in round', 'checkpoint on disk (round, digest)', 'restarted', 'resumed from (round, digest)', 'exact',
@@ -247,28 +264,32 @@ export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOpti
         String(k.node),
         String(k.round),
         k.checkpoint ? `${k.checkpoint.round}, ${k.checkpoint.paramsHash}` : 'none',
-        x ? `after ${((x.at - k.at) / 1000).toFixed(1)} s, up after ${x.upAt === null ? '-' : ((x.upAt - k.at) / 1000).toFixed(1) + ' s'}` : 'no',
+        x ? `after ${secs(x.at - k.at)}, up after ${x.upAt === null ? '-' : secs(x.upAt - k.at)}` : 'no',
         x?.resumed ? `${x.resumed.round}, ${x.resumed.paramsHash}` : '-',
         x ? (x.exact ? 'yes' : 'NO') : '-',
-        x ? `${x.survivorRounds.join(' ')}${o.rounds > 0 ? ` (of ${o.rounds}; ${x.survivorsFinished} finished)` : ''}` : '-',
+        x ? `${x.survivorRounds.join(' ')}${o.rounds > 0 ? ` (of ${o.rounds}; ${x.survivorsFinished} finished)` : ''}`
+          : '-',
         co ? `${co.closed} (${co.aggregated}), from round ${co.first ?? '-'}` : '-',
       ];
     }),
   }];
   const consensusNote = r.consensusRounds.size === 0
     ? 'no checkpoint was sampled in time (a run shorter than checkpointEvery rounds?), so there is no consensus distance'
-    : `sampled from every daemon's checkpoint (every ${every} rounds) while it ran; each point over the nodes that checkpointed that round`;
+    : `sampled from every daemon's checkpoint (every ${every} rounds) while it ran; ` +
+      'each point over the nodes that checkpointed that round';
   const html = await renderReport({
     title: `gossiplearn local cluster: ${o.topology.name}, ${o.topology.n} daemons`,
     description: `Real daemon processes on loopback (libp2p). Consensus distance: ${consensusNote}. ` +
-      'Wire bytes are libp2p\'s per-protocol stream counters, taken per process (they restart from 0 with it) over the ' +
+      'Wire bytes are libp2p\'s per-protocol stream counters, taken per process (they restart from 0 with it) ' +
+      'over the ' +
       'same rounds as the update bytes they are set against.',
     lines: r.lines,
     rounds: r.rounds,
     facts,
     events: churnEvents(r),
     tables: churnTable,
-    consensusCaption: `Consensus distance (RMS distance of the models to their mean, from checkpoints every ${every} rounds)`,
+    consensusCaption: 'Consensus distance (RMS distance of the models to their mean, ' +
+      `from checkpoints every ${every} rounds)`,
   });
   const report = join(r.outDir, 'report.html');
   writeFileAtomic(report, html);
@@ -281,6 +302,7 @@ function churnSummary(r: ClusterRunResult, o: ClusterRunOptions): string {
   const restart = c.restartAtRound !== undefined ? `restart when a survivor enters round ${c.restartAtRound}`
     : c.restartAfterMs === null ? 'not restarted' : `restart ${c.restartAfterMs} ms after the kill`;
   const exact = r.restarts.filter((x) => x.exact).length;
-  return `kill -9 node(s) ${r.killed.join(', ')} as each enters round ${c.killAtRound} (landed in ${r.kills.map((k) => k.round).join(', ')}), ` +
+  const landed = r.kills.map((k) => k.round).join(', ');
+  return `kill -9 node(s) ${r.killed.join(', ')} as each enters round ${c.killAtRound} (landed in ${landed}), ` +
     `${restart}; exact resumes ${exact}/${r.restarts.length}`;
 }
