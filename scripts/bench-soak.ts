@@ -243,7 +243,9 @@ async function churnRun(out: string): Promise<void> {
   const rssEnd = rssAll(c);
   progress.poll();
   const roundEnd = progress.medianRound();
-  const acc = progress.meanAccuracy();
+  // Both runs are read the same way: each daemon's last evaluation below the churn run's median round.
+  const acc = progress.meanAccuracy(roundEnd);
+  const accWindow = progress.windowAccuracy(roundEnd - 50, roundEnd);
   const wallS = (Date.now() - t0) / 1000;
   await c.stopAll();
   for (const l of lives) if (l.endedAt === Infinity) l.endedAt = Date.now();
@@ -329,12 +331,18 @@ async function churnRun(out: string): Promise<void> {
         steady.length === 0 ? 'n/a' : Math.max(...steady) <= 0.1 ? 'yes' : 'NO',
       ],
       [
-        'final mean accuracy, churn vs no churn (last evaluation of every daemon)',
+        'final mean accuracy, churn vs no churn (each daemon\'s last evaluation below the churn run\'s median round)',
         `${pct(acc.mean)} vs ${baseline ? pct(baseline.mean) : 'not run'} (${f(accDiff, 2)} pp); ` +
           'churn run at median round ' +
           `${roundEnd}, no-churn run ${baselineAt}`,
         'within 1 pp',
         accDiff === null ? 'n/a' : Math.abs(accDiff) <= 1 ? 'yes' : 'NO',
+      ],
+      [
+        'mean of every evaluation in the 50 rounds below that round, churn vs no churn (less noisy)',
+        `${pct(accWindow)} vs ${baseline ? pct(baseline.window) : 'not run'}`,
+        '-',
+        '-',
       ],
     ],
   );
@@ -369,7 +377,7 @@ async function baselineRun(out: string, round: number, limitMs: number): Promise
     const progress = progressOf(c);
     await waitUntil(c, progress, `median round ${round}`, () => progress.medianRound() >= round, limitMs);
     const reached = progress.medianRound();
-    const acc = progress.meanAccuracy(round);
+    const acc = { ...progress.meanAccuracy(round), window: progress.windowAccuracy(round - 50, round) };
     log(`no-churn run reached median round ${reached} in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${pct(acc.mean)}`);
     await c.stopAll();
     const lines = Array.from({ length: nodes }, (_, i) => readRoundLines(join(c.dir(i), FILES.rounds))).flat();
@@ -382,6 +390,7 @@ async function baselineRun(out: string, round: number, limitMs: number): Promise
 
 interface Baseline {
   readonly mean: number | null;
+  readonly window: number | null;
   readonly reached: number;
   readonly waits: WaitSummary;
 }

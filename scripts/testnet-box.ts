@@ -120,7 +120,6 @@ async function main(a: Args): Promise<void> {
     {
       kill: (i) => box.kill(name(i)),
       start: (i) => box.startJoiner(i),
-      isRunning: (i) => box.isRunning(name(i)),
       dir: (i) => box.dir(name(i)),
       resumedOf: (i) => box.get<{ resumed: { round: number; paramsHash: string } | null }>(name(i), '/status'),
     },

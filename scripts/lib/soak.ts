@@ -116,4 +116,10 @@ export class ClusterProgress {
     const mean = last.length ? last.reduce((s, x) => s + x.accuracy, 0) / last.length : null;
     return { mean, nodes: last.length, rounds: last.map((x) => x.round) };
   }
+
+  /** Mean of every evaluation any daemon logged in rounds [from, to). */
+  windowAccuracy(from: number, to: number): number | null {
+    const xs = this.evals.flat().filter((x) => x.round >= from && x.round < to);
+    return xs.length ? xs.reduce((s, x) => s + x.accuracy, 0) / xs.length : null;
+  }
 }

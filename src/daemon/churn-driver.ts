@@ -16,7 +16,6 @@ import type { RoundLine, RoundTail } from './round-tail.ts';
 export interface ChurnTarget {
   kill(i: number): Promise<void>;
   start(i: number): void;
-  isRunning(i: number): boolean;
   /** The data dir of daemon i (rounds.jsonl, checkpoint.bin). */
   dir(i: number): string;
   /** /status of daemon i, null while it does not answer. */

@@ -132,7 +132,6 @@ export async function runCluster(o: ClusterRunOptions): Promise<ClusterRunResult
     {
       kill: (i) => cluster.kill(i),
       start: (i) => cluster.start(i),
-      isRunning: (i) => cluster.isRunning(i),
       dir: (i) => cluster.dir(i),
       resumedOf: (i) => cluster.status(i),
     },

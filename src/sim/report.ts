@@ -57,7 +57,12 @@ function eventLayers(events: readonly ReportEvent[]): object[] {
       mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5 },
       encoding: {
         x: { field: 'round', type: 'quantitative' },
-        color: { field: 'kind', type: 'nominal', title: 'churn', scale: { domain: kinds, range: kinds.map((k) => EVENT_COLOURS[k]) } },
+        color: {
+          field: 'kind',
+          type: 'nominal',
+          title: 'churn',
+          scale: { domain: kinds, range: kinds.map((k) => EVENT_COLOURS[k]) },
+        },
         tooltip: { field: 'label' },
       },
     },
@@ -69,14 +74,20 @@ function overRounds(layers: object[], events: readonly ReportEvent[]): TopLevelS
   return { width: WIDTH, height: HEIGHT, layer: [...layers, ...eventLayers(events)] } as TopLevelSpec;
 }
 
-function accuracyBand(x: 'round' | 'cumulativeBytesPerNode', xTitle: string, rounds: readonly RoundSummary[], events: readonly ReportEvent[]): TopLevelSpec {
+function accuracyBand(
+  x: 'round' | 'cumulativeBytesPerNode',
+  xTitle: string,
+  rounds: readonly RoundSummary[],
+  events: readonly ReportEvent[],
+): TopLevelSpec {
   const values = rounds.filter((r) => r.meanAccuracy !== null).map((r) => ({ ...r, cumulativeMB: r.cumulativeBytesPerNode / 2 ** 20 }));
   const field = x === 'round' ? 'round' : 'cumulativeMB';
   const xEnc = { field, type: 'quantitative', title: xTitle };
   const y = { field: 'minAccuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } };
+  const meanY = { field: 'meanAccuracy', type: 'quantitative' };
   const layers = [
     { data: { values }, mark: { type: 'area', opacity: 0.2 }, encoding: { x: xEnc, y, y2: { field: 'maxAccuracy' } } },
-    { data: { values }, mark: { type: 'line', point: true }, encoding: { x: xEnc, y: { field: 'meanAccuracy', type: 'quantitative' } } },
+    { data: { values }, mark: { type: 'line', point: true }, encoding: { x: xEnc, y: meanY } },
   ];
   return overRounds(layers, x === 'round' ? events : []);
 }
@@ -123,10 +134,21 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const perNode = input.lines.filter((l) => !l.byzantine && l.accuracy !== undefined).map((l) => ({ round: l.round, accuracy: l.accuracy, node: l.node }));
   const evaluated = input.rounds.some((r) => r.meanAccuracy !== null);
   const consensusCaption = input.consensusCaption ?? 'Consensus distance (RMS distance of honest models to their mean)';
-  const consensusY = { field: 'consensusDistance', type: 'quantitative', scale: { type: 'log' }, title: 'consensus distance' };
+  const consensusY = {
+    field: 'consensusDistance',
+    type: 'quantitative', 
+    scale: { type: 'log' },
+    title: 'consensus distance',
+  };
   const plots: Array<[string, TopLevelSpec | null]> = [
-    ['Accuracy by round (mean of evaluated honest nodes; band: min–max)', evaluated ? accuracyBand('round', 'round', input.rounds, events) : null],
-    ['Accuracy by bytes sent per node', evaluated ? accuracyBand('cumulativeBytesPerNode', 'MiB sent per node (cumulative)', input.rounds, events) : null],
+    [
+      'Accuracy by round (mean of evaluated honest nodes; band: min–max)',
+      evaluated ? accuracyBand('round', 'round', input.rounds, events) : null,
+    ],
+    [
+      'Accuracy by bytes sent per node',
+      evaluated ? accuracyBand('cumulativeBytesPerNode', 'MiB sent per node (cumulative)', input.rounds, events) : null,
+    ],
     [
       consensusCaption,
       consensus.length === 0 ? null : overRounds([{
@@ -147,9 +169,14 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const privacy = privacyPlot(input.lines);
   if (privacy) plots.push(['Privacy: ε spent by round over honest nodes (at the configured δ)', privacy]);
   const drawn = plots.filter((p): p is [string, TopLevelSpec] => p[1] !== null);
-  const figures = await Promise.all(drawn.map(async ([caption, spec]) => `<figure>${await svg(spec)}<figcaption>${escapeHtml(caption)}</figcaption></figure>`));
-  const missing = plots.filter((p) => p[1] === null).map(([caption]) => `<li>${escapeHtml(caption)}: no data in this run</li>`);
-  const churnNote = events.length ? '<p>Dashed rules on the round axes: kills (red) and restarts (green), at the round each happened in.</p>' : '';
+  const figure = async ([caption, spec]: [string, TopLevelSpec]): Promise<string> =>
+    `<figure>${await svg(spec)}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+  const figures = await Promise.all(drawn.map(figure));
+  const missing = plots
+    .filter((p) => p[1] === null)
+    .map(([caption]) => `<li>${escapeHtml(caption)}: no data in this run</li>`);
+  const rules = 'Dashed rules on the round axes: kills (red) and restarts (green), at the round each happened in.';
+  const churnNote = events.length ? `<p>${rules}</p>` : '';
   const rows = input.facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>
