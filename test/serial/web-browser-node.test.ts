@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { TestnetBox } from '../src/testnet/box.ts';
-import { buildWebBundle, WEB_BUILD_DIR, webBuildIsFresh } from '../src/web/build.ts';
-import type { BrowserNodeStatus } from '../src/web/browser-node.ts';
-import { CHROMIUM_PATH as CHROMIUM, HEADLESS_CHROMIUM_ARGS } from '../src/web/headless-chromium.ts';
+import { TestnetBox } from '../../src/testnet/box.ts';
+import { buildWebBundle, WEB_BUILD_DIR, webBuildIsFresh } from '../../src/web/build.ts';
+import type { BrowserNodeStatus } from '../../src/web/browser-node.ts';
+import { CHROMIUM_PATH as CHROMIUM, HEADLESS_CHROMIUM_ARGS } from '../../src/web/headless-chromium.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ACCURACY_FLOOR = 0.8;
 const out = mkdtempSync(join(tmpdir(), 'gl-browser-'));
 const skip = !existsSync(CHROMIUM) && 'no /usr/bin/chromium';
