@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '../src/daemon/cluster.ts';
-import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
+import { PAIR_DATASET, pairTopology } from './support/daemon-pair.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-fresh-pair-'));
 let cluster: Cluster | null = null;
@@ -22,10 +22,10 @@ after(async () => {
 test('two fresh daemons with auto neighbours close round 0 by quorum', { timeout: 90_000 }, async () => {
   cluster = await Cluster.create({
     outDir: out,
-    topology: buildTopology(parseTopologySpec({ edges: [[0, 1]] }, 'test'), { n: 2, seed: 1 }),
+    topology: pairTopology(),
     rounds: 0,
     learning: {
-      dataset: { type: 'synthetic', samples: 2000, dim: 10, classes: 3, separation: 4 },
+      dataset: PAIR_DATASET,
       model: { type: 'logreg' },
       // The default 30 s deadline cap: a round 0 closed by deadline would take 30 s. No
       // residual-triggered keyframes: the first update is a delta on the shared init.

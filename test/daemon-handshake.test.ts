@@ -18,7 +18,7 @@ import { GossipHost } from '../src/p2p/host.ts';
 import { createIdentityFile } from '../src/p2p/identity.ts';
 import { SYNC_PROTOCOL } from '../src/p2p/sync-protocol.ts';
 import { topicOf } from '../src/p2p/transport.ts';
-import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
+import { PAIR_DATASET, pairTopology } from './support/daemon-pair.ts';
 
 const NETWORK = 'hello-test';
 const CAP_MS = 4000;
@@ -77,10 +77,10 @@ test(TITLE, { timeout: 120_000 }, async () => {
   cluster = await Cluster.create({
     outDir: join(out, 'cluster'),
     network: NETWORK,
-    topology: buildTopology(parseTopologySpec({ edges: [[0, 1]] }, 'test'), { n: 2, seed: 1 }),
+    topology: pairTopology(),
     rounds: 0,
     learning: {
-      dataset: { type: 'synthetic', samples: 2000, dim: 10, classes: 3, separation: 4 },
+      dataset: PAIR_DATASET,
       model: { type: 'logreg' },
       node: { localSteps: 5, batchSize: 16, deadline: { capMs: CAP_MS } },
       eval: { every: 5, testSamples: 300 },

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, type NodeStatus } from '../src/daemon/cluster.ts';
-import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
+import { PAIR_DATASET, pairTopology } from './support/daemon-pair.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-metrics-'));
 let cluster: Cluster | null = null;
@@ -29,10 +29,10 @@ function sample(text: string, name: string): number | undefined {
 test('/metrics passes promtool and its connection gauges agree with /status', { timeout: 90_000 }, async (t) => {
   cluster = await Cluster.create({
     outDir: out,
-    topology: buildTopology(parseTopologySpec({ edges: [[0, 1]] }, 'test'), { n: 2, seed: 1 }),
+    topology: pairTopology(),
     rounds: 0,
     learning: {
-      dataset: { type: 'synthetic', samples: 2000, dim: 10, classes: 3, separation: 4 },
+      dataset: PAIR_DATASET,
       model: { type: 'logreg' },
       node: { localSteps: 5, batchSize: 16, deadline: { capMs: 2000 } },
       eval: { every: 2, testSamples: 300 },

@@ -13,7 +13,7 @@ import { Cluster, sleep, type NodeStatus } from '../src/daemon/cluster.ts';
 import { GossipHost } from '../src/p2p/host.ts';
 import { createIdentityFile } from '../src/p2p/identity.ts';
 import { topicOf } from '../src/p2p/transport.ts';
-import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
+import { PAIR_DATASET, pairTopology } from './support/daemon-pair.ts';
 
 const NETWORK = 'rogue-test';
 const out = mkdtempSync(join(tmpdir(), 'gl-rogue-'));
@@ -33,10 +33,10 @@ test('malformed and forged frames from a rogue neighbour are rejected, counted a
   cluster = await Cluster.create({
     outDir: join(out, 'cluster'),
     network: NETWORK,
-    topology: buildTopology(parseTopologySpec({ edges: [[0, 1]] }, 'test'), { n: 2, seed: 1 }),
+    topology: pairTopology(),
     rounds: 0,
     learning: {
-      dataset: { type: 'synthetic', samples: 2000, dim: 10, classes: 3, separation: 4 },
+      dataset: PAIR_DATASET,
       model: { type: 'logreg' },
       node: { localSteps: 5, batchSize: 16, deadline: { capMs: 1000 } },
       eval: { every: 5, testSamples: 300 },

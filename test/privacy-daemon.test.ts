@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, readRoundLines, type NodeStatus } from '../src/daemon/cluster.ts';
-import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
+import { PAIR_DATASET, pairTopology } from './support/daemon-pair.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-dp-daemon-'));
 let cluster: Cluster | null = null;
@@ -29,10 +29,10 @@ test('daemons report ε, stop at targetEpsilon, keep the budget over a restart',
   cluster = await Cluster.create({
     outDir: out,
     network: 'dp-test',
-    topology: buildTopology(parseTopologySpec({ edges: [[0, 1]] }, 'test'), { n: 2, seed: 1 }),
+    topology: pairTopology(),
     rounds: 0,
     learning: {
-      dataset: { type: 'synthetic', samples: 2000, dim: 10, classes: 3, separation: 4 },
+      dataset: PAIR_DATASET,
       model: { type: 'logreg' },
       node: {
         localSteps: 4,

@@ -1,0 +1,9 @@
+/** The small task and two-daemon topology that the daemon tests share (fast logreg on synthetic data). */
+import { buildTopology, parseTopologySpec, type Topology } from '../../src/topology/index.ts';
+
+export const PAIR_DATASET = { type: 'synthetic', samples: 2000, dim: 10, classes: 3, separation: 4 } as const;
+
+/** Daemon 0 and daemon 1, linked to each other. */
+export function pairTopology(): Topology {
+  return buildTopology(parseTopologySpec({ edges: [[0, 1]] }, 'test'), { n: 2, seed: 1 });
+}
