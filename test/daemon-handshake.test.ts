@@ -18,7 +18,7 @@ import { GossipHost } from '../src/p2p/host.ts';
 import { createIdentityFile } from '../src/p2p/identity.ts';
 import { SYNC_PROTOCOL } from '../src/p2p/sync-protocol.ts';
 import { topicOf } from '../src/p2p/transport.ts';
-import { PAIR_DATASET, pairTopology } from './support/daemon-pair.ts';
+import { pairLearning, pairTopology } from './support/daemon-pair.ts';
 
 const NETWORK = 'hello-test';
 const CAP_MS = 4000;
@@ -79,12 +79,7 @@ test(TITLE, { timeout: 120_000 }, async () => {
     network: NETWORK,
     topology: pairTopology(),
     rounds: 0,
-    learning: {
-      dataset: PAIR_DATASET,
-      model: { type: 'logreg' },
-      node: { localSteps: 5, batchSize: 16, deadline: { capMs: CAP_MS } },
-      eval: { every: 5, testSamples: 300 },
-    },
+    learning: pairLearning({ deadline: { capMs: CAP_MS } }),
     configure: (i, cfg) => ({ ...cfg, neighbours: 'auto', bootstrap: [], startupWaitMs: i === 0 ? 60_000 : 2000 }),
   });
   const c = cluster;

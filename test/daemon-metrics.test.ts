@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, type NodeStatus } from '../src/daemon/cluster.ts';
-import { PAIR_DATASET, pairTopology } from './support/daemon-pair.ts';
+import { pairLearning, pairTopology } from './support/daemon-pair.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-metrics-'));
 let cluster: Cluster | null = null;
@@ -31,12 +31,7 @@ test('/metrics passes promtool and its connection gauges agree with /status', { 
     outDir: out,
     topology: pairTopology(),
     rounds: 0,
-    learning: {
-      dataset: PAIR_DATASET,
-      model: { type: 'logreg' },
-      node: { localSteps: 5, batchSize: 16, deadline: { capMs: 2000 } },
-      eval: { every: 2, testSamples: 300 },
-    },
+    learning: pairLearning({ deadline: { capMs: 2000 } }, 2),
     daemon: { startupWaitMs: 20_000 },
   });
   const c = cluster;

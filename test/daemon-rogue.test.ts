@@ -13,7 +13,7 @@ import { Cluster, sleep, type NodeStatus } from '../src/daemon/cluster.ts';
 import { GossipHost } from '../src/p2p/host.ts';
 import { createIdentityFile } from '../src/p2p/identity.ts';
 import { topicOf } from '../src/p2p/transport.ts';
-import { PAIR_DATASET, pairTopology } from './support/daemon-pair.ts';
+import { pairLearning, pairTopology } from './support/daemon-pair.ts';
 
 const NETWORK = 'rogue-test';
 const out = mkdtempSync(join(tmpdir(), 'gl-rogue-'));
@@ -35,12 +35,7 @@ test('malformed and forged frames from a rogue neighbour are rejected, counted a
     network: NETWORK,
     topology: pairTopology(),
     rounds: 0,
-    learning: {
-      dataset: PAIR_DATASET,
-      model: { type: 'logreg' },
-      node: { localSteps: 5, batchSize: 16, deadline: { capMs: 1000 } },
-      eval: { every: 5, testSamples: 300 },
-    },
+    learning: pairLearning({ deadline: { capMs: 1000 } }),
     daemon: { startupWaitMs: 10_000 },
     // Daemon 0 takes the rogue for an honest neighbour.
     configure: (i, cfg) =>

@@ -7,3 +7,13 @@ export const PAIR_DATASET = { type: 'synthetic', samples: 2000, dim: 10, classes
 export function pairTopology(): Topology {
   return buildTopology(parseTopologySpec({ edges: [[0, 1]] }, 'test'), { n: 2, seed: 1 });
 }
+
+/** The daemons' `learning` section: logreg on PAIR_DATASET, 5 steps of 16 per round, with node-config extras. */
+export function pairLearning(node: Record<string, unknown>, evalEvery = 5): Record<string, unknown> {
+  return {
+    dataset: PAIR_DATASET,
+    model: { type: 'logreg' },
+    node: { localSteps: 5, batchSize: 16, ...node },
+    eval: { every: evalEvery, testSamples: 300 },
+  };
+}
