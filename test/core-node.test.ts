@@ -17,7 +17,7 @@ const d = layout.totalSize;
 const specHash = '0123456789abcdef';
 
 test('adaptive deadline: cap until observed, then max(2·median, median + k·MAD) within [floor, cap]', () => {
-  const dl = new AdaptiveDeadline({ k: 3, floorMs: 5, capMs: 1000, window: 4 });
+  const dl = new AdaptiveDeadline({ k: 3, floorMs: 5, capMs: 1000, window: 4, lagFactor: 2 });
   assert.equal(dl.current(), 1000);
   for (const x of [10, 12, 11, 100]) dl.record(x);
   // median 11.5, MAD 1 → max(23, 14.5) = 23: one straggler at 100 does not stretch it.
@@ -28,9 +28,19 @@ test('adaptive deadline: cap until observed, then max(2·median, median + k·MAD
   assert.equal(dl.current(), 1000);
 });
 
+test('adaptive deadline: never below lagFactor × the timer lag, still within the cap', () => {
+  const dl = new AdaptiveDeadline({ k: 3, floorMs: 5, capMs: 1000, window: 4, lagFactor: 2 });
+  for (const x of [1, 1, 1, 1]) dl.record(x);
+  assert.equal(dl.current(0), 5);
+  assert.equal(dl.current(40), 80);
+  assert.equal(dl.current(700), 1000);
+});
+
 /** A two-party in-memory transport: the test plays the neighbour "peer". */
-function harness(config: unknown, opts: { sharedInit?: boolean } = {}) {
+function harness(config: unknown, opts: { sharedInit?: boolean; timerLagMs?: number } = {}) {
   const queue = new EventQueue();
+  const lag = opts.timerLagMs;
+  const clock = lag === undefined ? queue : { now: () => queue.now(), schedule: queue.schedule.bind(queue), lagMs: () => lag };
   let deliver: (from: string, frame: Uint8Array) => void = () => {};
   const published: Uint8Array[] = [];
   const syncRequests: string[] = [];
@@ -67,7 +77,7 @@ function harness(config: unknown, opts: { sharedInit?: boolean } = {}) {
     layout,
     specHash,
     params: new Float32Array(d),
-    clock: queue,
+    clock,
     transport,
     learner,
     seed: 1,
@@ -176,4 +186,22 @@ test('a neighbour that never sends is silent after 2 deadlines and stops countin
   assert.equal(h.records[n]!.closedBy, 'quorum');
   // The round after that one has no fresh update from it: it waits (deadline), instead of 10 ms.
   assert.equal(h.records[n + 1]!.closedBy, 'deadline');
+});
+
+test('on a clock whose timers run late, round deadlines stay above lagFactor × the lag', async () => {
+  /** The peer answers each publish at once: arrival delays of 0 alone would give the 50 ms floor. */
+  async function deadlines(timerLagMs: number): Promise<number[]> {
+    const h = harness({ deadline: { capMs: 5000, floorMs: 50 } }, { timerLagMs });
+    h.node.start();
+    for (let k = 0; k < 4; k++) {
+      await h.queue.run(() => h.published.length > k, { maxEvents: 10_000, maxTimeMs: 60_000 });
+      h.send(frame({ seq: k + 1, round: k }));
+    }
+    h.node.stop();
+    assert.deepEqual(h.records.map((r) => r.closedBy), ['quorum', 'quorum', 'quorum', 'quorum']);
+    return h.records.map((r) => r.deadlineMs ?? NaN);
+  }
+  // Round 0 has no arrival sample yet: the cap. Then the floor, or 2 × 120 ms of timer lag.
+  assert.deepEqual(await deadlines(0), [5000, 50, 50, 50]);
+  assert.deepEqual(await deadlines(120), [5000, 240, 240, 240]);
 });

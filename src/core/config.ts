@@ -35,6 +35,7 @@ const baseSchema = z
         floorMs: z.number().nonnegative().default(defaultDeadline.floorMs),
         capMs: z.number().positive().default(defaultDeadline.capMs),
         window: z.number().int().positive().default(defaultDeadline.window),
+        lagFactor: z.number().nonnegative().default(defaultDeadline.lagFactor),
       })
       .strict()
       .default({}),

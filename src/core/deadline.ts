@@ -5,9 +5,11 @@ export interface DeadlineOptions {
   capMs: number;
   /** How many recent arrival delays to remember. */
   window: number;
+  /** Never below this multiple of the clock's timer lag (a deadline the host cannot keep is no deadline). */
+  lagFactor: number;
 }
 
-export const defaultDeadline: DeadlineOptions = { k: 3, floorMs: 50, capMs: 30_000, window: 64 };
+export const defaultDeadline: DeadlineOptions = { k: 3, floorMs: 50, capMs: 30_000, window: 64, lagFactor: 2 };
 
 function median(sorted: readonly number[]): number {
   const n = sorted.length;
@@ -37,12 +39,16 @@ export class AdaptiveDeadline {
     return this.delays.length;
   }
 
-  /** Wait time in ms; the cap until anything has been observed. */
-  current(): number {
+  /**
+   * Wait time in ms; the cap until anything has been observed. `lagMs`: how late the host's timers
+   * fire lately (0 in the simulator), so the floor is max(floorMs, lagFactor · lagMs).
+   */
+  current(lagMs = 0): number {
     if (this.delays.length === 0) return this.opts.capMs;
     const sorted = [...this.delays].sort((a, b) => a - b);
     const med = median(sorted);
     const mad = median(sorted.map((d) => Math.abs(d - med)).sort((a, b) => a - b));
-    return Math.min(this.opts.capMs, Math.max(this.opts.floorMs, 2 * med, med + this.opts.k * mad));
+    const floor = Math.max(this.opts.floorMs, this.opts.lagFactor * lagMs);
+    return Math.min(this.opts.capMs, Math.max(floor, 2 * med, med + this.opts.k * mad));
   }
 }

@@ -11,6 +11,8 @@ export interface Clock {
   now(): number;
   /** Run `fn` after `delayMs`; returns a function that cancels it. */
   schedule(delayMs: number, fn: () => void): Cancel;
+  /** How late this clock's timers fire lately (ms); absent or 0 for a virtual clock, which is never late. */
+  lagMs?(): number;
 }
 
 /** A full copy of a node's state, served to joiners and to neighbours that lost CHOCO sync. */

@@ -346,9 +346,13 @@ export class LearningNode {
     return diff > limit * limit * norm;
   }
 
+  private deadlineMs(): number {
+    return this.deadline.current(this.o.clock.lagMs?.() ?? 0);
+  }
+
   /** (Re)arm the round deadline; it only ever moves earlier as arrival samples come in. */
   private armDeadline(): void {
-    const at = this.publishedAt + this.deadline.current();
+    const at = this.publishedAt + this.deadlineMs();
     if (at >= this.deadlineAt) return;
     this.deadlineTimer?.();
     this.deadlineAt = at;
@@ -505,7 +509,7 @@ export class LearningNode {
       publishedAt: this.publishedAt,
       closedAt: this.o.clock.now(),
       closedBy,
-      deadlineMs: Number.isFinite(this.deadlineAt) ? this.deadlineAt - this.publishedAt : this.deadline.current(),
+      deadlineMs: Number.isFinite(this.deadlineAt) ? this.deadlineAt - this.publishedAt : this.deadlineMs(),
       trainLoss: this.trainLoss,
       used: used.count,
       staleDropped: used.staleDropped,

@@ -1,4 +1,10 @@
 import type { Clock } from './interfaces.ts';
+import { TimerLagProbe } from './timer-lag.ts';
+
+const probe = new TimerLagProbe();
+
+/** How late this process's timers fire lately (ms, 90th percentile of the last few seconds). */
+export const hostTimerLagMs = (): number => probe.lagMs();
 
 /** Wall-clock milliseconds since the epoch, sub-ms resolution: comparable across processes and tabs. */
 export const wallClock: Clock = {
@@ -7,4 +13,5 @@ export const wallClock: Clock = {
     const t = setTimeout(fn, ms);
     return () => clearTimeout(t);
   },
+  lagMs: hostTimerLagMs,
 };

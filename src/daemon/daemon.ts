@@ -34,7 +34,7 @@ import { FILES, type DaemonInfo } from './files.ts';
 import { DaemonMetrics, type ConnectionCounts } from './metrics.ts';
 import { paramsDigest } from './params-digest.ts';
 import { loadPrivacySteps, savePrivacySteps } from './privacy-file.ts';
-import { wallClock } from '../core/wall-clock.ts';
+import { hostTimerLagMs, wallClock } from '../core/wall-clock.ts';
 
 export class Daemon {
   readonly cfg: DaemonConfig;
@@ -361,6 +361,7 @@ export class Daemon {
       refused: this.member?.refusedPeers() ?? [],
       handshakeRefused: this.hello.refused(),
       isolated: this.isIsolated(),
+      timerLagMs: Math.round(hostTimerLagMs()),
       neighbours: this.neighbours.list().map((id) => {
         const live = liveness.get(id);
         return {

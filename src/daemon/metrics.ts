@@ -1,6 +1,7 @@
 /** The daemon's Prometheus metrics (prom-client), next to libp2p's own in the same registry. */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RoundRecord } from '../core/round-record.ts';
+import { hostTimerLagMs } from '../core/wall-clock.ts';
 import { promtoolCompatible } from './exposition.ts';
 
 export interface ConnectionCounts {
@@ -51,6 +52,15 @@ export class DaemonMetrics {
     this.liveGauge('gl_neighbours_silent', 'neighbours silent for deadlines, not in the quorum', (c) => c.neighboursSilent),
     this.liveGauge('gl_isolated', '1: no neighbour connected after the startup wait', (c) => (c.isolated ? 1 : 0)),
   ];
+  /** Read at every scrape: the lag that also sets the floor of the round deadline (core/timer-lag.ts). */
+  private readonly timerLag = new Gauge({
+    name: 'gl_timer_lag_seconds',
+    help: 'how late this process\'s timers fire lately (90th percentile); the round deadline stays above twice it',
+    registers: [this.registry],
+    collect() {
+      this.set(hostTimerLagMs() / 1000);
+    },
+  });
   readonly checkpoints = new Counter({ name: 'gl_checkpoints_total', help: 'checkpoints written', registers: [this.registry] });
   private readonly privacyEpsilon = new Gauge({
     name: 'gl_privacy_epsilon',
