@@ -9,7 +9,9 @@ export interface TimerLagOptions {
   quantile: number;
 }
 
-export const defaultTimerLag: TimerLagOptions = { periodMs: 100, window: 64, quantile: 0.9 };
+// The window's maximum: one stall in the last ~6 s (e.g. a neighbour process starting up) is a fair
+// warning of the next, and a long deadline costs nothing while neighbours answer (quorum closes first).
+export const defaultTimerLag: TimerLagOptions = { periodMs: 100, window: 64, quantile: 1 };
 
 /** A sliding window of timer lateness samples (ms a timer fired after it was due). */
 export class LatenessWindow {

@@ -3,7 +3,7 @@ import { TimerLagProbe } from './timer-lag.ts';
 
 const probe = new TimerLagProbe();
 
-/** How late this process's timers fire lately (ms, 90th percentile of the last few seconds). */
+/** How late this process's timers fired lately (ms, the largest delay in the last ~6 s). */
 export const hostTimerLagMs = (): number => probe.lagMs();
 
 /** Wall-clock milliseconds since the epoch, sub-ms resolution: comparable across processes and tabs. */

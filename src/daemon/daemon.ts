@@ -96,6 +96,8 @@ export class Daemon {
   private async init(): Promise<void> {
     const { cfg, log } = this;
     const l = cfg.learning;
+    // Measure timer lag from the start: start-up itself (tfjs, libp2p) is when the host is busiest.
+    hostTimerLagMs();
     if (this.lock.tookOverFrom !== null) log.warn({ pid: this.lock.tookOverFrom }, 'took over the stale dataDir lock of a daemon that is gone');
     const identity = await loadOrCreateIdentity(this.path(FILES.key));
     log.info({ peerId: identity.peerId, keyFile: this.path(FILES.key), created: identity.created }, 'identity');

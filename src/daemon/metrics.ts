@@ -55,7 +55,7 @@ export class DaemonMetrics {
   /** Read at every scrape: the lag that also sets the floor of the round deadline (core/timer-lag.ts). */
   private readonly timerLag = new Gauge({
     name: 'gl_timer_lag_seconds',
-    help: 'how late this process\'s timers fire lately (90th percentile); the round deadline stays above twice it',
+    help: 'largest delay of this process\'s timers in the last ~6 s; the round deadline stays above twice it',
     registers: [this.registry],
     collect() {
       this.set(hostTimerLagMs() / 1000);

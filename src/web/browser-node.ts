@@ -29,7 +29,7 @@ import { deriveSeed } from '../util/rng.ts';
 import type { BrowserIdentity } from './identity.ts';
 import type { JoinInfo } from './join-info.ts';
 import type { KvStore } from './kv-store.ts';
-import { wallClock } from '../core/wall-clock.ts';
+import { hostTimerLagMs, wallClock } from '../core/wall-clock.ts';
 
 /** One checkpoint per task: joining another task never resumes this one's model. */
 const checkpointKey = (taskHash: string): string => `checkpoint/${taskHash}`;
@@ -133,6 +133,7 @@ export class BrowserNode {
   }
 
   static async start(o: BrowserNodeOptions): Promise<BrowserNode> {
+    hostTimerLagMs();
     const n = new BrowserNode(o);
     await n.init();
     return n;
