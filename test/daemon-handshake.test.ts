@@ -47,22 +47,6 @@ async function rogue(name: string): Promise<GossipHost> {
   return h;
 }
 
-interface Neighbour {
-  id: string;
-  connected: boolean;
-  silent: boolean;
-  missedDeadlines: number;
-}
-interface Status {
-  peerId: string;
-  round: number;
-  isolated: boolean;
-  connectedPeers: number;
-  neighbours: Neighbour[];
-  model: { specHash: string };
-  handshakeRefused: Array<{ peer: string; reason: string }>;
-}
-const st = (x: NodeStatus | null): Status | null => x as unknown as Status | null;
 
 function sample(text: string, name: string): number | undefined {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
@@ -86,7 +70,7 @@ test(TITLE, { timeout: 120_000 }, async () => {
   c.startAll();
   const up = await c.waitFor('both daemons answering', (s) => s.every((x) => x !== null), 45_000);
   const victim = up[0]!.peerId;
-  const specHash = st(up[0]!)!.model.specHash;
+  const specHash = up[0]!.model.specHash;
   const victimAddr = c.info(0)!.addresses[0]!;
   const ours: Hello = { v: HELLO_VERSION, network: NETWORK, specHash, task: null };
 
@@ -111,13 +95,13 @@ test(TITLE, { timeout: 120_000 }, async () => {
   const silent = await c.waitFor(
     'the mute peer to be a silent neighbour of daemon 0, and daemon 1 isolated',
     (s) => {
-      const [s0, s1] = s.map(st);
+      const [s0, s1] = s;
       const m = s0?.neighbours.find((n) => n.id === mute.peerId);
       return m !== undefined && m.silent && s1 !== null && s1.isolated;
     },
     60_000,
   );
-  const s0 = st(silent[0]!)!;
+  const s0 = silent[0]!;
   assert.deepEqual(s0.neighbours.map((n) => n.id), [mute.peerId], 'only the peer that passed the handshake');
   assert.ok(s0.connectedPeers >= 4, `connected to ${s0.connectedPeers} peers`);
   const mutes = s0.neighbours[0]!;
@@ -144,7 +128,7 @@ test(TITLE, { timeout: 120_000 }, async () => {
   assert.match(m0, /^gl_handshakes_refused_total\{reason="network"\} [1-9]/m);
 
   // Daemon 1 met nobody: isolated, in /status, in /metrics and in its log at warn.
-  const s1 = st(silent[1]!)!;
+  const s1 = silent[1]!;
   assert.equal(s1.isolated, true);
   assert.equal(sample((await c.metrics(1))!, 'gl_isolated'), 1);
   const log1 = readFileSync(join(c.dir(1), 'daemon.log'), 'utf8');

@@ -15,6 +15,7 @@ import { sleep } from '../src/daemon/cluster.ts';
 import { DaemonProcesses } from '../src/daemon/processes.ts';
 import { createIdentityFile } from '../src/p2p/identity.ts';
 import { writeFileAtomic } from '../src/util/atomic-write.ts';
+import type { DaemonStatus, NeighbourStatus } from '../src/daemon/status.ts';
 
 const PREFIX = `gl-t${process.pid}-`;
 const BRIDGE_NS = `${PREFIX}br`;
@@ -103,19 +104,8 @@ function getJson<T>(name: string, page: string): Promise<T | null> {
   });
 }
 
-interface Neighbour {
-  id: string;
-  path: 'direct' | 'relayed' | 'none';
-  updates: { received: number; rejected: number; accepted: number };
-}
-interface Status {
-  peerId: string;
-  round: number;
-  accuracy: number | null;
-  isolated: boolean;
-  addresses: string[];
-  neighbours: Neighbour[];
-}
+type Status = DaemonStatus;
+type Neighbour = NeighbourStatus;
 
 const unavailable = netnsUnavailable();
 if (unavailable) console.log(`skipping the network-namespace testnet: ${unavailable}`);

@@ -9,6 +9,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createIdentityFile } from '../p2p/identity.ts';
 import type { NodeRoundLine } from '../sim/metrics.ts';
+import type { DaemonStatus } from './status.ts';
 import type { Topology } from '../topology/index.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { ConfigError } from '../util/validate.ts';
@@ -31,22 +32,8 @@ export interface ClusterSpec {
 }
 
 /** What /status returns, as far as the cluster reads it. */
-export interface NodeStatus {
-  readonly peerId: string;
-  readonly round: number;
-  readonly finished: boolean;
-  readonly accuracy: number | null;
-  readonly resumedFromCheckpoint: number | null;
-  /** What the checkpoint loaded at start held (null: started fresh). */
-  readonly resumed: { round: number; paramsHash: string; accuracy: number } | null;
-  readonly paramsHash: string;
-  readonly joined: { from: string; round: number } | null;
-  readonly rejected: Record<string, number>;
-  readonly neighbours: Array<{ id: string; connected: boolean; listening: boolean; score: number }>;
-  readonly training: { steps: number; ms: number };
-  readonly bytes: { wire: Record<string, number> };
-  readonly [key: string]: unknown;
-}
+/** A daemon's `/status`, as the cluster reads it. */
+export type NodeStatus = DaemonStatus;
 
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(

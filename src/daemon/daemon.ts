@@ -32,6 +32,7 @@ import { DaemonLearner } from './learner.ts';
 import type { Logger } from './logger.ts';
 import { FILES, type DaemonInfo } from './files.ts';
 import { DaemonMetrics, type ConnectionCounts } from './metrics.ts';
+import type { DaemonStatus } from './status.ts';
 import { paramsDigest } from './params-digest.ts';
 import { loadPrivacySteps, savePrivacySteps } from './privacy-file.ts';
 import { hostTimerLagMs, wallClock } from '../core/wall-clock.ts';
@@ -335,7 +336,7 @@ export class Daemon {
     this.resolveFinished();
   }
 
-  async status(): Promise<Record<string, unknown>> {
+  async status(): Promise<DaemonStatus> {
     const wire = await this.metrics.wireBytes();
     const listening = new Set(this.transport.listeners());
     const liveness = new Map(this.node.neighbourLiveness().map((n) => [n.peer, n]));

@@ -16,6 +16,7 @@ import { TestnetBox } from '../../src/testnet/box.ts';
 import { buildWebBundle, WEB_BUILD_DIR, webBuildIsFresh } from '../../src/web/build.ts';
 import type { BrowserNodeStatus } from '../../src/web/browser-node.ts';
 import { CHROMIUM_PATH as CHROMIUM, HEADLESS_CHROMIUM_ARGS } from '../../src/web/headless-chromium.ts';
+import type { DaemonStatus } from '../../src/daemon/status.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ACCURACY_FLOOR = 0.8;
@@ -29,12 +30,6 @@ interface PageStatus {
   state: string;
   error: string | null;
   node: BrowserNodeStatus | null;
-}
-interface DaemonStatus {
-  peerId: string;
-  round: number;
-  accuracy: number | null;
-  neighbours: Array<{ id: string; connected: boolean; path: string; updates: { accepted: number } }>;
 }
 interface NetworkPeer {
   peerId: string;
