@@ -97,7 +97,7 @@ test(TITLE, { timeout: 120_000 }, async () => {
     (s) => {
       const [s0, s1] = s;
       const m = s0?.neighbours.find((n) => n.id === mute.peerId);
-      return m !== undefined && m.silent && s1 !== null && s1.isolated;
+      return m !== undefined && m.silent && s1 != null && s1.isolated;
     },
     60_000,
   );

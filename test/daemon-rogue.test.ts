@@ -46,8 +46,8 @@ test('malformed and forged frames from a rogue neighbour are rejected, counted a
   // Behave like a peer until the victim trusts us: listen to its updates.
   rogue.subscribe(topicOf(NETWORK, victim));
   c.startAll();
-  const started = await c.waitFor('daemon 0 past round 3', (s) => s[0] !== null && s[0].round >= 3, 45_000);
-  const model = started[0]!.model as { specHash: string; params: number; maxFrameBytes: number };
+  const started = await c.waitFor('daemon 0 past round 3', (s) => s[0] != null && s[0].round >= 3, 45_000);
+  const model = started[0]!.model;
   const ownTopic = topicOf(NETWORK, identity.peerId);
   for (let t = Date.now(); !rogue.subscribers(ownTopic).includes(victim); await sleep(100)) if (Date.now() - t > 10_000) assert.fail('victim never subscribed to the rogue');
 
@@ -70,7 +70,10 @@ test('malformed and forged frames from a rogue neighbour are rejected, counted a
   // Scores are recomputed on gossipsub's heartbeat: the drop shows within a second or so.
   const after = await c.waitFor(
     'every rejection counted, the rogue penalised, 5 more rounds',
-    (s) => s[0] !== null && expected.every((r) => (s[0]!.rejected[r] ?? 0) >= 1) && rogueScore(s[0]) < 0 && s[0].round >= roundBefore + 5,
+    (s) => {
+      const s0 = s[0];
+      return s0 != null && expected.every((r) => (s0.rejected[r] ?? 0) >= 1) && rogueScore(s0) < 0 && s0.round >= roundBefore + 5;
+    },
     30_000,
   );
   const status = after[0]!;

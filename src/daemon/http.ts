@@ -29,7 +29,7 @@ export class StatusServer {
   constructor(o: StatusServerOptions) {
     this.o = o;
     this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
       const reply = (code: number, type: string, body: string | Uint8Array): void => {
         res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
         res.end(body);
