@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lp from 'it-length-prefixed';
-import { Cluster, type NodeStatus } from '../src/daemon/cluster.ts';
+import { Cluster } from '../src/daemon/cluster.ts';
 import { HELLO_PROTOCOL, HELLO_VERSION, serveHello, type Hello } from '../src/p2p/hello-protocol.ts';
 import { GossipHost } from '../src/p2p/host.ts';
 import { createIdentityFile } from '../src/p2p/identity.ts';
@@ -97,7 +97,7 @@ test(TITLE, { timeout: 120_000 }, async () => {
     (s) => {
       const [s0, s1] = s;
       const m = s0?.neighbours.find((n) => n.id === mute.peerId);
-      return m !== undefined && m.silent && s1 != null && s1.isolated;
+      return m?.silent === true && s1?.isolated === true;
     },
     60_000,
   );

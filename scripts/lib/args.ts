@@ -66,7 +66,7 @@ export function scriptArgs<O extends Record<string, ScriptOption>>(spec: ScriptS
     if (o.default !== undefined) options[k].default = o.default;
     if (o.multiple) options[k].multiple = true;
   }
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ options: { ...options, help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: spec.positionals !== undefined });
   } catch (e) {

@@ -26,7 +26,7 @@ function reduceBlockwise(vectors: readonly Float32Array[], reduce: ColumnReducer
       const v = vectors[k]!;
       for (let c = 0, p = k; c < len; c++, p += n) {
         const x = v[base + c]!;
-        scratch[p] = x === x ? x : Infinity;
+        scratch[p] = Number.isNaN(x) ? Infinity : x;
       }
     }
     for (let c = 0, s = 0; c < len; c++, s += n) out[base + c] = reduce(scratch, s, n);

@@ -31,7 +31,7 @@ export class CheckpointSampler {
       }
       if (stamp === this.stamps[node]) return;
       this.stamps[node] = stamp;
-      let c;
+      let c: ReturnType<typeof decodeCheckpoint>;
       try {
         c = decodeCheckpoint(readFileSync(path));
       } catch (e) {

@@ -187,7 +187,11 @@ export async function runCluster(o: ClusterRunOptions): Promise<ClusterRunResult
     }
   };
   try {
-    const both = [statusLoop(), churnLoop()].map((p) => p.catch((e: Error) => void (failure ??= e)));
+    const both = [statusLoop(), churnLoop()].map((p) =>
+      p.catch((e: Error) => {
+        failure ??= e;
+      }),
+    );
     await both[0];
     stop = true;
     await both[1];

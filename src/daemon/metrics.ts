@@ -53,7 +53,7 @@ export class DaemonMetrics {
     this.liveGauge('gl_isolated', '1: no neighbour connected after the startup wait', (c) => (c.isolated ? 1 : 0)),
   ];
   /** Read at every scrape: the lag that also sets the floor of the round deadline (core/timer-lag.ts). */
-  private readonly timerLag = new Gauge({
+  readonly timerLag = new Gauge({
     name: 'gl_timer_lag_seconds',
     help: 'largest delay of this process\'s timers in the last ~6 s; the round deadline stays above twice it',
     registers: [this.registry],

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BatchSampler, gatherBatch } from './batches.ts';
+import { type BatchSampler, gatherBatch } from './batches.ts';
 import { featureSize, type Dataset } from './dataset.ts';
 import type { DpSgd } from './dp-sgd.ts';
 import type { Model } from './model.ts';

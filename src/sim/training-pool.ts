@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Evaluation } from '../learn/trainer.ts';
 import type { BackendChoice } from '../learn/backend.ts';
-import { TrainingWorld, type WorldSpec } from './training-world.ts';
+import type { TrainingWorld, WorldSpec } from './training-world.ts';
 
 export interface TrainResult {
   readonly params: Float32Array;

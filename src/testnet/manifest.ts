@@ -3,7 +3,7 @@
  * every member must share (identified by its content hash), bootstrap multiaddrs and admission.
  */
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { contentHash } from '../util/canonical-json.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { ConfigError, parseWith } from '../util/validate.ts';
