@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { participationSchema } from '../aggregate/participation-weights.ts';
 import { parseAggregatorConfig } from '../aggregate/registry.ts';
 import type { AggregatorConfig } from '../aggregate/types.ts';
 import { parseCodecConfig, type CodecConfig } from '../compress/index.ts';
@@ -6,6 +7,8 @@ import { optimizerSpecSchema } from '../learn/optimizer.ts';
 import { privacySpecSchema } from '../privacy/config.ts';
 import { ConfigError, parseWith } from '../util/validate.ts';
 import { defaultDeadline } from './deadline.ts';
+import { outerOptimizerSchema } from './outer-optimizer.ts';
+import { modestSchema } from './round-modes/modest.ts';
 
 const baseSchema = z
   .object({
@@ -57,6 +60,12 @@ const baseSchema = z
     maxFrameBytes: z.number().int().positive().optional(),
     /** Differentially private local training (src/privacy/config.ts); absent: plain SGD. */
     privacy: privacySpecSchema.optional(),
+    /** FedAU-style weights from each neighbour's estimated participation interval; absent: off. */
+    participation: participationSchema.optional(),
+    /** DiLoCo-style outer optimizer on the mixed model (src/core/outer-optimizer.ts); absent: off. */
+    outer: outerOptimizerSchema.optional(),
+    /** MoDeST round mode (src/core/round-modes/modest.ts) instead of gossip; absent: gossip. */
+    modest: modestSchema.optional(),
   })
   .strict();
 
@@ -77,5 +86,15 @@ export function parseNodeConfig(input: unknown, source = 'node'): NodeConfig {
   const base = parseWith(baseSchema, input ?? {}, source);
   const codec = withKey(source, 'codec', () => parseCodecConfig(base.codec));
   const aggregator = withKey(source, 'aggregator', () => parseAggregatorConfig(base.aggregator));
+  const conflict = (key: string, why: string): never => {
+    throw new ConfigError(`${source}: ${key}: ${why}`);
+  };
+  if (base.outer && base.outer.fragments > 1 && base.gossip !== 'direct') conflict('outer.fragments', 'fragments need gossip "direct"');
+  if (base.outer && base.privacy) conflict('outer', 'cannot be combined with privacy');
+  if (base.participation && aggregator.rule === 'metropolis')
+    conflict('participation', 'needs aggregator.rule "mean" (the "metropolis" rule computes its own weights; use weights "metropolis")');
+  if (base.modest) {
+    for (const key of ['outer', 'participation', 'privacy'] as const) if (base[key]) conflict(key, 'cannot be combined with modest');
+  }
   return { ...base, codec, aggregator };
 }

@@ -41,6 +41,10 @@ export interface Transport {
   requestSync(peer: string, done: (result: SyncSnapshot | Error) => void): void;
   /** What this node serves to others' sync requests. */
   serveSync(provider: () => SyncSnapshot): void;
+  /** MoDeST: send one frame to exactly these peers (not to self); returns the copies sent. */
+  sendTo?(peers: readonly string[], frame: Uint8Array): number;
+  /** MoDeST: whether `peer` answers (a ping; the simulator replies after a round trip or a timeout). */
+  probe?(peer: string, done: (alive: boolean) => void): void;
 }
 
 /** Local training: updates `params` in place, then calls `done` (possibly later). */

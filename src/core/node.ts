@@ -1,11 +1,14 @@
 import { aggregate } from '../aggregate/registry.ts';
 import { getAttack, type Attack, type AttackName } from '../aggregate/attacks/index.ts';
-import { ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, type Codec } from '../compress/index.ts';
+import { capTotalWeight, ParticipationWeights } from '../aggregate/participation-weights.ts';
+import { ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, peekFrameHeader, type Codec } from '../compress/index.ts';
 import type { ParamLayout } from '../learn/layout.ts';
 import { PrivacyLedger } from '../privacy/ledger.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import type { NodeConfig } from './config.ts';
 import { AdaptiveDeadline } from './deadline.ts';
+import { OuterOptimizer } from './outer-optimizer.ts';
+import { ModestRound, type ModestContext } from './round-modes/modest.ts';
 import { Inbox, type PeerState } from './inbox.ts';
 import type { Cancel, Clock, LocalLearner, SyncSnapshot, Transport } from './interfaces.ts';
 import { RoundCounters, type PrivacyRecord, type RoundRecord } from './round-record.ts';
@@ -51,6 +54,13 @@ export interface LearningNodeOptions {
   readonly onPrivacySpent?: (steps: number, epsilon: number) => void;
   /** Called once, when the next round would take ε past `targetEpsilon`. */
   readonly onPrivacyBudgetReached?: (epsilon: number, round: number) => void;
+  /**
+   * Availability (the simulator's `availability`): in a round where this returns false the node
+   * neither trains nor publishes; it still collects and aggregates until the deadline.
+   */
+  readonly participates?: (round: number) => boolean;
+  /** MoDeST: the last round to aggregate (its aggregators hand the model to nobody). */
+  readonly lastRound?: number;
 }
 
 export interface NodeState {
@@ -109,6 +119,13 @@ export class LearningNode {
   /** ε accounting of this node's DP training; null without a privacy config (and for attackers). */
   private readonly ledger: PrivacyLedger | null;
   private privacyStopped = false;
+  private readonly participation: ParticipationWeights | null;
+  private readonly outer: OuterOptimizer | null;
+  /** Overlap: the next round's inner steps, trained on a copy while this round collects. */
+  private ahead: { params: Float32Array; loss: number; done: boolean } | null = null;
+  private closeWhenTrained: 'quorum' | 'deadline' | null = null;
+  private sittingOut = false;
+  private readonly modest: ModestRound | null;
 
   constructor(o: LearningNodeOptions) {
     this.o = o;
@@ -127,9 +144,42 @@ export class LearningNode {
     this.roundValue = o.startRound ?? 0;
     this.needKeyframe = this.cfg.gossip === 'choco' && !o.sharedInitialCopy;
     this.ledger = this.makeLedger();
+    this.participation = this.cfg.participation ? new ParticipationWeights(this.cfg.participation) : null;
+    this.outer = this.cfg.outer ? new OuterOptimizer(this.cfg.outer, o.params) : null;
+    this.modest = this.cfg.modest ? new ModestRound(this.modestContext()) : null;
     if (this.cfg.gossip === 'choco' && o.sharedInitialCopy) this.inbox.seedChoco(o.transport.inNeighbours(this.roundValue), o.sharedInitialCopy);
-    o.transport.onFrame((from, frame) => this.receive(from, frame));
+    o.transport.onFrame((from, frame) => (this.modest ? this.modest.receive(from, frame) : this.receive(from, frame)));
     o.transport.serveSync(() => this.snapshot());
+  }
+
+  private modestContext(): ModestContext {
+    const o = this.o;
+    return {
+      id: this.id,
+      params: this.params,
+      specHash: o.specHash,
+      codec: this.codec,
+      seed: o.seed,
+      maxFrameBytes: this.maxFrameBytes,
+      clock: o.clock,
+      transport: o.transport,
+      learner: o.learner,
+      config: this.cfg.modest!,
+      lastRound: o.lastRound,
+      sent: (copies, payload, meta) => this.counters.sent(copies, payload, meta),
+      received: (payload, meta) => this.counters.received(payload, meta),
+      accepted: () => void this.counters.accepted++,
+      reject: (from, reason, detail) => this.reject(from, reason, detail),
+      record: (r) => {
+        const record: RoundRecord = { ...r, ...this.counters.snapshot() };
+        this.counters = new RoundCounters();
+        o.onRound?.(record);
+      },
+      setRound: (round, phase) => {
+        this.roundValue = Math.max(this.roundValue, round);
+        if (this.phaseValue !== 'stopped') this.phaseValue = phase;
+      },
+    };
   }
 
   get round(): number {
@@ -165,6 +215,10 @@ export class LearningNode {
 
   start(): void {
     if (this.phaseValue !== 'idle') throw new Error(`node ${this.id}: start() in phase ${this.phaseValue}`);
+    if (this.modest) {
+      this.phaseValue = 'collecting';
+      return this.modest.start(this.roundValue);
+    }
     this.beginRound();
   }
 
@@ -192,6 +246,7 @@ export class LearningNode {
           this.params.set(best.snap.params);
           this.roundValue = best.snap.round;
           this.needKeyframe = this.cfg.gossip === 'choco';
+          this.outer?.reset(this.params);
           onJoined?.(best.peer, best.snap.round);
         }
         this.start0();
@@ -208,6 +263,7 @@ export class LearningNode {
   stop(): void {
     this.phaseValue = 'stopped';
     this.epoch++;
+    this.modest?.stop();
     this.deadlineTimer?.();
     this.deadlineTimer = null;
   }
@@ -232,6 +288,7 @@ export class LearningNode {
     this.roundValue = s.round;
     this.sender.restore({ params: s.publicCopy, seq: s.seq });
     this.needKeyframe = this.cfg.gossip === 'choco';
+    this.outer?.reset(this.params);
   }
 
   private checkSnapshot(s: SyncSnapshot): string | null {
@@ -254,6 +311,18 @@ export class LearningNode {
       this.collectWithoutPublishing();
       return;
     }
+    if (this.o.participates && !this.o.participates(this.roundValue)) {
+      // Offline for the round: it only waits. Aggregating without publishing would make CHOCO's
+      // step x += γ(agg − x̂_self) repeat against a public copy x̂_self that no longer moves.
+      this.sittingOut = true;
+      return this.collectOnly();
+    }
+    if (this.ahead) {
+      // Overlap: this round's inner steps ran while the last round collected.
+      this.trainLoss = this.ahead.loss;
+      this.ahead = null;
+      return this.publish();
+    }
     this.o.learner.train(this.roundValue, this.params, (loss) => {
       if (epoch !== this.epoch) return;
       this.trainLoss = loss;
@@ -275,6 +344,10 @@ export class LearningNode {
       this.privacyStopped = true;
       this.o.onPrivacyBudgetReached?.(this.ledger!.epsilon, this.roundValue);
     }
+    this.collectOnly();
+  }
+
+  private collectOnly(): void {
     this.trainLoss = NaN;
     this.publishedAt = this.o.clock.now();
     this.phaseValue = 'collecting';
@@ -304,7 +377,7 @@ export class LearningNode {
     let seq: number;
     let keyframe = false;
     if (this.cfg.gossip === 'direct') {
-      payload = this.codec.encode(vector, seed);
+      payload = this.codec.encode(this.outer ? this.outer.outgoing(round, vector) : vector, seed);
       seq = ++this.directSeq;
     } else if (this.needKeyframe || this.residualTooLarge(vector)) {
       const s = this.sender.snapshot();
@@ -318,13 +391,30 @@ export class LearningNode {
     } else {
       ({ payload, seq } = this.sender.makeUpdate(vector, this.codec, seed));
     }
-    const frame = encodeFrame({ codecId, sender: this.id, round, seq, paramCount: this.params.length, specHash: this.o.specHash, payload, keyframe });
+    const paramCount = this.outer?.fragmented ? this.outer.outgoing(round, vector).length : this.params.length;
+    const frame = encodeFrame({ codecId, sender: this.id, round, seq, paramCount, specHash: this.o.specHash, payload, keyframe });
     const copies = this.o.transport.publish(frame);
     this.counters.sent(copies, payload.length, frame.length - payload.length);
     this.publishedAt = this.o.clock.now();
     this.phaseValue = 'collecting';
     this.deadlineAt = Infinity;
+    if (this.outer?.cfg.overlap) this.trainAhead();
     if (!this.maybeClose('quorum')) this.armDeadline();
+  }
+
+  /** Overlap: run the next round's inner steps on a copy while this round collects. */
+  private trainAhead(): void {
+    const ahead = { params: this.params.slice(), loss: NaN, done: false };
+    this.ahead = ahead;
+    const epoch = this.epoch;
+    this.o.learner.train(this.roundValue + 1, ahead.params, (loss) => {
+      if (epoch !== this.epoch) return;
+      ahead.loss = loss;
+      ahead.done = true;
+      const closedBy = this.closeWhenTrained;
+      this.closeWhenTrained = null;
+      if (closedBy) this.close(closedBy);
+    });
   }
 
   /**
@@ -378,7 +468,8 @@ export class LearningNode {
     let header;
     let values: Float32Array;
     try {
-      ({ header, values } = decodeFrame(bytes, { paramCount: this.params.length, specHash: this.o.specHash, maxBytes: this.maxFrameBytes }));
+      const paramCount = this.outer?.fragmented ? this.outer.outgoing(peekFrameHeader(bytes).round, this.params).length : this.params.length;
+      ({ header, values } = decodeFrame(bytes, { paramCount, specHash: this.o.specHash, maxBytes: this.maxFrameBytes }));
     } catch (e) {
       this.counters.received(0, bytes.length);
       if (e instanceof FrameError) return this.reject(from, e.reason, e.message);
@@ -389,7 +480,7 @@ export class LearningNode {
     const peer = this.inbox.getOrCreate(from);
     if (this.cfg.gossip === 'direct') {
       if (header.seq <= peer.latestSeq) return this.reject(from, 'duplicate', `seq ${header.seq} ≤ ${peer.latestSeq}`);
-      peer.latest = values;
+      peer.latest = this.outer?.fragmented ? this.outer.scatter(peer.latest, values, header.round, this.params) : values;
       peer.latestSeq = header.seq;
     } else if (header.keyframe) {
       peer.choco ??= new ChocoReceiver(this.params.length);
@@ -498,10 +589,17 @@ export class LearningNode {
   }
 
   private close(closedBy: 'quorum' | 'deadline'): void {
+    if (this.ahead && !this.ahead.done) {
+      this.closeWhenTrained ??= closedBy;
+      return;
+    }
     this.deadlineTimer?.();
     this.deadlineTimer = null;
     if (closedBy === 'deadline') this.noteMissedDeadline();
-    const used = this.aggregateNeighbours();
+    const published = this.ahead ? this.params.slice() : null;
+    const used = this.sittingOut ? { count: 0, staleDropped: 0 } : this.aggregateNeighbours();
+    this.sittingOut = false;
+    if (this.ahead && published) this.applyInnerProgress(published, this.ahead.params);
     const record: RoundRecord = {
       node: this.id,
       round: this.roundValue,
@@ -520,6 +618,12 @@ export class LearningNode {
     this.roundValue = this.nextRound();
     this.o.onRound?.(record);
     if (this.phaseValue !== 'stopped') this.beginRound();
+  }
+
+  /** Overlap: the inner progress made since publishing, added back with the staleness correction. */
+  private applyInnerProgress(published: Float32Array, ahead: Float32Array): void {
+    for (let i = 0; i < ahead.length; i++) ahead[i] = ahead[i]! - published[i]!;
+    this.outer!.addInnerProgress(this.roundValue, this.params, ahead);
   }
 
   private nextRound(): number {
@@ -542,22 +646,30 @@ export class LearningNode {
     const degrees: number[] = [];
     let staleDropped = 0;
     const selfDegree = peers.length;
+    const pw = this.participation;
     for (const p of peers) {
       const model = this.inbox.modelOf(p);
       const last = this.inbox.get(p)?.lastRound ?? -Infinity;
+      const isNew = pw?.isNew(p, last) ?? false;
+      pw?.observe(p, last);
       if (!model || !Number.isFinite(last)) continue;
       const staleness = Math.max(0, this.roundValue - last);
-      if (staleness > this.cfg.staleness.maxRounds) {
+      // A fragment from another round holds other coordinates: only this round's count.
+      if (staleness > (this.outer?.fragmented ? 0 : this.cfg.staleness.maxRounds)) {
         staleDropped++;
         continue;
       }
       const deg = this.o.transport.degreeOf(p) ?? selfDegree;
       const base = this.cfg.weights === 'metropolis' ? 1 / (1 + Math.max(selfDegree, deg)) : 1 / (1 + selfDegree);
       received.push(model);
-      weights.push(base * this.cfg.staleness.discount ** staleness);
+      weights.push(base * this.cfg.staleness.discount ** staleness * (isNew ? pw!.interval(p) : 1));
       degrees.push(deg);
     }
-    if (received.length === 0) return { count: 0, staleDropped };
+    if (pw) capTotalWeight(weights, selfDegree / (1 + selfDegree));
+    if (received.length === 0) {
+      this.outer?.step(this.roundValue, this.params);
+      return { count: 0, staleDropped };
+    }
     if (this.o.byzantine) {
       // An attacker keeps a plausible model of its own: the plain mean of what it observes.
       const mean = new Float32Array(this.params.length);
@@ -569,7 +681,9 @@ export class LearningNode {
     const out = aggregate(this.cfg.aggregator, selfCopy, received, weights, this.o.layout, { selfDegree, neighbourDegrees: degrees });
     const x = this.params;
     const g = this.gamma;
-    for (let i = 0; i < x.length; i++) x[i] = x[i]! + g * (out[i]! - selfCopy[i]!);
+    const { start, end } = this.outer ? this.outer.fragmentOf(this.roundValue) : { start: 0, end: x.length };
+    for (let i = start; i < end; i++) x[i] = x[i]! + g * (out[i]! - selfCopy[i]!);
+    this.outer?.step(this.roundValue, x);
     return { count: received.length, staleDropped };
   }
 }

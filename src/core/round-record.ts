@@ -21,6 +21,8 @@ export interface RoundRecord {
   readonly bytesSentMeta: number;
   readonly bytesRecvPayload: number;
   readonly bytesRecvMeta: number;
+  /** MoDeST only: what the node did in this round (trained, or aggregated and handed the model on). */
+  readonly role?: 'trainer' | 'aggregator';
   /** Only with a privacy config: ε spent so far (after this round's steps), and whether the budget stopped it. */
   readonly privacy?: PrivacyRecord;
 }

@@ -184,6 +184,7 @@ export class Daemon {
       expect: this.transportExpect,
       syncTimeoutMs: cfg.sync.timeoutMs,
       keyframeViaSyncBytes: cfg.keyframeViaSyncBytes,
+      maxDirectFrameBytes: l.node.modest ? (l.node.maxFrameBytes ?? 8 * model.size + 65536) : undefined,
       onReject: (from, reason, detail) => this.node.noteRejected(from, reason, detail),
       onError: (what, err) => log.warn({ err: err.message }, `p2p: ${what} failed`),
     });
@@ -202,6 +203,7 @@ export class Daemon {
       startRound: ckpt?.node.round ?? 0,
       sharedInitialCopy: l.init === 'shared' && !ckpt ? shared : undefined,
       catchUp: true,
+      lastRound: l.rounds > 0 ? l.rounds - 1 : undefined,
       onRound: (r) => this.onRound(r),
       privacy: privacyParams ? { samplingRate: privacyParams.q, stepsSpent } : undefined,
       onPrivacySpent: privacyParams

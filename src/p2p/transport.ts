@@ -11,6 +11,7 @@ import { FrameError, decodeFrame, peekFrameHeader, type FrameExpectation } from 
 import type { SyncSnapshot, Transport } from '../core/interfaces.ts';
 import type { Libp2pPeer, PubsubMessage, Verdict } from './libp2p-peer.ts';
 import type { Neighbours } from './neighbours.ts';
+import { pushFrame, serveDirectFrames } from './direct-protocol.ts';
 import { requestSnapshot, serveSnapshots, SyncError } from './sync-protocol.ts';
 
 export function topicOf(network: string, peer: string): string {
@@ -25,6 +26,8 @@ export interface P2PTransportOptions {
   readonly syncTimeoutMs: number;
   /** Keyframes larger than this are left to the sync protocol instead of pubsub. */
   readonly keyframeViaSyncBytes: number;
+  /** Frames pushed to this node over the direct protocol (MoDeST) above this size are refused. */
+  readonly maxDirectFrameBytes?: number;
   /** Rejections the node never sees (the frame is not handed over), e.g. a message on someone else's topic. */
   readonly onReject: (from: string, reason: string, detail: string) => void;
   readonly onError: (what: string, err: Error) => void;
@@ -41,6 +44,9 @@ export interface TransportStats {
   validatorRejects: number;
   /** Keyframes not published because they were too large for pubsub. */
   keyframesViaSync: number;
+  /** Frames pushed to single peers (MoDeST), and pushes that failed. */
+  directPushes: number;
+  directFailures: number;
 }
 
 export class P2PTransport implements Transport {
@@ -49,7 +55,7 @@ export class P2PTransport implements Transport {
   readonly framesFrom = new Map<string, number>();
   /** Bytes of those frames, per sending peer. */
   readonly bytesFrom = new Map<string, number>();
-  readonly stats: TransportStats = { publishes: 0, publishFailures: 0, recipients: 0, syncRequests: 0, syncFailures: 0, syncServed: 0, validatorRejects: 0, keyframesViaSync: 0 };
+  readonly stats: TransportStats = { publishes: 0, publishFailures: 0, recipients: 0, syncRequests: 0, syncFailures: 0, syncServed: 0, validatorRejects: 0, keyframesViaSync: 0, directPushes: 0, directFailures: 0 };
   private readonly o: P2PTransportOptions;
   private readonly ownTopic: string;
   private readonly prefix: string;
@@ -79,6 +85,36 @@ export class P2PTransport implements Transport {
       },
       (peer, err) => this.o.onError(`serving a snapshot to ${peer}`, err),
     );
+    if (this.o.maxDirectFrameBytes === undefined) return;
+    await serveDirectFrames(
+      this.o.host,
+      this.o.maxDirectFrameBytes,
+      (from, frame) => {
+        if (!this.o.neighbours.has(from)) return;
+        this.framesFrom.set(from, (this.framesFrom.get(from) ?? 0) + 1);
+        this.bytesFrom.set(from, (this.bytesFrom.get(from) ?? 0) + frame.length);
+        this.frameHandler?.(from, frame);
+      },
+      (peer, err) => this.o.onError(`reading a frame pushed by ${peer}`, err),
+    );
+  }
+
+  /** MoDeST: push `frame` to each of `peers` over its own stream. */
+  sendTo(peers: readonly string[], frame: Uint8Array): number {
+    for (const p of peers) {
+      this.stats.directPushes++;
+      pushFrame(this.o.host, p, frame, this.o.syncTimeoutMs).catch((e: Error) => {
+        this.stats.directFailures++;
+        this.o.onError(`pushing a frame to ${p}`, e);
+      });
+    }
+    return peers.length;
+  }
+
+  /** MoDeST: a peer answers if a connection to it is open (libp2p keeps it alive with pings). */
+  probe(peer: string, done: (alive: boolean) => void): void {
+    const alive = this.o.host.isConnected(peer);
+    queueMicrotask(() => done(alive));
   }
 
   private follow(peer: string): void {

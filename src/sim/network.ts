@@ -17,6 +17,8 @@ export const networkSpecSchema = z
     loss: z.number().min(0).lt(1).default(0),
     /** Give up on a model-sync request after this long. */
     syncTimeoutMs: z.number().positive().default(5000),
+    /** MoDeST: a probe of an unresponsive node gives up after this long. */
+    probeTimeoutMs: z.number().positive().default(500),
   })
   .strict();
 
@@ -127,6 +129,19 @@ export class VirtualNetwork {
     });
   }
 
+  /** A ping and its answer, or nothing until probeTimeoutMs when `peer` is down. */
+  private probe(from: number, peer: string, done: (alive: boolean) => void): void {
+    const target = Number(peer.slice(1));
+    const timeout = (): void => done(false);
+    if (!(target >= 0 && target < this.schedule.n) || !this.up[target]) return void this.queue.schedule(this.spec.probeTimeoutMs, timeout);
+    this.queue.schedule(this.transfer(from, target, 32), () => {
+      if (!this.up[target]) return void this.queue.schedule(this.spec.probeTimeoutMs, timeout);
+      this.queue.schedule(this.transfer(target, from, 32), () => {
+        if (this.up[from]) done(true);
+      });
+    });
+  }
+
   transportFor(index: number): Transport {
     const ids = (list: readonly number[]): string[] => list.map(nodeId);
     const staticIn = this.schedule.timeVarying ? null : ids(this.schedule.inNeighboursAt(index, 0));
@@ -145,6 +160,12 @@ export class VirtualNetwork {
       inNeighbours: (round) => staticIn ?? ids(this.schedule.inNeighboursAt(index, round)),
       degreeOf: (peer) => (this.schedule.timeVarying ? undefined : this.schedule.neighboursAt(Number(peer.slice(1)), 0).length),
       requestSync: (peer, done) => this.requestSync(index, peer, done),
+      sendTo: (peers, frame) => {
+        if (!this.up[index]) return 0;
+        for (const p of peers) this.send(index, Number(p.slice(1)), frame);
+        return peers.length;
+      },
+      probe: (peer, done) => this.probe(index, peer, done),
       serveSync: (provider) => {
         this.syncProviders[index] = provider;
       },

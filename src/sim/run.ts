@@ -89,6 +89,14 @@ function privacySummary(sc: Scenario, honest: readonly NodeRoundLine[]): Privacy
   };
 }
 
+/** Whether node i takes part in a round (undefined: always), from the scenario's `availability`. */
+function availabilityOf(sc: Scenario, all: readonly number[]): (i: number) => ((round: number) => boolean) | undefined {
+  const a = sc.availability;
+  if (a.rate >= 1 || (a.nodes === undefined && a.fraction === 0)) return () => undefined;
+  const chosen = new Set(a.nodes ?? pickNodes(new Rng(deriveSeed(sc.seed, 'availability')), [...all], Math.round(a.fraction * sc.nodes)));
+  return (i) => (chosen.has(i) ? (round) => new Rng(deriveSeed(sc.seed, 'available', i, round)).next() < a.rate : undefined);
+}
+
 /** Run a scenario to completion in virtual time and return everything it measured. */
 export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promise<SimulationResult> {
   const wallStart = performance.now();
@@ -107,6 +115,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   const byzSet = new Set(byzantine);
   const dataAttack = sc.byzantine.attack === 'label-flip';
   const stragglers = new Set(sc.stragglers.nodes ?? pickNodes(rng, all, Math.round(sc.stragglers.fraction * n)));
+  const participates = availabilityOf(sc, all);
+  const modest = sc.node.modest !== undefined;
 
   const worldSpec: WorldSpec = {
     seed: sc.seed,
@@ -170,7 +180,9 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     const p = params[i]!;
     if (!isByz) {
       consensus.add(rec.round, p);
-      if ((i + rec.round) % evalStride === 0 || rec.round === sc.rounds - 1) {
+      // MoDeST: the model of a round is its aggregators' (trainers hold one trainer's update).
+      const evaluate = modest ? rec.role === 'aggregator' : (i + rec.round) % evalStride === 0 || rec.round === sc.rounds - 1;
+      if (evaluate) {
         evaluations.push(
           pool.evaluate(p, sc.eval.testSamples).then((e) => {
             line.accuracy = e.accuracy;
@@ -179,7 +191,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
         );
       }
     }
-    if (rec.round + 1 >= sc.rounds) {
+    if (rec.round + 1 >= sc.rounds && rec.role !== 'trainer') {
       finished.add(i);
       running.delete(i);
       nodes[i]!.stop();
@@ -209,6 +221,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       sharedInitialCopy: sc.init === 'shared' && startRound === 0 ? shared : undefined,
       byzantine: byzSet.has(i) && !dataAttack ? { attack: sc.byzantine.attack as never, params: sc.byzantine.params, f: byzantine.length, n } : undefined,
       onRound: (r) => onRound(i, r),
+      participates: participates(i),
+      lastRound: modest ? sc.rounds - 1 : undefined,
       privacy: sc.node.privacy ? { samplingRate: samplingRate(sc.node.batchSize, world.shardSize(i)) } : undefined,
       onPrivacyBudgetReached: opts.log
         ? (eps, round) => {
