@@ -64,4 +64,16 @@ test('three daemons in MoDeST round mode hand the model from round to round', { 
   }
   const acc = lines.filter((l) => l.role === 'aggregator' && l.accuracy !== undefined && l.round <= 6).map((l) => l.accuracy!);
   assert.ok(acc.at(-1)! > 0.8, `aggregated accuracy by round: ${acc.join(', ')}`);
+
+  // SIGKILL one daemon: the samples skip it (its connection is gone), the other two carry on.
+  await c.kill(2);
+  const killedAt = aggregated();
+  await c.waitFor('6 more aggregations without node 2', () => aggregated() >= killedAt + 6, 60_000);
+  const after = c.lines().filter((l) => l.round >= killedAt + 2 && l.round <= killedAt + 6);
+  for (let r = killedAt + 2; r <= killedAt + 6; r++) {
+    const mine = after.filter((l) => l.round === r);
+    assert.ok(mine.every((l) => l.index !== 2), `round ${r}: node 2 is dead`);
+    assert.equal(mine.filter((l) => l.role === 'trainer').length, 2, `round ${r}: trainers`);
+    assert.ok(mine.some((l) => l.role === 'aggregator' && l.used === 2), `round ${r}: an aggregator averaged both models`);
+  }
 });

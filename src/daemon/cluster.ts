@@ -191,10 +191,14 @@ export class Cluster {
     }
   }
 
-  /** Every node's JSONL, merged; a round logged twice (replayed after a restart) keeps its last line. */
+  /**
+   * Every node's JSONL, merged; a round logged twice (replayed after a restart) keeps its last line.
+   * A MoDeST node that trained and aggregated in one round has a line per role.
+   */
   lines(): NodeRoundLine[] {
     const byKey = new Map<string, NodeRoundLine>();
-    for (let i = 0; i < this.n; i++) for (const l of readRoundLines(join(this.dir(i), FILES.rounds))) byKey.set(`${l.index}:${l.round}`, l);
+    for (let i = 0; i < this.n; i++)
+      for (const l of readRoundLines(join(this.dir(i), FILES.rounds))) byKey.set(`${l.index}:${l.round}:${l.role ?? ''}`, l);
     return [...byKey.values()].sort((a, b) => a.round - b.round || a.index - b.index);
   }
 }
