@@ -21,7 +21,8 @@ and virtual seconds to the target accuracy). Scenarios: topologies/scenarios/{mo
 const target = numberOption('target', args.target, { min: 0, integer: false });
 if (target > 1) fail(`--target must be at most 1, got ${args.target}`);
 const methods = args.method === 'all' ? ['modest', 'diloco', 'fedau'] : [args.method];
-for (const m of methods) if (!['modest', 'diloco', 'fedau'].includes(m)) fail(`--method: expected modest, diloco, fedau or all, got ${m}`);
+for (const m of methods)
+  if (!['modest', 'diloco', 'fedau'].includes(m)) fail(`--method: expected modest, diloco, fedau or all, got ${m}`);
 
 type Json = Record<string, unknown>;
 
@@ -58,7 +59,8 @@ function toTarget(r: SimulationResult, acc: number): ToTarget {
 
 const mb = (b: number | null): string => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(2)} MiB`);
 const secs = (s: number | null): string => (s === null ? 'n/a' : `${s.toFixed(2)} s`);
-const ratio = (a: number | null, b: number | null): string => (a === null || b === null ? 'n/a' : `${(a / b).toFixed(2)}x`);
+const ratio = (a: number | null, b: number | null): string =>
+  a === null || b === null ? 'n/a' : `${(a / b).toFixed(2)}x`;
 
 async function measured(name: string, sc: Scenario): Promise<{ name: string; r: SimulationResult; t: ToTarget }> {
   const r = await runSimulation(sc);
@@ -87,25 +89,51 @@ async function modest(): Promise<void> {
     await measured('gossip, 4-regular', scenario('modest.json', asGossip)),
   ];
   const [m, g] = runs as [(typeof runs)[0], (typeof runs)[0]];
-  console.log(`\nMoDeST vs gossip (topologies/scenarios/modest.json: 32 nodes, MLP 128, uncompressed), target ${ACC}\n`);
+  console.log(
+    `\nMoDeST vs gossip (topologies/scenarios/modest.json: 32 nodes, MLP 128, uncompressed), target ${ACC}\n`,
+  );
   printTable(
-    ['method', 'final acc', `rounds to ${ACC}`, `bytes/node to ${ACC}`, `virtual time to ${ACC}`, 'bytes/node, whole run'],
-    runs.map(({ name, r, t }) => [name, pct(r.summary.finalAccuracy), t.round ?? 'n/a', mb(t.bytesPerNode), secs(t.virtualSeconds), mb(totalBytesPerNode(r))]),
+    [
+      'method',
+      'final acc',
+      `rounds to ${ACC}`,
+      `bytes/node to ${ACC}`,
+      `virtual time to ${ACC}`,
+      'bytes/node, whole run',
+    ],
+    runs.map(({ name, r, t }) => [
+      name,
+      pct(r.summary.finalAccuracy),
+      t.round ?? 'n/a',
+      mb(t.bytesPerNode),
+      secs(t.virtualSeconds),
+      mb(totalBytesPerNode(r)),
+    ]),
   );
   console.log(`\ngossip / MoDeST bytes per node to ${ACC}: ${ratio(g.t.bytesPerNode, m.t.bytesPerNode)}`);
 
   const crashes = [
     await measured('MoDeST, 80% crash', scenario('modest.json', crash)),
-    await measured('gossip, 80% crash', scenario('modest.json', (s) => (asGossip(s), crash(s)))),
+    await measured(
+      'gossip, 80% crash',
+      scenario('modest.json', (s) => (asGossip(s), crash(s))),
+    ),
   ];
   console.log('\n80% of the nodes become unresponsive when the first node finishes round 14 (no rejoin)\n');
   printTable(
-    ['method', 'acc at round 14', 'final acc', 'nodes crashed', 'rounds closed', 'aggregations by timeout'],
+    ['method', 'acc before (round 13)', 'final acc', 'nodes crashed', 'rounds closed', 'aggregations by timeout'],
     crashes.map(({ name, r }) => {
       const before = r.rounds.find((x) => x.round === 13)?.meanAccuracy ?? null;
       const aggs = r.lines.filter((l) => l.role === 'aggregator');
       const byTimeout = aggs.length ? `${aggs.filter((l) => l.closedBy === 'deadline').length} / ${aggs.length}` : '-';
-      return [name, pct(before), pct(r.summary.finalAccuracy), r.summary.crashed.length, r.summary.roundsCompleted, byTimeout];
+      return [
+        name,
+        pct(before),
+        pct(r.summary.finalAccuracy),
+        r.summary.crashed.length,
+        r.summary.roundsCompleted,
+        byTimeout,
+      ];
     }),
   );
 }
@@ -114,7 +142,10 @@ async function diloco(): Promise<void> {
   const runs = [
     await measured('gossip (default.json)', scenario('default.json')),
     await measured('DiLoCo H = 40', scenario('diloco.json')),
-    await measured('DiLoCo H = 40, overlap λ = 0.5', scenario('diloco.json', (s) => void (s.node.outer = { ...(s.node.outer as Json), overlap: { correction: 0.5 } }))),
+    await measured(
+      'DiLoCo H = 40, overlap λ = 0.5',
+      scenario('diloco.json', (s) => void (s.node.outer = { ...(s.node.outer as Json), overlap: { correction: 0.5 } })),
+    ),
     await measured(
       'Streaming DiLoCo H = 10, 4 fragments, direct fp16',
       scenario('diloco.json', (s) => {
@@ -128,12 +159,27 @@ async function diloco(): Promise<void> {
     ),
   ];
   const base = runs[0]!;
-  console.log(`\nDiLoCo outer optimizer vs gossip on the default task (16 nodes, 400 local steps in all), target ${ACC}\n`);
+  console.log(
+    `\nDiLoCo outer optimizer vs gossip on the default task (16 nodes, 400 local steps in all), target ${ACC}\n`,
+  );
   printTable(
-    ['method', 'final acc', `rounds to ${ACC}`, `bytes/node to ${ACC}`, 'vs gossip', `virtual time to ${ACC}`, 'vs gossip'],
+    [
+      'method',
+      'final acc',
+      `rounds to ${ACC}`,
+      `bytes/node to ${ACC}`,
+      'vs gossip',
+      `virtual time to ${ACC}`,
+      'vs gossip',
+    ],
     runs.map(({ name, r, t }) => [
-      name, pct(r.summary.finalAccuracy), t.round ?? 'n/a', mb(t.bytesPerNode), ratio(base.t.bytesPerNode, t.bytesPerNode),
-      secs(t.virtualSeconds), ratio(base.t.virtualSeconds, t.virtualSeconds),
+      name,
+      pct(r.summary.finalAccuracy),
+      t.round ?? 'n/a',
+      mb(t.bytesPerNode),
+      ratio(base.t.bytesPerNode, t.bytesPerNode),
+      secs(t.virtualSeconds),
+      ratio(base.t.virtualSeconds, t.virtualSeconds),
     ]),
   );
 }
@@ -141,9 +187,14 @@ async function diloco(): Promise<void> {
 async function fedau(): Promise<void> {
   const runs = [
     await measured('FedAU participation weights', scenario('fedau.json')),
-    await measured('plain Metropolis weights', scenario('fedau.json', (s) => void delete s.node.participation)),
+    await measured(
+      'plain Metropolis weights',
+      scenario('fedau.json', (s) => void delete s.node.participation),
+    ),
   ];
-  console.log('\nFedAU weights under heterogeneous availability (topologies/scenarios/fedau.json: 5 of 16 nodes send in 20% of rounds)\n');
+  console.log(
+    '\nFedAU weights, heterogeneous availability (fedau.json: 5 of 16 nodes send in 20% of rounds)\n',
+  );
   printTable(
     ['weights', 'final acc (mean)', 'min', 'max', 'rare senders (mean)', 'others (mean)', `rounds to ${ACC}`],
     runs.map(({ name, r, t }) => {
@@ -152,9 +203,18 @@ async function fedau(): Promise<void> {
       for (const l of r.lines) if (l.bytesSentPayload > 0) sent.set(l.index, (sent.get(l.index) ?? 0) + 1);
       const rare = (i: number): boolean => (sent.get(i) ?? 0) < r.scenario.rounds / 2;
       const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-      const acc = (keep: (i: number) => boolean): number | null => mean(finals.filter((l) => keep(l.index)).map((l) => l.accuracy!));
+      const acc = (keep: (i: number) => boolean): number | null =>
+        mean(finals.filter((l) => keep(l.index)).map((l) => l.accuracy!));
       const s = r.summary;
-      return [name, pct(s.finalAccuracy), pct(s.finalAccuracyMin), pct(s.finalAccuracyMax), pct(acc(rare)), pct(acc((i) => !rare(i))), t.round ?? 'n/a'];
+      return [
+        name,
+        pct(s.finalAccuracy),
+        pct(s.finalAccuracyMin),
+        pct(s.finalAccuracyMax),
+        pct(acc(rare)),
+        pct(acc((i) => !rare(i))),
+        t.round ?? 'n/a',
+      ];
     }),
   );
 }

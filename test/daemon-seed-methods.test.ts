@@ -21,7 +21,9 @@ after(async () => {
   if (!process.env.GL_KEEP_TEST_DIRS) rmSync(out, { recursive: true, force: true });
 });
 
-test('a daemon pair with the outer optimizer (2 fragments, overlap) and participation weights', { timeout: 120_000 }, async () => {
+test('a daemon pair with the outer optimizer (2 fragments, overlap) and participation weights', {
+  timeout: 120_000,
+}, async () => {
   const node = {
     gossip: 'direct',
     aggregator: { rule: 'mean' },
@@ -30,7 +32,13 @@ test('a daemon pair with the outer optimizer (2 fragments, overlap) and particip
     outer: { lr: 0.7, momentum: 0.9, fragments: 2, overlap: { correction: 0.5 } },
     participation: { cutoff: 10 },
   };
-  const c = await Cluster.create({ outDir: join(out, 'pair'), topology: pairTopology(), rounds: 0, learning: pairLearning(node, 1), daemon: { startupWaitMs: 20_000 } });
+  const c = await Cluster.create({
+    outDir: join(out, 'pair'),
+    topology: pairTopology(),
+    rounds: 0,
+    learning: pairLearning(node, 1),
+    daemon: { startupWaitMs: 20_000 },
+  });
   clusters.push(c);
   c.startAll();
   await c.waitFor('both daemons past round 8', (s) => s.every((x) => x !== null && x.round >= 8), 100_000);
@@ -39,7 +47,10 @@ test('a daemon pair with the outer optimizer (2 fragments, overlap) and particip
     const mine = lines.filter((l) => l.index === i && l.round <= 8);
     const used = mine.filter((l) => l.used === 1).length;
     assert.ok(used >= 6, `node ${i} aggregated its neighbour's fragment in ${used} of ${mine.length} rounds`);
-    assert.deepEqual(Object.keys(mine.flatMap((l) => Object.keys(l.rejected)).reduce((a, k) => ({ ...a, [k]: 1 }), {})), []);
+    assert.deepEqual(
+      Object.keys(mine.flatMap((l) => Object.keys(l.rejected)).reduce((a, k) => ({ ...a, [k]: 1 }), {})),
+      [],
+    );
     const acc = mine.filter((l) => l.accuracy !== undefined).map((l) => l.accuracy!);
     assert.ok(acc.at(-1)! > 0.8, `node ${i} accuracy ${acc.join(', ')}`);
   }
@@ -48,10 +59,23 @@ test('a daemon pair with the outer optimizer (2 fragments, overlap) and particip
 test('three daemons in MoDeST round mode hand the model from round to round', { timeout: 150_000 }, async () => {
   const topology = buildTopology(parseTopologySpec({ generator: { type: 'full' } }, 'test'), { n: 3, seed: 1 });
   const node = { modest: { trainers: 2, aggregators: 1, overSample: 0.5, timeoutMs: 3000, watchdogMs: 6000, seed: 3 } };
-  const c = await Cluster.create({ outDir: join(out, 'modest'), topology, rounds: 0, learning: pairLearning(node, 1), daemon: { startupWaitMs: 20_000 } });
+  const c = await Cluster.create({
+    outDir: join(out, 'modest'),
+    topology,
+    rounds: 0,
+    learning: pairLearning(node, 1),
+    daemon: { startupWaitMs: 20_000 },
+  });
   clusters.push(c);
   c.startAll();
-  const aggregated = (): number => Math.max(-1, ...c.lines().filter((l) => l.role === 'aggregator').map((l) => l.round));
+  const aggregated = (): number =>
+    Math.max(
+      -1,
+      ...c
+        .lines()
+        .filter((l) => l.role === 'aggregator')
+        .map((l) => l.round),
+    );
   await c.waitFor('an aggregation of round 6', () => aggregated() >= 6, 130_000);
   const lines = c.lines();
   for (let r = 0; r <= 6; r++) {
@@ -60,9 +84,15 @@ test('three daemons in MoDeST round mode hand the model from round to round', { 
     assert.equal(trainers.length, 2, `round ${r}: ${trainers.length} trainers`);
     // One aggregator, unless a trainer found it unreachable and fell back to the next candidate.
     assert.ok(aggs.length >= 1, `round ${r}: no aggregator`);
-    assert.equal(aggs.reduce((s, l) => s + l.used, 0), 2, `round ${r}: the aggregators averaged ${aggs.map((l) => l.used)} models`);
+    assert.equal(
+      aggs.reduce((s, l) => s + l.used, 0),
+      2,
+      `round ${r}: the aggregators averaged ${aggs.map((l) => l.used)} models`,
+    );
   }
-  const acc = lines.filter((l) => l.role === 'aggregator' && l.accuracy !== undefined && l.round <= 6).map((l) => l.accuracy!);
+  const acc = lines
+    .filter((l) => l.role === 'aggregator' && l.accuracy !== undefined && l.round <= 6)
+    .map((l) => l.accuracy!);
   assert.ok(acc.at(-1)! > 0.8, `aggregated accuracy by round: ${acc.join(', ')}`);
 
   // SIGKILL one daemon: the samples skip it (its connection is gone), the other two carry on.
@@ -72,8 +102,14 @@ test('three daemons in MoDeST round mode hand the model from round to round', { 
   const after = c.lines().filter((l) => l.round >= killedAt + 2 && l.round <= killedAt + 6);
   for (let r = killedAt + 2; r <= killedAt + 6; r++) {
     const mine = after.filter((l) => l.round === r);
-    assert.ok(mine.every((l) => l.index !== 2), `round ${r}: node 2 is dead`);
+    assert.ok(
+      mine.every((l) => l.index !== 2),
+      `round ${r}: node 2 is dead`,
+    );
     assert.equal(mine.filter((l) => l.role === 'trainer').length, 2, `round ${r}: trainers`);
-    assert.ok(mine.some((l) => l.role === 'aggregator' && l.used === 2), `round ${r}: an aggregator averaged both models`);
+    assert.ok(
+      mine.some((l) => l.role === 'aggregator' && l.used === 2),
+      `round ${r}: an aggregator averaged both models`,
+    );
   }
 });

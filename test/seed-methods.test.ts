@@ -26,22 +26,34 @@ test('config: the new keys are validated and a conflict names its key', () => {
   const bad: Array<[unknown, RegExp]> = [
     [{ outer: { lr: 0 } }, /^node: outer\.lr: Number must be greater than 0/],
     [{ outer: { fragments: 4 } }, /^node: outer\.fragments: fragments need gossip "direct"/],
-    [{ outer: { overlap: { correction: 2 } } }, /^node: outer\.overlap\.correction: Number must be less than or equal to 1/],
+    [
+      { outer: { overlap: { correction: 2 } } },
+      /^node: outer\.overlap\.correction: Number must be less than or equal to 1/,
+    ],
     [{ aggregator: { rule: 'metropolis' }, participation: {} }, /^node: participation: needs aggregator\.rule "mean"/],
-    [{ aggregator: { rule: 'mean' }, participation: { cutoff: 0 } }, /^node: participation\.cutoff: Number must be greater than 0/],
+    [
+      { aggregator: { rule: 'mean' }, participation: { cutoff: 0 } },
+      /^node: participation\.cutoff: Number must be greater than 0/,
+    ],
     [{ modest: { trainers: 0 } }, /^node: modest\.trainers: Number must be greater than 0/],
     [{ modest: { sample: 3 } }, /^node: modest: Unrecognized key\(s\) in object: 'sample'/],
     [{ modest: {}, outer: {} }, /^node: outer: cannot be combined with modest/],
   ];
-  for (const [cfg, message] of bad) assert.throws(() => parseNodeConfig(cfg), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(cfg));
+  for (const [cfg, message] of bad)
+    assert.throws(
+      () => parseNodeConfig(cfg),
+      (e: Error) => e instanceof ConfigError && message.test(e.message),
+      JSON.stringify(cfg),
+    );
   assert.throws(
     () => parseScenario({ ...base, nodes: 4, rounds: 2, availability: { rate: 0.5, nodes: [7] } }),
-    (e: Error) => e instanceof ConfigError && e.message === 'scenario: availability.nodes: node 7 does not exist (nodes: 4)',
+    (e: Error) =>
+      e instanceof ConfigError && e.message === 'scenario: availability.nodes: node 7 does not exist (nodes: 4)',
   );
   assert.equal(parseNodeConfig({}).outer, undefined, 'every method is off by default');
 });
 
-test('outer optimizer: lr 1 without momentum is plain gossip; Nesterov steps match the formula; fragments take turns', () => {
+test('outer optimizer: lr 1, μ 0 is plain gossip; Nesterov steps match the formula; fragments take turns', () => {
   const plain = new OuterOptimizer(outerOptimizerSchema.parse({ lr: 1, momentum: 0 }), new Float32Array([1, 2]));
   const x = new Float32Array([0.5, 3]);
   plain.step(0, x);
@@ -56,7 +68,14 @@ test('outer optimizer: lr 1 without momentum is plain gossip; Nesterov steps mat
   assert.ok(Math.abs(y[0]! - 0.539) < 1e-6, `${y[0]}`);
 
   const f = new OuterOptimizer(outerOptimizerSchema.parse({ lr: 1, momentum: 0, fragments: 2 }), new Float32Array(4));
-  assert.deepEqual([f.fragmentOf(0), f.fragmentOf(1), f.fragmentOf(2)], [{ start: 0, end: 2 }, { start: 2, end: 4 }, { start: 0, end: 2 }]);
+  assert.deepEqual(
+    [f.fragmentOf(0), f.fragmentOf(1), f.fragmentOf(2)],
+    [
+      { start: 0, end: 2 },
+      { start: 2, end: 4 },
+      { start: 0, end: 2 },
+    ],
+  );
   const z = new Float32Array([1, 1, 1, 1]);
   f.step(1, z);
   assert.deepEqual([...z], [1, 1, 1, 1], 'lr 1: the fragment takes the mixed values, the rest is untouched');
@@ -83,24 +102,38 @@ test('participation estimator: the mean interval between new updates, truncated 
 test('availability: chosen nodes sit out rounds (no training, nothing sent), deterministically', async () => {
   const sc = () =>
     parseScenario({
-      ...base, nodes: 6, rounds: 20, topology: { generator: { type: 'ring' } },
+      ...base,
+      nodes: 6,
+      rounds: 20,
+      topology: { generator: { type: 'ring' } },
       node: { ...learning, aggregator: { rule: 'mean' }, participation: {} },
       availability: { nodes: [1, 4], rate: 0.25 },
     });
   const r = await runSimulation(sc());
   const sent = (i: number): number => r.lines.filter((l) => l.index === i && l.bytesSentPayload > 0).length;
-  assert.ok(sent(1) >= 1 && sent(1) <= 10 && sent(4) <= 10, `rare nodes sent in ${sent(1)} and ${sent(4)} of 20 rounds`);
+  assert.ok(
+    sent(1) >= 1 && sent(1) <= 10 && sent(4) <= 10,
+    `rare nodes sent in ${sent(1)} and ${sent(4)} of 20 rounds`,
+  );
   for (const i of [0, 2, 3, 5]) assert.equal(sent(i), 20);
-  for (const l of r.lines.filter((x) => x.bytesSentPayload === 0)) assert.equal(l.used, 0, 'a node sitting out does not aggregate');
+  for (const l of r.lines.filter((x) => x.bytesSentPayload === 0))
+    assert.equal(l.used, 0, 'a node sitting out does not aggregate');
   assert.ok(r.summary.finalAccuracy! > 0.8, `accuracy ${r.summary.finalAccuracy}`);
   assert.equal(toJsonl(await runSimulation(sc())), toJsonl(r));
 });
 
-test('DiLoCo outer optimizer with fragments and overlap converges; overlap hides the exchange behind compute', async () => {
+test('outer optimizer with fragments and overlap converges; overlap hides the exchange behind compute', async () => {
   const sc = (overlap: boolean) =>
     parseScenario({
-      ...base, nodes: 6, rounds: 12, topology: { generator: { type: 'ring' } },
-      node: { ...learning, gossip: 'direct', outer: { lr: 0.7, momentum: 0.9, fragments: 2, ...(overlap ? { overlap: {} } : {}) } },
+      ...base,
+      nodes: 6,
+      rounds: 12,
+      topology: { generator: { type: 'ring' } },
+      node: {
+        ...learning,
+        gossip: 'direct',
+        outer: { lr: 0.7, momentum: 0.9, fragments: 2, ...(overlap ? { overlap: {} } : {}) },
+      },
       network: { latencyMs: 30 },
       compute: { msPerStep: 10, jitter: 0 },
     });
@@ -112,14 +145,23 @@ test('DiLoCo outer optimizer with fragments and overlap converges; overlap hides
     assert.deepEqual(r.summary.rejected, {});
   }
   const frame = plain.lines.find((l) => l.round === 3)!.bytesSentPayload;
-  assert.ok(frame > 0 && frame < 0.6 * 4 * 2 * 21 * 4, `a round sends one fragment (${frame} payload bytes to 2 neighbours)`);
-  assert.ok(overlapped.summary.virtualSeconds < 0.9 * plain.summary.virtualSeconds, `${overlapped.summary.virtualSeconds} vs ${plain.summary.virtualSeconds} s`);
+  assert.ok(
+    frame > 0 && frame < 0.6 * 4 * 2 * 21 * 4,
+    `a round sends one fragment (${frame} payload bytes to 2 neighbours)`,
+  );
+  assert.ok(
+    overlapped.summary.virtualSeconds < 0.9 * plain.summary.virtualSeconds,
+    `${overlapped.summary.virtualSeconds} vs ${plain.summary.virtualSeconds} s`,
+  );
 });
 
-test('MoDeST: sampled trainers and aggregators hand the model on; it converges, and survives 80% of nodes crashing', async () => {
+test('MoDeST: the samples hand the model on; it converges and survives 80% of nodes crashing', async () => {
   const sc = (churn: unknown[]) =>
     parseScenario({
-      ...base, nodes: 20, rounds: 14, topology: { generator: { type: 'full' } },
+      ...base,
+      nodes: 20,
+      rounds: 14,
+      topology: { generator: { type: 'full' } },
       node: { ...learning, modest: { trainers: 4, aggregators: 2, timeoutMs: 500, watchdogMs: 1500, seed: 2 } },
       network: { probeTimeoutMs: 200 },
       churn: { events: churn },

@@ -89,12 +89,14 @@ export function parseNodeConfig(input: unknown, source = 'node'): NodeConfig {
   const conflict = (key: string, why: string): never => {
     throw new ConfigError(`${source}: ${key}: ${why}`);
   };
-  if (base.outer && base.outer.fragments > 1 && base.gossip !== 'direct') conflict('outer.fragments', 'fragments need gossip "direct"');
+  if (base.outer && base.outer.fragments > 1 && base.gossip !== 'direct')
+    conflict('outer.fragments', 'fragments need gossip "direct"');
   if (base.outer && base.privacy) conflict('outer', 'cannot be combined with privacy');
   if (base.participation && aggregator.rule === 'metropolis')
-    conflict('participation', 'needs aggregator.rule "mean" (the "metropolis" rule computes its own weights; use weights "metropolis")');
+    conflict('participation', 'needs aggregator.rule "mean" (the "metropolis" rule ignores weights)');
   if (base.modest) {
-    for (const key of ['outer', 'participation', 'privacy'] as const) if (base[key]) conflict(key, 'cannot be combined with modest');
+    for (const key of ['outer', 'participation', 'privacy'] as const)
+      if (base[key]) conflict(key, 'cannot be combined with modest');
   }
   return { ...base, codec, aggregator };
 }

@@ -1,7 +1,8 @@
 import { aggregate } from '../aggregate/registry.ts';
 import { getAttack, type Attack, type AttackName } from '../aggregate/attacks/index.ts';
 import { capTotalWeight, ParticipationWeights } from '../aggregate/participation-weights.ts';
-import { ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, peekFrameHeader, type Codec } from '../compress/index.ts';
+import { ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, type Codec } from '../compress/index.ts';
+import { peekFrameHeader } from '../compress/index.ts';
 import type { ParamLayout } from '../learn/layout.ts';
 import { PrivacyLedger } from '../privacy/ledger.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
@@ -147,7 +148,8 @@ export class LearningNode {
     this.participation = this.cfg.participation ? new ParticipationWeights(this.cfg.participation) : null;
     this.outer = this.cfg.outer ? new OuterOptimizer(this.cfg.outer, o.params) : null;
     this.modest = this.cfg.modest ? new ModestRound(this.modestContext()) : null;
-    if (this.cfg.gossip === 'choco' && o.sharedInitialCopy) this.inbox.seedChoco(o.transport.inNeighbours(this.roundValue), o.sharedInitialCopy);
+    if (this.cfg.gossip === 'choco' && o.sharedInitialCopy && !this.modest)
+      this.inbox.seedChoco(o.transport.inNeighbours(this.roundValue), o.sharedInitialCopy);
     o.transport.onFrame((from, frame) => (this.modest ? this.modest.receive(from, frame) : this.receive(from, frame)));
     o.transport.serveSync(() => this.snapshot());
   }
@@ -392,7 +394,8 @@ export class LearningNode {
       ({ payload, seq } = this.sender.makeUpdate(vector, this.codec, seed));
     }
     const paramCount = this.outer?.fragmented ? this.outer.outgoing(round, vector).length : this.params.length;
-    const frame = encodeFrame({ codecId, sender: this.id, round, seq, paramCount, specHash: this.o.specHash, payload, keyframe });
+    const specHash = this.o.specHash;
+    const frame = encodeFrame({ codecId, sender: this.id, round, seq, paramCount, specHash, payload, keyframe });
     const copies = this.o.transport.publish(frame);
     this.counters.sent(copies, payload.length, frame.length - payload.length);
     this.publishedAt = this.o.clock.now();
@@ -468,8 +471,12 @@ export class LearningNode {
     let header;
     let values: Float32Array;
     try {
-      const paramCount = this.outer?.fragmented ? this.outer.outgoing(peekFrameHeader(bytes).round, this.params).length : this.params.length;
-      ({ header, values } = decodeFrame(bytes, { paramCount, specHash: this.o.specHash, maxBytes: this.maxFrameBytes }));
+      // A fragment's length follows from its round (the schedule is the same everywhere).
+      const fragmentOf = this.outer?.fragmented ? peekFrameHeader(bytes).round : null;
+      const d = this.params.length;
+      const paramCount = fragmentOf === null ? d : this.outer!.outgoing(fragmentOf, this.params).length;
+      const maxBytes = this.maxFrameBytes;
+      ({ header, values } = decodeFrame(bytes, { paramCount, specHash: this.o.specHash, maxBytes }));
     } catch (e) {
       this.counters.received(0, bytes.length);
       if (e instanceof FrameError) return this.reject(from, e.reason, e.message);
@@ -480,7 +487,8 @@ export class LearningNode {
     const peer = this.inbox.getOrCreate(from);
     if (this.cfg.gossip === 'direct') {
       if (header.seq <= peer.latestSeq) return this.reject(from, 'duplicate', `seq ${header.seq} ≤ ${peer.latestSeq}`);
-      peer.latest = this.outer?.fragmented ? this.outer.scatter(peer.latest, values, header.round, this.params) : values;
+      const fragmented = this.outer?.fragmented;
+      peer.latest = fragmented ? this.outer!.scatter(peer.latest, values, header.round, this.params) : values;
       peer.latestSeq = header.seq;
     } else if (header.keyframe) {
       peer.choco ??= new ChocoReceiver(this.params.length);

@@ -45,7 +45,8 @@ export class OuterOptimizer {
   private readonly velocity: Float32Array;
 
   constructor(cfg: OuterOptimizerConfig, initial: Float32Array) {
-    if (cfg.fragments > initial.length) throw new Error(`outer.fragments ${cfg.fragments} exceeds the ${initial.length} parameters`);
+    if (cfg.fragments > initial.length)
+      throw new Error(`outer.fragments ${cfg.fragments} exceeds the ${initial.length} parameters`);
     this.cfg = cfg;
     this.anchor = initial.slice();
     this.velocity = new Float32Array(initial.length);

@@ -198,7 +198,8 @@ export class Cluster {
   lines(): NodeRoundLine[] {
     const byKey = new Map<string, NodeRoundLine>();
     for (let i = 0; i < this.n; i++)
-      for (const l of readRoundLines(join(this.dir(i), FILES.rounds))) byKey.set(`${l.index}:${l.round}:${l.role ?? ''}`, l);
+      for (const l of readRoundLines(join(this.dir(i), FILES.rounds)))
+        byKey.set(`${l.index}:${l.round}:${l.role ?? ''}`, l);
     return [...byKey.values()].sort((a, b) => a.round - b.round || a.index - b.index);
   }
 }

@@ -38,7 +38,11 @@ export async function serveDirectFrames(
 export async function pushFrame(host: Libp2pPeer, peer: string, frame: Uint8Array, timeoutMs: number): Promise<void> {
   const stream = await host.openStream(peer, DIRECT_PROTOCOL, AbortSignal.timeout(timeoutMs));
   try {
-    await pipe([frame], (src) => lp.encode(src), (src) => stream.sink(src));
+    await pipe(
+      [frame],
+      (src) => lp.encode(src),
+      (src) => stream.sink(src),
+    );
   } catch (e) {
     stream.abort(e as Error);
     throw e;

@@ -133,7 +133,8 @@ export class VirtualNetwork {
   private probe(from: number, peer: string, done: (alive: boolean) => void): void {
     const target = Number(peer.slice(1));
     const timeout = (): void => done(false);
-    if (!(target >= 0 && target < this.schedule.n) || !this.up[target]) return void this.queue.schedule(this.spec.probeTimeoutMs, timeout);
+    const known = target >= 0 && target < this.schedule.n;
+    if (!known || !this.up[target]) return void this.queue.schedule(this.spec.probeTimeoutMs, timeout);
     this.queue.schedule(this.transfer(from, target, 32), () => {
       if (!this.up[target]) return void this.queue.schedule(this.spec.probeTimeoutMs, timeout);
       this.queue.schedule(this.transfer(target, from, 32), () => {

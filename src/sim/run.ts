@@ -93,8 +93,11 @@ function privacySummary(sc: Scenario, honest: readonly NodeRoundLine[]): Privacy
 function availabilityOf(sc: Scenario, all: readonly number[]): (i: number) => ((round: number) => boolean) | undefined {
   const a = sc.availability;
   if (a.rate >= 1 || (a.nodes === undefined && a.fraction === 0)) return () => undefined;
-  const chosen = new Set(a.nodes ?? pickNodes(new Rng(deriveSeed(sc.seed, 'availability')), [...all], Math.round(a.fraction * sc.nodes)));
-  return (i) => (chosen.has(i) ? (round) => new Rng(deriveSeed(sc.seed, 'available', i, round)).next() < a.rate : undefined);
+  const count = Math.round(a.fraction * sc.nodes);
+  const chosen = new Set(a.nodes ?? pickNodes(new Rng(deriveSeed(sc.seed, 'availability')), [...all], count));
+  const draw = (i: number, round: number): boolean =>
+    new Rng(deriveSeed(sc.seed, 'available', i, round)).next() < a.rate;
+  return (i) => (chosen.has(i) ? (round) => draw(i, round) : undefined);
 }
 
 /** Run a scenario to completion in virtual time and return everything it measured. */
@@ -181,7 +184,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     if (!isByz) {
       consensus.add(rec.round, p);
       // MoDeST: the model of a round is its aggregators' (trainers hold one trainer's update).
-      const evaluate = modest ? rec.role === 'aggregator' : (i + rec.round) % evalStride === 0 || rec.round === sc.rounds - 1;
+      const sampled = (i + rec.round) % evalStride === 0 || rec.round === sc.rounds - 1;
+      const evaluate = modest ? rec.role === 'aggregator' : sampled;
       if (evaluate) {
         evaluations.push(
           pool.evaluate(p, sc.eval.testSamples).then((e) => {

@@ -66,7 +66,11 @@ export const scenarioSchema = z
      * with probability `rate` (seeded per node and round); otherwise they neither train nor send.
      */
     availability: z
-      .object({ fraction: z.number().min(0).max(1).default(0), rate: z.number().min(0).max(1).default(1), nodes: nodeList.optional() })
+      .object({
+        fraction: z.number().min(0).max(1).default(0),
+        rate: z.number().min(0).max(1).default(1),
+        nodes: nodeList.optional(),
+      })
       .strict()
       .default({}),
     byzantine: z
@@ -102,7 +106,11 @@ export function parseScenario(input: unknown, source = 'scenario', baseDir = pro
     throw new ConfigError(`${source}: byzantine.attack: ${(e as Error).message}`);
   }
   const byzNodes = s.byzantine.nodes ?? [];
-  const lists = [['byzantine.nodes', byzNodes], ['stragglers.nodes', s.stragglers.nodes ?? []], ['availability.nodes', s.availability.nodes ?? []]] as const;
+  const lists = [
+    ['byzantine.nodes', byzNodes],
+    ['stragglers.nodes', s.stragglers.nodes ?? []],
+    ['availability.nodes', s.availability.nodes ?? []],
+  ] as const;
   for (const [key, list] of lists)
     for (const i of list) if (i >= s.nodes) throw new ConfigError(`${source}: ${key}: node ${i} does not exist (nodes: ${s.nodes})`);
   s.churn.events.forEach((e, k) => {
@@ -110,7 +118,8 @@ export function parseScenario(input: unknown, source = 'scenario', baseDir = pro
     if (e.nodes === undefined && e.count === undefined && e.fraction === undefined)
       throw new ConfigError(`${source}: churn.events.${k}: give nodes, count or fraction`);
   });
-  if (node.modest && s.availability.rate < 1) throw new ConfigError(`${source}: availability: not supported with node.modest (use churn)`);
+  if (node.modest && s.availability.rate < 1)
+    throw new ConfigError(`${source}: availability: not supported with node.modest (use churn)`);
   if (s.byzantine.nodes === undefined && s.byzantine.count >= s.nodes) throw new ConfigError(`${source}: byzantine.count: must be below nodes (${s.nodes})`);
   return { ...s, node, baseDir };
 }

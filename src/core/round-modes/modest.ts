@@ -51,7 +51,14 @@ export const PROBE_BYTES = 32;
 
 export type ActivityRecord = Omit<
   RoundRecord,
-  'accepted' | 'rejected' | 'resyncs' | 'keyframes' | 'bytesSentPayload' | 'bytesSentMeta' | 'bytesRecvPayload' | 'bytesRecvMeta'
+  | 'accepted'
+  | 'rejected'
+  | 'resyncs'
+  | 'keyframes'
+  | 'bytesSentPayload'
+  | 'bytesSentMeta'
+  | 'bytesRecvPayload'
+  | 'bytesRecvMeta'
 >;
 
 type RecordFields = Omit<ActivityRecord, 'node' | 'closedAt' | 'staleDropped' | 'deadlineMs'>;
@@ -103,7 +110,8 @@ export class ModestRound {
   private readonly timers = new Set<Cancel>();
 
   constructor(c: ModestContext) {
-    if (!c.transport.sendTo || !c.transport.probe) throw new Error(`node ${c.id}: modest needs a transport with sendTo and probe`);
+    if (!c.transport.sendTo || !c.transport.probe)
+      throw new Error(`node ${c.id}: modest needs a transport with sendTo and probe`);
     this.c = c;
     this.cfg = c.config;
   }
@@ -149,7 +157,13 @@ export class ModestRound {
   }
 
   /** The first `count` responsive candidates of the round's order for `role`, skipping `exclude`. */
-  private select(round: number, role: Role, count: number, exclude: ReadonlySet<string>, done: (peers: string[]) => void): void {
+  private select(
+    round: number,
+    role: Role,
+    count: number,
+    exclude: ReadonlySet<string>,
+    done: (peers: string[]) => void,
+  ): void {
     const order = this.order(round, role).filter((p) => !exclude.has(p));
     const batch = Math.max(count, Math.ceil(count * (1 + this.cfg.overSample)));
     const alive: string[] = [];
@@ -175,7 +189,13 @@ export class ModestRound {
 
   private frame(kind: number, round: number, model: Float32Array): Uint8Array {
     const payload = this.c.codec.encode(model, deriveSeed(this.c.seed, 'codec', round, kind));
-    const header = { codecId: this.c.codec.id, sender: this.c.id, round, seq: 2 * round + kind, paramCount: model.length };
+    const header = {
+      codecId: this.c.codec.id,
+      sender: this.c.id,
+      round,
+      seq: 2 * round + kind,
+      paramCount: model.length,
+    };
     return encodeFrame({ ...header, specHash: this.c.specHash, payload, keyframe: false });
   }
 
@@ -183,7 +203,13 @@ export class ModestRound {
    * Send `frame` to the round's sample for `role`, then call `sent`. After watchdogMs the
    * recipients are probed again; if none answers, the frame goes to a fresh sample without them.
    */
-  private handOver(round: number, role: Role, frame: Uint8Array, sent: (() => void) | null, exclude = new Set<string>()): void {
+  private handOver(
+    round: number,
+    role: Role,
+    frame: Uint8Array,
+    sent: (() => void) | null,
+    exclude = new Set<string>(),
+  ): void {
     const count = role === 'train' ? this.cfg.trainers : this.cfg.aggregators;
     this.select(round, role, count, exclude, (peers) => {
       const others = peers.filter((p) => p !== this.c.id);
@@ -220,7 +246,11 @@ export class ModestRound {
     let values: Float32Array;
     const d = this.c.params.length;
     try {
-      ({ header, values } = decodeFrame(bytes, { paramCount: d, specHash: this.c.specHash, maxBytes: this.c.maxFrameBytes }));
+      ({ header, values } = decodeFrame(bytes, {
+        paramCount: d,
+        specHash: this.c.specHash,
+        maxBytes: this.c.maxFrameBytes,
+      }));
     } catch (e) {
       this.c.received(0, bytes.length);
       return this.c.reject(from, e instanceof FrameError ? e.reason : 'bad-payload', String((e as Error).message));
@@ -228,7 +258,8 @@ export class ModestRound {
     if (from !== this.c.id) this.c.received(header.payloadLength, header.frameLength - header.payloadLength);
     if (header.sender !== from) return this.c.reject(from, 'sender-mismatch', `frame claims sender ${header.sender}`);
     const kind = header.seq - 2 * header.round;
-    if (kind !== KIND_MODEL && kind !== KIND_TRAINED) return this.c.reject(from, 'bad-header', `seq ${header.seq} is not 2·round + kind`);
+    if (kind !== KIND_MODEL && kind !== KIND_TRAINED)
+      return this.c.reject(from, 'bad-header', `seq ${header.seq} is not 2·round + kind`);
     if (kind === KIND_MODEL) this.onModel(from, header.round, values);
     else this.onTrained(from, header.round, values);
   }
@@ -238,7 +269,8 @@ export class ModestRound {
     const busy = this.training && this.training.round >= round;
     if (round <= this.trainedRound || busy) return this.c.reject(from, 'duplicate', `already trained round ${round}`);
     // Equal is fine: as an aggregator of this round it may hear a trainer before its own model comes.
-    if (round < this.latest) return this.c.reject(from, 'stale', `round ${round}, this node has seen round ${this.latest}`);
+    if (round < this.latest)
+      return this.c.reject(from, 'stale', `round ${round}, this node has seen round ${this.latest}`);
     this.latest = round;
     this.c.accepted();
     this.c.params.set(values);
@@ -264,7 +296,8 @@ export class ModestRound {
 
   /** A model trained in `round`: this node aggregates that round. */
   private onTrained(from: string, round: number, values: Float32Array): void {
-    if (round <= this.aggregatedRound || round < this.latest) return this.c.reject(from, 'stale', `round ${round}, this node has seen round ${this.latest}`);
+    if (round <= this.aggregatedRound || round < this.latest)
+      return this.c.reject(from, 'stale', `round ${round}, this node has seen round ${this.latest}`);
     this.latest = round;
     let agg = this.aggregations.get(round);
     if (!agg) {
@@ -293,7 +326,13 @@ export class ModestRound {
     // The node's model becomes the round's aggregate, unless it is training a later round on it.
     if (!this.training) this.c.params.set(x);
     const rec: RecordFields = {
-      round, role: 'aggregator', startedAt: agg.firstAt, publishedAt: this.c.clock.now(), closedBy, trainLoss: NaN, used: agg.models.size,
+      round,
+      role: 'aggregator',
+      startedAt: agg.firstAt,
+      publishedAt: this.c.clock.now(),
+      closedBy,
+      trainLoss: NaN,
+      used: agg.models.size,
     };
     this.c.setRound(round, 'collecting');
     if (this.c.lastRound !== undefined && round >= this.c.lastRound) return this.record(rec);
@@ -302,6 +341,12 @@ export class ModestRound {
 
   private record(r: RecordFields): void {
     const deadlineMs = r.role === 'aggregator' ? this.cfg.timeoutMs : undefined;
-    this.c.record({ node: this.c.id, closedAt: this.c.clock.now(), staleDropped: 0, ...(deadlineMs ? { deadlineMs } : {}), ...r });
+    this.c.record({
+      node: this.c.id,
+      closedAt: this.c.clock.now(),
+      staleDropped: 0,
+      ...(deadlineMs ? { deadlineMs } : {}),
+      ...r,
+    });
   }
 }
