@@ -141,9 +141,13 @@ async function modest(): Promise<void> {
 async function diloco(): Promise<void> {
   const runs = [
     await measured('gossip (default.json)', scenario('default.json')),
-    await measured('DiLoCo H = 40', scenario('diloco.json')),
+    await measured('DiLoCo H = 20', scenario('diloco.json')),
     await measured(
-      'DiLoCo H = 40, overlap λ = 0.5',
+      'H = 20, outer lr 1, no momentum (ablation)',
+      scenario('diloco.json', (s) => void (s.node.outer = { lr: 1, momentum: 0 })),
+    ),
+    await measured(
+      'DiLoCo H = 20, overlap λ = 0.5',
       scenario('diloco.json', (s) => void (s.node.outer = { ...(s.node.outer as Json), overlap: { correction: 0.5 } })),
     ),
     await measured(
