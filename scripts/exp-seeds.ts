@@ -116,7 +116,10 @@ async function modest(): Promise<void> {
     await measured('MoDeST, 80% crash', scenario('modest.json', crash)),
     await measured(
       'gossip, 80% crash',
-      scenario('modest.json', (s) => (asGossip(s), crash(s))),
+      scenario('modest.json', (s) => {
+        asGossip(s);
+        crash(s);
+      }),
     ),
   ];
   console.log('\n80% of the nodes become unresponsive when the first node finishes round 14 (no rejoin)\n');
@@ -144,11 +147,15 @@ async function diloco(): Promise<void> {
     await measured('DiLoCo H = 20', scenario('diloco.json')),
     await measured(
       'H = 20, outer lr 1, no momentum (ablation)',
-      scenario('diloco.json', (s) => void (s.node.outer = { lr: 1, momentum: 0 })),
+      scenario('diloco.json', (s) => {
+        s.node.outer = { lr: 1, momentum: 0 };
+      }),
     ),
     await measured(
       'DiLoCo H = 20, overlap λ = 0.5',
-      scenario('diloco.json', (s) => void (s.node.outer = { ...(s.node.outer as Json), overlap: { correction: 0.5 } })),
+      scenario('diloco.json', (s) => {
+        s.node.outer = { ...(s.node.outer as Json), overlap: { correction: 0.5 } };
+      }),
     ),
     await measured(
       'Streaming DiLoCo H = 10, 4 fragments, direct fp16',
@@ -193,12 +200,12 @@ async function fedau(): Promise<void> {
     await measured('FedAU participation weights', scenario('fedau.json')),
     await measured(
       'plain Metropolis weights',
-      scenario('fedau.json', (s) => void delete s.node.participation),
+      scenario('fedau.json', (s) => {
+        delete s.node.participation;
+      }),
     ),
   ];
-  console.log(
-    '\nFedAU weights, heterogeneous availability (fedau.json: 5 of 16 nodes send in 20% of rounds)\n',
-  );
+  console.log('\nFedAU weights, heterogeneous availability (fedau.json: 5 of 16 nodes send in 20% of rounds)\n');
   printTable(
     ['weights', 'final acc (mean)', 'min', 'max', 'rare senders (mean)', 'others (mean)', `rounds to ${ACC}`],
     runs.map(({ name, r, t }) => {

@@ -47,10 +47,7 @@ test('a daemon pair with the outer optimizer (2 fragments, overlap) and particip
     const mine = lines.filter((l) => l.index === i && l.round <= 8);
     const used = mine.filter((l) => l.used === 1).length;
     assert.ok(used >= 6, `node ${i} aggregated its neighbour's fragment in ${used} of ${mine.length} rounds`);
-    assert.deepEqual(
-      Object.keys(mine.flatMap((l) => Object.keys(l.rejected)).reduce((a, k) => ({ ...a, [k]: 1 }), {})),
-      [],
-    );
+    assert.deepEqual([...new Set(mine.flatMap((l) => Object.keys(l.rejected)))], [], `node ${i}: no rejections`);
     const acc = mine.filter((l) => l.accuracy !== undefined).map((l) => l.accuracy!);
     assert.ok(acc.at(-1)! > 0.8, `node ${i} accuracy ${acc.join(', ')}`);
   }

@@ -219,7 +219,8 @@ export class LearningNode {
     if (this.phaseValue !== 'idle') throw new Error(`node ${this.id}: start() in phase ${this.phaseValue}`);
     if (this.modest) {
       this.phaseValue = 'collecting';
-      return this.modest.start(this.roundValue);
+      this.modest.start(this.roundValue);
+      return;
     }
     this.beginRound();
   }
@@ -317,13 +318,15 @@ export class LearningNode {
       // Offline for the round: it only waits. Aggregating without publishing would make CHOCO's
       // step x += γ(agg − x̂_self) repeat against a public copy x̂_self that no longer moves.
       this.sittingOut = true;
-      return this.collectOnly();
+      this.collectOnly();
+      return;
     }
     if (this.ahead) {
       // Overlap: this round's inner steps ran while the last round collected.
       this.trainLoss = this.ahead.loss;
       this.ahead = null;
-      return this.publish();
+      this.publish();
+      return;
     }
     this.o.learner.train(this.roundValue, this.params, (loss) => {
       if (epoch !== this.epoch) return;

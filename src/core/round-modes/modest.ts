@@ -19,7 +19,7 @@
  * 2k + kind (0: a model to train in round k, 1: a model trained in round k).
  */
 import { z } from 'zod';
-import { FrameError, decodeFrame, encodeFrame, type Codec } from '../../compress/index.ts';
+import { FrameError, decodeFrame, encodeFrame, type Codec, type FrameHeader } from '../../compress/index.ts';
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { Cancel, Clock, LocalLearner, Transport } from '../interfaces.ts';
 import type { RoundRecord } from '../round-record.ts';
@@ -149,7 +149,10 @@ export class ModestRound {
   }
 
   private probe(peer: string, done: (alive: boolean) => void): void {
-    if (peer === this.c.id) return this.after(0, () => done(true));
+    if (peer === this.c.id) {
+      this.after(0, () => done(true));
+      return;
+    }
     this.c.sent(1, 0, PROBE_BYTES);
     this.c.transport.probe!(peer, (alive) => {
       if (!this.stopped) done(alive);
@@ -171,7 +174,10 @@ export class ModestRound {
     const probeBatch = (): void => {
       const slice = order.slice(next, next + batch);
       next += slice.length;
-      if (slice.length === 0) return done(alive);
+      if (slice.length === 0) {
+        done(alive);
+        return;
+      }
       const answers = new Array<boolean>(slice.length);
       let pending = slice.length;
       slice.forEach((p, k) =>
@@ -232,7 +238,10 @@ export class ModestRound {
       for (const p of peers) exclude.add(p);
       if (exclude.size < this.membership(round).length) this.handOver(round, role, frame, null, exclude);
     };
-    if (pending === 0) return verdict();
+    if (pending === 0) {
+      verdict();
+      return;
+    }
     for (const p of peers)
       this.probe(p, (alive) => {
         anyAlive ||= alive;
@@ -240,9 +249,16 @@ export class ModestRound {
       });
   }
 
-  receive(from: string, bytes: Uint8Array): void {
-    if (this.stopped) return;
-    let header;
+  /** Count and report a refused frame; false, for `return this.refuse(...)` in the handlers. */
+  private refuse(from: string, reason: string, detail: string): false {
+    this.c.reject(from, reason, detail);
+    return false;
+  }
+
+  /** Handle a frame; whether it was accepted. */
+  receive(from: string, bytes: Uint8Array): boolean {
+    if (this.stopped) return false;
+    let header: FrameHeader;
     let values: Float32Array;
     const d = this.c.params.length;
     try {
@@ -253,28 +269,28 @@ export class ModestRound {
       }));
     } catch (e) {
       this.c.received(0, bytes.length);
-      return this.c.reject(from, e instanceof FrameError ? e.reason : 'bad-payload', String((e as Error).message));
+      return this.refuse(from, e instanceof FrameError ? e.reason : 'bad-payload', String((e as Error).message));
     }
     if (from !== this.c.id) this.c.received(header.payloadLength, header.frameLength - header.payloadLength);
-    if (header.sender !== from) return this.c.reject(from, 'sender-mismatch', `frame claims sender ${header.sender}`);
+    if (header.sender !== from) return this.refuse(from, 'sender-mismatch', `frame claims sender ${header.sender}`);
     const kind = header.seq - 2 * header.round;
     if (kind !== KIND_MODEL && kind !== KIND_TRAINED)
-      return this.c.reject(from, 'bad-header', `seq ${header.seq} is not 2·round + kind`);
-    if (kind === KIND_MODEL) this.onModel(from, header.round, values);
-    else this.onTrained(from, header.round, values);
+      return this.refuse(from, 'bad-header', `seq ${header.seq} is not 2·round + kind`);
+    return kind === KIND_MODEL ? this.onModel(from, header.round, values) : this.onTrained(from, header.round, values);
   }
 
   /** A model to train in `round`: the first copy from any aggregator wins. */
-  private onModel(from: string, round: number, values: Float32Array): void {
+  private onModel(from: string, round: number, values: Float32Array): boolean {
     const busy = this.training && this.training.round >= round;
-    if (round <= this.trainedRound || busy) return this.c.reject(from, 'duplicate', `already trained round ${round}`);
+    if (round <= this.trainedRound || busy) return this.refuse(from, 'duplicate', `already trained round ${round}`);
     // Equal is fine: as an aggregator of this round it may hear a trainer before its own model comes.
     if (round < this.latest)
-      return this.c.reject(from, 'stale', `round ${round}, this node has seen round ${this.latest}`);
+      return this.refuse(from, 'stale', `round ${round}, this node has seen round ${this.latest}`);
     this.latest = round;
     this.c.accepted();
     this.c.params.set(values);
     this.train(round, this.c.clock.now());
+    return true;
   }
 
   private train(round: number, startedAt: number): void {
@@ -295,9 +311,9 @@ export class ModestRound {
   }
 
   /** A model trained in `round`: this node aggregates that round. */
-  private onTrained(from: string, round: number, values: Float32Array): void {
+  private onTrained(from: string, round: number, values: Float32Array): boolean {
     if (round <= this.aggregatedRound || round < this.latest)
-      return this.c.reject(from, 'stale', `round ${round}, this node has seen round ${this.latest}`);
+      return this.refuse(from, 'stale', `round ${round}, this node has seen round ${this.latest}`);
     this.latest = round;
     let agg = this.aggregations.get(round);
     if (!agg) {
@@ -305,10 +321,11 @@ export class ModestRound {
       agg = { firstAt: this.c.clock.now(), models: new Map(), timer };
       this.aggregations.set(round, agg);
     }
-    if (agg.models.has(from)) return this.c.reject(from, 'duplicate', `second model from ${from} for round ${round}`);
+    if (agg.models.has(from)) return this.refuse(from, 'duplicate', `second model from ${from} for round ${round}`);
     this.c.accepted();
     agg.models.set(from, values);
     if (agg.models.size >= this.cfg.trainers) this.closeAggregation(round, 'quorum');
+    return true;
   }
 
   private closeAggregation(round: number, closedBy: 'quorum' | 'deadline'): void {
@@ -335,8 +352,8 @@ export class ModestRound {
       used: agg.models.size,
     };
     this.c.setRound(round, 'collecting');
-    if (this.c.lastRound !== undefined && round >= this.c.lastRound) return this.record(rec);
-    this.handOver(round + 1, 'train', this.frame(KIND_MODEL, round + 1, x), () => this.record(rec));
+    if (this.c.lastRound !== undefined && round >= this.c.lastRound) this.record(rec);
+    else this.handOver(round + 1, 'train', this.frame(KIND_MODEL, round + 1, x), () => this.record(rec));
   }
 
   private record(r: RecordFields): void {
