@@ -1,8 +1,9 @@
 import { aggregate } from '../aggregate/registry.ts';
 import { getAttack, type Attack, type AttackName } from '../aggregate/attacks/index.ts';
 import { capTotalWeight, ParticipationWeights } from '../aggregate/participation-weights.ts';
-import { ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, type Codec } from '../compress/index.ts';
-import { peekFrameHeader } from '../compress/index.ts';
+import {
+  ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, peekFrameHeader, type Codec,
+} from '../compress/index.ts';
 import type { ParamLayout } from '../learn/layout.ts';
 import { PrivacyLedger } from '../privacy/ledger.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
@@ -57,7 +58,7 @@ export interface LearningNodeOptions {
   readonly onPrivacyBudgetReached?: (epsilon: number, round: number) => void;
   /**
    * Availability (the simulator's `availability`): in a round where this returns false the node
-   * neither trains nor publishes; it still collects and aggregates until the deadline.
+   * neither trains, publishes nor aggregates; it only waits for the round's quorum or deadline.
    */
   readonly participates?: (round: number) => boolean;
   /** MoDeST: the last round to aggregate (its aggregators hand the model to nobody). */
