@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParticipationWeights, capTotalWeight } from '../src/aggregate/participation-weights.ts';
 import { parseNodeConfig } from '../src/core/config.ts';
+import { parseDaemonConfig } from '../src/daemon/config.ts';
 import { OuterOptimizer, outerOptimizerSchema } from '../src/core/outer-optimizer.ts';
 import { toJsonl } from '../src/sim/output.ts';
 import { runSimulation } from '../src/sim/run.ts';
@@ -51,6 +52,12 @@ test('config: the new keys are validated and a conflict names its key', () => {
       e instanceof ConfigError && e.message === 'scenario: availability.nodes: node 7 does not exist (nodes: 4)',
   );
   assert.equal(parseNodeConfig({}).outer, undefined, 'every method is off by default');
+  const daemon = (node: unknown) => ({ dataDir: 'd', learning: { partitionIndex: 0, partitionCount: 2, node } });
+  assert.throws(
+    () => parseDaemonConfig(daemon({ modest: { timeoutMs: -1 } })),
+    (e: Error) => e instanceof ConfigError && /^config: learning\.node: modest\.timeoutMs: /.test(e.message),
+  );
+  assert.equal(parseDaemonConfig(daemon({ modest: {} })).learning.node.modest?.trainers, 8, 'the daemon takes the same options');
 });
 
 test('outer optimizer: lr 1, μ 0 is plain gossip; Nesterov steps match the formula; fragments take turns', () => {
