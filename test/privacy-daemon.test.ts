@@ -67,7 +67,10 @@ test('daemons report ε, stop at targetEpsilon, keep the budget over a restart',
   assert.equal(warn.length, 1);
   assert.equal(warn[0]!.level, 40, 'logged at warn');
 
-  const lines = readRoundLines(join(c.dir(0), 'rounds.jsonl'));
+  // /status says stopped as the stopped round starts; its line is written when it closes.
+  const roundsFile = join(c.dir(0), 'rounds.jsonl');
+  await c.waitFor('a stopped round in rounds.jsonl', () => readRoundLines(roundsFile).some((l) => l.privacy?.stopped), 10_000);
+  const lines = readRoundLines(roundsFile);
   const stopped = lines.filter((l) => l.privacy?.stopped);
   assert.ok(stopped.length > 0 && stopped.every((l) => l.bytesSentPayload === 0 && l.privacy!.steps === p.steps));
   const ledger = JSON.parse(readFileSync(join(c.dir(0), 'privacy.json'), 'utf8')) as { steps: number; epsilon: number };
