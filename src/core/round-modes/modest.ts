@@ -279,10 +279,14 @@ export class ModestRound {
     return kind === KIND_MODEL ? this.onModel(from, header.round, values) : this.onTrained(from, header.round, values);
   }
 
-  /** A model to train in `round`: the first copy from any aggregator wins. */
+  /**
+   * A model to train in `round`: the first copy from any aggregator wins. The others are the
+   * protocol's redundancy (every aggregator sends to every trainer), dropped without a rejection.
+   */
   private onModel(from: string, round: number, values: Float32Array): boolean {
-    const busy = this.training && this.training.round >= round;
-    if (round <= this.trainedRound || busy) return this.refuse(from, 'duplicate', `already trained round ${round}`);
+    if (round === this.trainedRound || this.training?.round === round) return false;
+    const busy = this.training && this.training.round > round;
+    if (round < this.trainedRound || busy) return this.refuse(from, 'stale', `already trained round ${round}`);
     // Equal is fine: as an aggregator of this round it may hear a trainer before its own model comes.
     if (round < this.latest)
       return this.refuse(from, 'stale', `round ${round}, this node has seen round ${this.latest}`);
