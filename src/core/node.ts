@@ -9,7 +9,7 @@ import { PrivacyLedger } from '../privacy/ledger.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import type { NodeConfig } from './config.ts';
 import { AdaptiveDeadline } from './deadline.ts';
-import { OuterOptimizer } from './outer-optimizer.ts';
+import { OuterOptimizer, type OuterState } from './outer-optimizer.ts';
 import { ModestRound, type ModestContext } from './round-modes/modest.ts';
 import { Inbox, type PeerState } from './inbox.ts';
 import type { Cancel, Clock, LocalLearner, SyncSnapshot, Transport } from './interfaces.ts';
@@ -70,6 +70,8 @@ export interface NodeState {
   readonly params: Float32Array;
   readonly publicCopy: Float32Array;
   readonly seq: number;
+  /** The outer optimizer's θ_outer and momentum (only with `config.outer`). */
+  readonly outer?: OuterState;
 }
 
 /** How the node judges one neighbour: `silent` ones do not count toward the quorum. */
@@ -283,7 +285,8 @@ export class LearningNode {
    */
   exportState(): NodeState {
     const s = this.sender.snapshot();
-    return { round: this.roundValue, params: this.params.slice(), publicCopy: s.params, seq: s.seq };
+    const outer = this.outer ? { outer: this.outer.exportState() } : {};
+    return { round: this.roundValue, params: this.params.slice(), publicCopy: s.params, seq: s.seq, ...outer };
   }
 
   /** Resume from exportState(); neighbours get a keyframe first since they may have lost track. */
@@ -292,7 +295,9 @@ export class LearningNode {
     this.roundValue = s.round;
     this.sender.restore({ params: s.publicCopy, seq: s.seq });
     this.needKeyframe = this.cfg.gossip === 'choco';
-    this.outer?.reset(this.params);
+    // No saved outer state (an older checkpoint, or `outer` newly configured): start it from the model.
+    if (this.outer && s.outer) this.outer.importState(s.outer);
+    else this.outer?.reset(this.params);
   }
 
   private checkSnapshot(s: SyncSnapshot): string | null {

@@ -34,6 +34,27 @@ export const outerOptimizerSchema = z
 
 export type OuterOptimizerConfig = z.output<typeof outerOptimizerSchema>;
 
+/** What a checkpoint keeps of the outer optimizer: θ_outer and the momentum m, one value per parameter each. */
+export interface OuterState {
+  readonly anchor: Float32Array;
+  readonly velocity: Float32Array;
+}
+
+/** Names of OuterState's vectors, in the order outerStateVectors() lists them (a checkpoint stores them so). */
+export const OUTER_STATE_VECTORS: readonly string[] = ['outer.anchor', 'outer.velocity'];
+
+export function outerStateVectors(s: OuterState): Float32Array[] {
+  return [s.anchor, s.velocity];
+}
+
+/** The inverse of outerStateVectors(); the caller has checked the lengths and values. */
+export function outerStateFromVectors(v: readonly Float32Array[]): OuterState {
+  const [anchor, velocity] = v;
+  if (v.length !== OUTER_STATE_VECTORS.length || !anchor || !velocity)
+    throw new RangeError(`outer state has ${OUTER_STATE_VECTORS.length} vectors, got ${v.length}`);
+  return { anchor, velocity };
+}
+
 export interface Fragment {
   readonly start: number;
   readonly end: number;
@@ -81,10 +102,24 @@ export class OuterOptimizer {
     return out;
   }
 
-  /** Start again from `x` (a resumed checkpoint or a snapshot adopted on joining): momentum lost. */
+  /** Start again from `x` (a snapshot adopted on joining, a checkpoint without outer state): momentum lost. */
   reset(x: Float32Array): void {
     this.anchor.set(x);
     this.velocity.fill(0);
+  }
+
+  /** Copies of θ_outer and m (for a checkpoint). */
+  exportState(): OuterState {
+    return { anchor: this.anchor.slice(), velocity: this.velocity.slice() };
+  }
+
+  /** Resume from exportState(): the next outer step is the one the saved optimizer would have taken. */
+  importState(s: OuterState): void {
+    const d = this.anchor.length;
+    if (s.anchor.length !== d || s.velocity.length !== d)
+      throw new RangeError(`outer state has ${s.anchor.length} / ${s.velocity.length} values, the model ${d}`);
+    this.anchor.set(s.anchor);
+    this.velocity.set(s.velocity);
   }
 
   /** `x` holds the mixed model on round's fragment: take the outer step there and write θ_outer into x. */

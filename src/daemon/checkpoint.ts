@@ -2,9 +2,15 @@
 import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { ConfigError } from '../util/validate.ts';
-import { CheckpointError, checkpointMismatch, encodeCheckpoint, decodeCheckpoint, type Checkpoint, type CheckpointExpectation } from './checkpoint-codec.ts';
+import {
+  CheckpointError, checkpointMismatch, encodeCheckpoint, decodeCheckpoint, outerStateNote, type Checkpoint,
+  type CheckpointExpectation,
+} from './checkpoint-codec.ts';
 
-export { CheckpointError, checkpointMismatch, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointExpectation };
+export {
+  CheckpointError, checkpointMismatch, decodeCheckpoint, encodeCheckpoint, outerStateNote, type Checkpoint,
+  type CheckpointExpectation,
+};
 
 export function saveCheckpoint(path: string, c: Checkpoint): void {
   writeFileAtomic(path, encodeCheckpoint(c), 0o600);

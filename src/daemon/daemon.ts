@@ -24,7 +24,7 @@ import type { NodeRoundLine } from '../sim/metrics.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { ConfigError } from '../util/validate.ts';
 import { deriveSeed } from '../util/rng.ts';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { loadCheckpoint, outerStateNote, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { DaemonConfig } from './config.ts';
 import type { DataDirLock } from './data-dir.ts';
 import { jsonPage, StatusServer } from './http.ts';
@@ -33,7 +33,7 @@ import type { Logger } from './logger.ts';
 import { FILES, type DaemonInfo } from './files.ts';
 import { DaemonMetrics, type ConnectionCounts } from './metrics.ts';
 import type { DaemonStatus } from './status.ts';
-import { paramsDigest } from './params-digest.ts';
+import { outerStateDigest, paramsDigest } from './params-digest.ts';
 import { loadPrivacySteps, savePrivacySteps } from './privacy-file.ts';
 import { hostTimerLagMs, wallClock } from '../core/wall-clock.ts';
 
@@ -59,9 +59,9 @@ export class Daemon {
   private lastEval: { round: number; accuracy: number; loss: number } | null = null;
   private lastRecord: RoundRecord | null = null;
   /** What the checkpoint read at start held, and how the resumed model evaluated before any training. */
-  private resumed: { round: number; paramsHash: string; accuracy: number } | null = null;
+  private resumed: { round: number; paramsHash: string; outerHash: string | null; accuracy: number } | null = null;
   private joined: { from: string; round: number } | null = null;
-  private lastCheckpoint: { round: number; paramsHash: string } | null = null;
+  private lastCheckpoint: { round: number; paramsHash: string; outerHash: string | null } | null = null;
   private finished = false;
   private startupWaitOver = false;
   private isolationTimer: NodeJS.Timeout | null = null;
@@ -118,6 +118,8 @@ export class Daemon {
     const loaded = loadCheckpoint(this.path(FILES.checkpoint), { specHash: this.specHash, paramCount: model.size, optimizer: l.node.optimizer.type });
     if (loaded.kind === 'rejected') log.warn({ reason: loaded.reason, movedTo: loaded.movedTo }, 'checkpoint unusable: moved aside, starting fresh');
     const ckpt = loaded.kind === 'ok' ? loaded.checkpoint : null;
+    const outerNote = ckpt ? outerStateNote(ckpt, l.node.outer !== undefined) : null;
+    if (outerNote) log.warn({ reason: outerNote }, 'checkpoint and config differ on the outer optimizer');
 
     const maxFrameBytes = l.node.maxFrameBytes ?? 8 * model.size + 65536;
     this.transportExpect = { paramCount: model.size, specHash: this.specHash, maxBytes: maxFrameBytes };
@@ -233,7 +235,9 @@ export class Daemon {
       this.node.importState({ ...ckpt.node, seq });
       this.learner.setState(ckpt.learner);
       const accuracy = this.learner.evaluate(this.node.params, l.eval.testSamples).accuracy;
-      this.resumed = { round: ckpt.node.round, paramsHash: paramsDigest(ckpt.node.params), accuracy };
+      // The outer digest is of what the node now holds: equal to the file's only if it was restored.
+      const outerHash = outerStateDigest(this.node.exportState().outer);
+      this.resumed = { round: ckpt.node.round, paramsHash: paramsDigest(ckpt.node.params), outerHash, accuracy };
       this.checkpoint();
       log.info({ ...this.resumed, seq, samplesDrawn: ckpt.learner.samplesDrawn }, 'resumed from checkpoint');
     }
@@ -323,7 +327,7 @@ export class Daemon {
   private checkpoint(): void {
     const c: Checkpoint = { specHash: this.specHash, node: this.node.exportState(), learner: this.learner.getState() };
     saveCheckpoint(this.path(FILES.checkpoint), c);
-    this.lastCheckpoint = { round: c.node.round, paramsHash: paramsDigest(c.node.params) };
+    this.lastCheckpoint = { round: c.node.round, paramsHash: paramsDigest(c.node.params), outerHash: outerStateDigest(c.node.outer) };
     this.metrics.checkpoints.inc();
     this.log.debug({ round: c.node.round }, 'checkpoint written');
   }
@@ -358,6 +362,7 @@ export class Daemon {
       trainLoss: this.lastRecord?.trainLoss ?? null,
       privacy: this.node.privacy,
       paramsHash: paramsDigest(this.node.params),
+      outerHash: outerStateDigest(this.node.exportState().outer),
       resumedFromCheckpoint: this.resumed?.round ?? null,
       resumed: this.resumed,
       joined: this.joined,

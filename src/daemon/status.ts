@@ -43,12 +43,22 @@ export interface DaemonStatus {
   readonly privacy: (PrivacyRecord & { readonly targetEpsilon: number | null }) | null;
   /** SHA-256 of the flat parameter vector, 16 hex digits. */
   readonly paramsHash: string;
+  /** The same over the outer optimizer's θ_outer then momentum (null without `outer`). */
+  readonly outerHash: string | null;
   readonly resumedFromCheckpoint: number | null;
-  /** What the checkpoint loaded at start held (null: started fresh). */
-  readonly resumed: { readonly round: number; readonly paramsHash: string; readonly accuracy: number } | null;
+  /**
+   * What the checkpoint loaded at start held (null: started fresh); `outerHash`: the outer state the
+   * node resumed with (null without `outer`).
+   */
+  readonly resumed: {
+    readonly round: number;
+    readonly paramsHash: string;
+    readonly outerHash: string | null;
+    readonly accuracy: number;
+  } | null;
   /** The peer whose model a fresh start adopted, and its round. */
   readonly joined: { readonly from: string; readonly round: number } | null;
-  readonly lastCheckpoint: { readonly round: number; readonly paramsHash: string } | null;
+  readonly lastCheckpoint: { readonly round: number; readonly paramsHash: string; readonly outerHash: string | null } | null;
   readonly testnet: { readonly taskHash: string; readonly protocolVersion: number; readonly relayOnly: boolean } | null;
   /** Peers the testnet admission refused. */
   readonly refused: readonly PeerRefusal[];
