@@ -49,9 +49,10 @@ export function daemonInfo(dataDir: string, pid: number | undefined): DaemonInfo
 export interface LoneStatus {
   readonly round: number;
   readonly paramsHash: string;
+  readonly outerHash: string | null;
   readonly accuracy: number | null;
-  readonly resumed: { round: number; paramsHash: string; accuracy: number } | null;
-  readonly lastCheckpoint: { round: number; paramsHash: string } | null;
+  readonly resumed: { round: number; paramsHash: string; outerHash: string | null; accuracy: number } | null;
+  readonly lastCheckpoint: { round: number; paramsHash: string; outerHash: string | null } | null;
 }
 
 export async function fetchStatus(dataDir: string, pid: number | undefined): Promise<LoneStatus | null> {
