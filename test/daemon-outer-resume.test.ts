@@ -66,15 +66,17 @@ test('outer optimizer state survives SIGTERM and kill -9 bit-exactly; dropping o
     .output()
     .split('\n')
     .filter((l) => l.includes('"final checkpoint written"'))
-    .map((l) => (JSON.parse(l) as { checkpoint: { round: number; paramsHash: string; outerHash: string } }).checkpoint)[0];
+    .map((l) => JSON.parse(l) as { checkpoint: { round: number; paramsHash: string; outerHash: string } })
+    .map((l) => l.checkpoint)[0];
   assert.ok(final, `no final checkpoint in the log:\n${first.output().slice(-2000)}`);
   const disk = onDisk(dataDir);
   assert.ok(disk.node.outer, 'the checkpoint on disk holds the outer state');
-  const { anchor, velocity } = disk.node.outer;
+  const anchorAndM = disk.node.outer;
+  const { anchor, velocity } = anchorAndM;
   assert.ok(velocity.some((m) => m !== 0), 'the momentum is not zero (a reset would be visible)');
-  assert.ok(anchor.some((a, i) => a !== disk.node.params[i]), 'θ_outer differs from the model (a reset would be visible)');
+  assert.ok(anchor.some((a, i) => a !== disk.node.params[i]), 'θ_outer differs from the model (so would a reset)');
   assert.deepEqual(
-    { round: disk.node.round, paramsHash: paramsDigest(disk.node.params), outerHash: outerStateDigest(disk.node.outer) },
+    { round: disk.node.round, paramsHash: paramsDigest(disk.node.params), outerHash: outerStateDigest(anchorAndM) },
     final,
     'the checkpoint on disk is the one the daemon said it wrote',
   );
@@ -106,7 +108,7 @@ test('outer optimizer state survives SIGTERM and kill -9 bit-exactly; dropping o
     { round: killed.node.round, outerHash: outerStateDigest(killed.node.outer) },
     'after kill -9 the outer state is the one on disk',
   );
-  for (const p of [first, second]) assert.ok(!p.output().includes(OUTER_WARNING), 'no outer warning while the config keeps `outer`');
+  for (const p of [first, second]) assert.ok(!p.output().includes(OUTER_WARNING), 'no outer warning with `outer` kept');
   assert.ok(!third.output().includes(OUTER_WARNING));
   third.child.kill('SIGTERM');
   assert.equal(await third.exited, 0);

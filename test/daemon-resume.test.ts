@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeCheckpoint } from '../src/daemon/checkpoint.ts';
 import { FILES } from '../src/daemon/files.ts';
-import { paramsDigest } from '../src/daemon/params-digest.ts';
+import { outerStateDigest, paramsDigest } from '../src/daemon/params-digest.ts';
 import { Rng } from '../src/util/rng.ts';
 import { waitFor, type CliProcess } from './support/cli.ts';
 import { fetchStatus, loneDaemonConfig, startDaemon, writeConfig, type LoneStatus } from './support/lone-daemon.ts';
@@ -50,9 +50,9 @@ function roundLines(dataDir: string): Line[] {
     });
 }
 
-function onDisk(dataDir: string): { round: number; paramsHash: string } {
+function onDisk(dataDir: string): { round: number; paramsHash: string; outerHash: string | null } {
   const c = decodeCheckpoint(readFileSync(join(dataDir, FILES.checkpoint)));
-  return { round: c.node.round, paramsHash: paramsDigest(c.node.params) };
+  return { round: c.node.round, paramsHash: paramsDigest(c.node.params), outerHash: outerStateDigest(c.node.outer) };
 }
 
 const status = (dataDir: string, p: CliProcess): Promise<LoneStatus> => waitFor('/status', () => fetchStatus(dataDir, p.child.pid), 30_000);
@@ -69,7 +69,8 @@ test('SIGTERM at round r: the restart is at round r with the same parameters and
     .output()
     .split('\n')
     .filter((l) => l.includes('"final checkpoint written"'))
-    .map((l) => (JSON.parse(l) as { checkpoint: { round: number; paramsHash: string } }).checkpoint)[0];
+    .map((l) => JSON.parse(l) as { checkpoint: { round: number; paramsHash: string; outerHash: null } })
+    .map((l) => l.checkpoint)[0];
   assert.ok(final, `no final checkpoint in the log:\n${first.output().slice(-2000)}`);
   assert.deepEqual(onDisk(dataDir), final, 'the checkpoint on disk is the one the daemon said it wrote');
   const lastEval = roundLines(dataDir).filter((l) => l.accuracy !== undefined).at(-1)!;
@@ -107,7 +108,9 @@ test('kill -9 at 10 random moments: each restart resumes exactly from the checkp
     p = start(config);
     const s = await status(dataDir, p);
     assert.ok(s.resumed, `kill ${kill}: did not resume`);
-    assert.deepEqual({ round: s.resumed.round, paramsHash: s.resumed.paramsHash }, disk, `kill ${kill}: resumed from something else than the checkpoint on disk`);
+    const { round, paramsHash, outerHash } = s.resumed;
+    const what = `kill ${kill}: resumed from something else than the checkpoint on disk`;
+    assert.deepEqual({ round, paramsHash, outerHash }, disk, what);
     // The checkpoint holds the model right after round (r − 1) closed, which that round's line evaluated.
     const evaluated = lines.filter((l) => l.round === disk.round - 1 && l.accuracy !== undefined).at(-1);
     if (evaluated) assert.ok(Math.abs(s.resumed.accuracy - evaluated.accuracy!) <= 0.02, `kill ${kill}: accuracy ${s.resumed.accuracy} vs ${evaluated.accuracy}`);

@@ -98,7 +98,7 @@ function extraNames(h: Header, version: number): string[] {
   }
   const e: unknown = h.extra;
   if (!Array.isArray(e) || !(e.length === 0 || sameNames(e, OUTER_STATE_VECTORS)))
-    throw new CheckpointError(`extra vectors ${JSON.stringify(e)}: this build knows [] and ${JSON.stringify(OUTER_STATE_VECTORS)}`);
+    throw new CheckpointError(`extra vectors ${JSON.stringify(e)}: known are none, or ${OUTER_STATE_VECTORS.join(', ')}`);
   return e as string[];
 }
 
@@ -126,7 +126,8 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) throw new CheckpointError('not a gossiplearn checkpoint (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== V1 && version !== V2) throw new CheckpointError(`version ${version}, this build reads ${V1} and ${V2}`);
+  if (version !== V1 && version !== V2)
+    throw new CheckpointError(`version ${version}, this build reads ${V1} and ${V2}`);
   const end = bytes.length - 4;
   if (crc32(bytes.subarray(0, end)) !== view.getUint32(end, true)) throw new CheckpointError('CRC32 does not match (truncated or corrupt)');
   const len = view.getUint32(8, true);
@@ -135,7 +136,8 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const extra = extraNames(h, version);
   const d = h.paramCount;
   const slotCount = h.optimizer.slots;
-  const names = ['params', 'publicCopy', ...Array.from({ length: slotCount }, (_, k) => `optimizer slot ${k}`), ...extra];
+  const slotNames = Array.from({ length: slotCount }, (_, k) => `optimizer slot ${k}`);
+  const names = ['params', 'publicCopy', ...slotNames, ...extra];
   const count = names.length;
   const bodyStart = 12 + len;
   if (end - bodyStart !== 4 * d * count) throw new CheckpointError(`body has ${end - bodyStart} bytes, header implies ${4 * d * count}`);
@@ -178,7 +180,9 @@ export function checkpointMismatch(c: Checkpoint, expect: CheckpointExpectation)
  */
 export function outerStateNote(c: Checkpoint, outerConfigured: boolean): string | null {
   if (outerConfigured && !c.node.outer)
-    return 'it holds no outer-optimizer state (no `outer` when written, or an older build): θ_outer starts from the model, momentum 0';
-  if (!outerConfigured && c.node.outer) return 'it holds outer-optimizer state and the config has no `outer`: that state is dropped';
+    return 'it holds no outer-optimizer state (no `outer` when written, or an older build): '
+      + 'θ_outer starts from the model, momentum 0';
+  if (!outerConfigured && c.node.outer)
+    return 'it holds outer-optimizer state and the config has no `outer`: that state is dropped';
   return null;
 }

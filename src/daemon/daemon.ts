@@ -327,7 +327,8 @@ export class Daemon {
   private checkpoint(): void {
     const c: Checkpoint = { specHash: this.specHash, node: this.node.exportState(), learner: this.learner.getState() };
     saveCheckpoint(this.path(FILES.checkpoint), c);
-    this.lastCheckpoint = { round: c.node.round, paramsHash: paramsDigest(c.node.params), outerHash: outerStateDigest(c.node.outer) };
+    const outerHash = outerStateDigest(c.node.outer);
+    this.lastCheckpoint = { round: c.node.round, paramsHash: paramsDigest(c.node.params), outerHash };
     this.metrics.checkpoints.inc();
     this.log.debug({ round: c.node.round }, 'checkpoint written');
   }

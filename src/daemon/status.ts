@@ -58,7 +58,11 @@ export interface DaemonStatus {
   } | null;
   /** The peer whose model a fresh start adopted, and its round. */
   readonly joined: { readonly from: string; readonly round: number } | null;
-  readonly lastCheckpoint: { readonly round: number; readonly paramsHash: string; readonly outerHash: string | null } | null;
+  readonly lastCheckpoint: {
+    readonly round: number;
+    readonly paramsHash: string;
+    readonly outerHash: string | null;
+  } | null;
   readonly testnet: { readonly taskHash: string; readonly protocolVersion: number; readonly relayOnly: boolean } | null;
   /** Peers the testnet admission refused. */
   readonly refused: readonly PeerRefusal[];
