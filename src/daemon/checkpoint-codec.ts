@@ -98,7 +98,8 @@ function extraNames(h: Header, version: number): string[] {
   }
   const e: unknown = h.extra;
   if (!Array.isArray(e) || !(e.length === 0 || sameNames(e, OUTER_STATE_VECTORS)))
-    throw new CheckpointError(`extra vectors ${JSON.stringify(e)}: known are none, or ${OUTER_STATE_VECTORS.join(', ')}`);
+    throw new CheckpointError(
+      `extra vectors ${JSON.stringify(e)}: known are none, or ${OUTER_STATE_VECTORS.join(', ')}`);
   return e as string[];
 }
 
