@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeFrame, getCodec } from '../src/compress/index.ts';
+import { encodeFrame, getCodec, peekFrameHeader } from '../src/compress/index.ts';
 import { parseNodeConfig } from '../src/core/config.ts';
 import { AdaptiveDeadline } from '../src/core/deadline.ts';
 import type { LocalLearner, SyncSnapshot, Transport } from '../src/core/interfaces.ts';
@@ -204,4 +204,21 @@ test('on a clock whose timers run late, round deadlines stay above lagFactor × 
   // Round 0 has no arrival sample yet: the cap. Then the floor, or 2 × 120 ms of timer lag.
   assert.deepEqual(await deadlines(0), [5000, 50, 50, 50]);
   assert.deepEqual(await deadlines(120), [5000, 240, 240, 240]);
+});
+
+test('direct gossip: the frame counter is part of the exported state, so a resumed node is not taken for a replay', async () => {
+  const run = async (state?: ReturnType<LearningNode['exportState']>) => {
+    const h = harness({ gossip: 'direct', deadline: { capMs: 50 } });
+    if (state) h.node.importState(state);
+    h.node.start();
+    await h.queue.run(() => h.published.length >= 3, { maxEvents: 10_000, maxTimeMs: 60_000 });
+    h.node.stop();
+    return { seqs: h.published.map((f) => peekFrameHeader(f).seq), state: h.node.exportState() };
+  };
+  const first = await run();
+  assert.deepEqual(first.seqs, [1, 2, 3]);
+  assert.equal(first.state.seq, 3);
+  // The daemon resumes with the saved seq plus a margin for frames sent after the checkpoint.
+  const resumed = await run({ ...first.state, seq: first.state.seq + 6 });
+  assert.deepEqual(resumed.seqs, [10, 11, 12]);
 });

@@ -286,7 +286,9 @@ export class LearningNode {
   exportState(): NodeState {
     const s = this.sender.snapshot();
     const outer = this.outer ? { outer: this.outer.exportState() } : {};
-    return { round: this.roundValue, params: this.params.slice(), publicCopy: s.params, seq: s.seq, ...outer };
+    // Direct gossip numbers its frames itself: receivers drop any seq they saw, so it must survive a restart.
+    const seq = this.cfg.gossip === 'direct' ? this.directSeq : s.seq;
+    return { round: this.roundValue, params: this.params.slice(), publicCopy: s.params, seq, ...outer };
   }
 
   /** Resume from exportState(); neighbours get a keyframe first since they may have lost track. */
@@ -294,6 +296,7 @@ export class LearningNode {
     this.params.set(s.params);
     this.roundValue = s.round;
     this.sender.restore({ params: s.publicCopy, seq: s.seq });
+    if (this.cfg.gossip === 'direct') this.directSeq = s.seq;
     this.needKeyframe = this.cfg.gossip === 'choco';
     // No saved outer state (an older checkpoint, or `outer` newly configured): start it from the model.
     if (this.outer && s.outer) this.outer.importState(s.outer);
