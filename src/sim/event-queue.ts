@@ -6,6 +6,9 @@ interface SimEvent {
   fn: () => void;
   /** Work (e.g. a training job on a worker) that must finish before `fn` runs. */
   wait?: Promise<unknown>;
+  /** Set once `wait` has settled, so the loop does not yield for work already done. */
+  ready: boolean;
+  failed: boolean;
   cancelled: boolean;
 }
 
@@ -25,7 +28,16 @@ export class EventQueue implements Clock {
 
   schedule(delayMs: number, fn: () => void, wait?: Promise<unknown>): Cancel {
     if (!(delayMs >= 0)) throw new Error(`cannot schedule ${delayMs} ms in the past`);
-    const ev: SimEvent = { time: this.nowMs + delayMs, seq: this.seq++, fn, wait, cancelled: false };
+    const ev: SimEvent = { time: this.nowMs + delayMs, seq: this.seq++, fn, wait, ready: wait === undefined, failed: false, cancelled: false };
+    wait?.then(
+      () => {
+        ev.ready = true;
+      },
+      () => {
+        ev.ready = true;
+        ev.failed = true;
+      },
+    );
     this.push(ev);
     return () => {
       ev.cancelled = true;
@@ -36,8 +48,15 @@ export class EventQueue implements Clock {
     return this.heap.length;
   }
 
-  /** Run events until none remain, `stop()` says so, or the limits are hit. */
-  async run(stop: () => boolean, limits: { maxEvents: number; maxTimeMs: number }): Promise<'done' | 'stopped' | 'max-events' | 'max-time'> {
+  /**
+   * Run events until none remain, `stop()` says so, or the limits are hit. `beforeWait` is called
+   * whenever the next event must wait for unfinished work (e.g. to send batched jobs on their way).
+   */
+  async run(
+    stop: () => boolean,
+    limits: { maxEvents: number; maxTimeMs: number },
+    beforeWait?: () => void,
+  ): Promise<'done' | 'stopped' | 'max-events' | 'max-time'> {
     while (this.heap.length > 0) {
       if (stop()) return 'stopped';
       if (this.processed >= limits.maxEvents) return 'max-events';
@@ -45,7 +64,10 @@ export class EventQueue implements Clock {
       if (ev.cancelled) continue;
       if (ev.time > limits.maxTimeMs) return 'max-time';
       this.nowMs = ev.time;
-      if (ev.wait) await ev.wait;
+      if (!ev.ready || ev.failed) {
+        beforeWait?.();
+        await ev.wait;
+      }
       this.processed++;
       ev.fn();
     }

@@ -6,7 +6,9 @@ import { buildTopology, parseTopologySpec, type Topology } from '../topology/ind
 import { samplingRate } from '../privacy/config.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { EventQueue } from './event-queue.ts';
-import { ConsensusAccumulator, summariseRounds, type NodeRoundLine, type RoundSummary } from './metrics.ts';
+import { loadDatasetCached } from '../learn/datasets/index.ts';
+import { ConsensusAccumulator, type NodeRoundLine, type RoundSummary } from './metrics.ts';
+import { RunRecorder, type RunTotals } from './recorder.ts';
 import { VirtualNetwork, nodeId } from './network.ts';
 import type { Scenario } from './scenario.ts';
 import { InlinePool, WorkerPool, defaultThreads, type TrainingPool } from './training-pool.ts';
@@ -72,11 +74,10 @@ function pickNodes(rng: Rng, candidates: number[], count: number): number[] {
   return rng.shuffle([...candidates]).slice(0, count).sort((a, b) => a - b);
 }
 
-function privacySummary(sc: Scenario, honest: readonly NodeRoundLine[]): PrivacySummary {
+function privacySummary(sc: Scenario, totals: RunTotals): PrivacySummary {
   const p = sc.node.privacy!;
-  const last = new Map<number, NodeRoundLine>();
-  for (const l of honest) if (l.privacy && (last.get(l.index)?.round ?? -1) < l.round) last.set(l.index, l);
-  const eps = [...last.values()].map((l) => l.privacy!.epsilon);
+  const last = totals.lastPrivacy;
+  const eps = last.map((l) => l.privacy.epsilon);
   return {
     mode: p.mode,
     noiseMultiplier: p.noiseMultiplier,
@@ -85,7 +86,7 @@ function privacySummary(sc: Scenario, honest: readonly NodeRoundLine[]): Privacy
     targetEpsilon: p.targetEpsilon ?? null,
     epsilonMean: eps.length ? eps.reduce((a, b) => a + b, 0) / eps.length : 0,
     epsilonMax: eps.length ? Math.max(...eps) : 0,
-    stoppedNodes: [...last.values()].filter((l) => l.privacy!.stopped).map((l) => l.index).sort((a, b) => a - b),
+    stoppedNodes: last.filter((l) => l.privacy.stopped).map((l) => l.index).sort((a, b) => a - b),
   };
 }
 
@@ -119,15 +120,17 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     batchSize: sc.node.batchSize,
     labelFlipNodes: dataAttack ? byzantine : [],
     ...(sc.node.privacy ? { privacy: sc.node.privacy, nonPrivateNodes: byzantine } : {}),
+    trainer: sc.trainer,
   };
-  const world = new TrainingWorld(worldSpec);
+  const data = loadDatasetCached(sc.dataset, sc.seed);
+  const world = new TrainingWorld(worldSpec, data);
   const threads = sc.workers === 'auto' ? defaultThreads() : sc.workers;
-  const pool: TrainingPool = threads > 0 ? await WorkerPool.start(worldSpec, threads, backend) : new InlinePool(world);
+  const pool: TrainingPool = threads > 0 ? await WorkerPool.start(worldSpec, data, world.model.size, threads, backend) : new InlinePool(world);
 
   const queue = new EventQueue();
   const network = new VirtualNetwork(queue, topology.schedule, sc.network, sc.seed);
   const consensus = new ConsensusAccumulator(world.model.size);
-  const lines: NodeRoundLine[] = [];
+  const recorder = new RunRecorder(sc.jsonl === 'full');
   const evaluations: Promise<void>[] = [];
   const shared = world.initParams('shared');
   const evalStride = Math.max(1, Math.ceil(n / sc.eval.sampleNodes));
@@ -166,11 +169,12 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   const onRound = (i: number, rec: RoundRecord): void => {
     const isByz = byzSet.has(i);
     const line: NodeRoundLine = { type: 'node-round', index: i, byzantine: isByz, ...rec };
-    lines.push(line);
     const p = params[i]!;
+    const evaluated = !isByz && ((i + rec.round) % evalStride === 0 || rec.round === sc.rounds - 1);
+    recorder.add(line, evaluated);
     if (!isByz) {
       consensus.add(rec.round, p);
-      if ((i + rec.round) % evalStride === 0 || rec.round === sc.rounds - 1) {
+      if (evaluated) {
         evaluations.push(
           pool.evaluate(p, sc.eval.testSamples).then((e) => {
             line.accuracy = e.accuracy;
@@ -187,12 +191,12 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       crash(i, 'random crash');
       pendingRejoins.push({ round: rec.round + 1 + sc.churn.downRounds, node: i });
     }
-    opts.onProgress?.(lines.length, total);
+    opts.onProgress?.(recorder.count, total);
     if (rec.round + 1 > maxRound) {
       maxRound = rec.round + 1;
       fireChurn();
     }
-    if (lines.length % 256 === 0) sampleRss();
+    if (recorder.count % 256 === 0) sampleRss();
   };
 
   const makeNode = (i: number, startRound: number): LearningNode => {
@@ -279,7 +283,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
 
   let endedBy: string;
   try {
-    endedBy = await queue.run(() => running.size === 0, { maxEvents: 200_000_000, maxTimeMs: 1e12 });
+    endedBy = await queue.run(() => running.size === 0, { maxEvents: 2_000_000_000, maxTimeMs: 1e12 }, () => pool.flush());
+    pool.flush();
     await Promise.all(evaluations);
   } finally {
     await pool.close();
@@ -289,13 +294,10 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   if (!(pool instanceof WorkerPool)) world.dispose();
   sampleRss();
 
-  lines.sort((a, b) => a.round - b.round || a.index - b.index);
-  const rounds = summariseRounds(lines, consensus);
+  const lines = recorder.lines();
+  const rounds = recorder.rounds(consensus);
+  const totals = recorder.totals();
   const finals = lines.filter((l) => !l.byzantine && l.round === sc.rounds - 1 && l.accuracy !== undefined).map((l) => l.accuracy!);
-  const rejected: Record<string, number> = {};
-  for (const l of lines) for (const [k, v] of Object.entries(l.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
-  const honestLines = lines.filter((l) => !l.byzantine);
-  const honestNodes = new Set(honestLines.map((l) => l.index)).size || 1;
   const summary: SimulationSummary = {
     type: 'summary',
     scenario: sc.name,
@@ -306,15 +308,15 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     finalAccuracyMax: finals.length ? Math.max(...finals) : null,
     roundsCompleted: rounds.length,
     virtualSeconds: queue.now() / 1000,
-    bytesPerNode: honestLines.reduce((s, l) => s + l.bytesSentPayload + l.bytesSentMeta, 0) / honestNodes,
+    bytesPerNode: totals.honestBytes / (totals.honestNodes || 1),
     messages: network.stats.messages,
     lost: network.stats.lost,
     syncRequests: network.stats.syncRequests,
-    rejected,
+    rejected: totals.rejected,
     endedBy,
     byzantine,
     crashed: [...crashedEver].sort((a, b) => a - b),
-    ...(sc.node.privacy ? { privacy: privacySummary(sc, honestLines) } : {}),
+    ...(sc.node.privacy ? { privacy: privacySummary(sc, totals) } : {}),
   };
   return {
     scenario: sc,
