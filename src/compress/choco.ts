@@ -25,13 +25,22 @@ export interface ChocoSnapshot {
   seq: number;
 }
 
+/**
+ * x − x̂ and its decoded form live only inside one makeUpdate call, so every sender in the thread
+ * shares one pair of buffers: a simulator with many nodes keeps d floats per node instead of 3d.
+ */
+let scratch = { delta: new Float32Array(0), sent: new Float32Array(0) };
+
+function scratchFor(d: number): { delta: Float32Array; sent: Float32Array } {
+  if (scratch.delta.length !== d) scratch = { delta: new Float32Array(d), sent: new Float32Array(d) };
+  return scratch;
+}
+
 export class ChocoSender {
   readonly d: number;
   /** x̂_self: what every neighbour believes this node's parameters are. Do not write to it. */
   readonly publicCopy: Float32Array;
   private seq: number;
-  private readonly delta: Float32Array;
-  private readonly sent: Float32Array;
 
   /** Starts from `initial` (default zeros) at seq 0; receivers must start from the same copy. */
   constructor(d: number, initial?: Float32Array) {
@@ -42,8 +51,6 @@ export class ChocoSender {
       this.publicCopy.set(initial);
     }
     this.seq = 0;
-    this.delta = new Float32Array(d);
-    this.sent = new Float32Array(d);
   }
 
   /** Sequence number of the last update made (0 before the first). */
@@ -81,10 +88,10 @@ export class ChocoSender {
     }
     if (this.seq >= MAX_SEQ) throw new RangeError('ChocoSender: sequence number space exhausted; resync with a new sender');
     const hat = this.publicCopy;
-    const delta = this.delta;
+    const { delta, sent: sentBuffer } = scratchFor(d);
     for (let i = 0; i < d; i++) delta[i] = x[i]! - hat[i]!;
     const payload = codec.encode(delta, seed);
-    const sent = codec.decodeInto(payload, this.sent);
+    const sent = codec.decodeInto(payload, sentBuffer);
     for (let i = 0; i < d; i++) hat[i] = hat[i]! + sent[i]!;
     this.seq++;
     return { payload, seq: this.seq };

@@ -159,6 +159,11 @@ export class LearningNode {
     return { epsilon: this.ledger!.epsilon, steps: this.ledger!.steps, stopped: this.privacyStopped };
   }
 
+  /** Bytes of vectors this node keeps between rounds: its parameters, its public copy, its inbox. */
+  stateBytes(): { params: number; publicCopy: number; inbox: number } {
+    return { params: this.params.byteLength, publicCopy: this.sender.publicCopy.byteLength, inbox: this.inbox.bytes() };
+  }
+
   get isByzantine(): boolean {
     return this.o.byzantine !== undefined;
   }

@@ -74,39 +74,43 @@ export class EventQueue implements Clock {
     return stop() ? 'stopped' : 'done';
   }
 
-  private less(a: SimEvent, b: SimEvent): boolean {
+  private static less(a: SimEvent, b: SimEvent): boolean {
     return a.time < b.time || (a.time === b.time && a.seq < b.seq);
   }
 
+  // (time, seq) is unique, so the pop order is fully determined whatever the heap's layout.
   private push(ev: SimEvent): void {
     const h = this.heap;
+    let i = h.length;
     h.push(ev);
-    let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const parent = h[p]!;
+      if (!EventQueue.less(ev, parent)) break;
+      h[i] = parent;
       i = p;
     }
+    h[i] = ev;
   }
 
   private pop(): SimEvent {
     const h = this.heap;
     const top = h[0]!;
     const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
+        const c = r < n && EventQueue.less(h[r]!, h[l]!) ? r : l;
+        const child = h[c]!;
+        if (!EventQueue.less(child, last)) break;
+        h[i] = child;
+        i = c;
       }
+      h[i] = last;
     }
     return top;
   }

@@ -3,6 +3,7 @@ import type { LocalLearner } from '../core/interfaces.ts';
 import type { RoundRecord } from '../core/round-record.ts';
 import { selectBackend, type BackendChoice, type BackendName } from '../learn/backend.ts';
 import { buildTopology, parseTopologySpec, type Topology } from '../topology/index.ts';
+import { optimizerSlots } from '../learn/optimizer.ts';
 import { samplingRate } from '../privacy/config.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { EventQueue } from './event-queue.ts';
@@ -61,6 +62,21 @@ export interface SimulationResult {
   readonly threads: number;
   /** Wall-clock split: setup (data, workers), the event loop, and the pool's busy time inside it. */
   readonly timing: { setupMs: number; loopMs: number; trainMs: number; evalMs: number };
+  readonly state: StateBytes;
+}
+
+/** What the run keeps per node on average (bytes), and the read-only data every thread shares. */
+export interface StateBytes {
+  readonly params: number;
+  /** The node's own CHOCO public copy x̂_self. */
+  readonly publicCopy: number;
+  /** Neighbours' public copies (CHOCO) or latest models (direct), only for neighbours heard from. */
+  readonly inbox: number;
+  readonly optimizer: number;
+  /** The shard as row indices into the shared set, and its batch order. */
+  readonly shardRows: number;
+  /** The dataset (train and test), once for all nodes and threads. */
+  readonly sharedData: number;
 }
 
 export interface RunOptions {
@@ -291,6 +307,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     if (pool instanceof WorkerPool) world.dispose();
   }
   const loopMs = performance.now() - loopStart;
+  const state = stateBytes(sc, nodes, world);
   if (!(pool instanceof WorkerPool)) world.dispose();
   sampleRss();
 
@@ -329,5 +346,33 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     backend,
     threads: pool.threads,
     timing: { setupMs: loopStart - wallStart, loopMs, ...pool.busy },
+    state,
+  };
+}
+
+function stateBytes(sc: Scenario, nodes: ReadonlyArray<LearningNode | undefined>, world: TrainingWorld): StateBytes {
+  let params = 0;
+  let publicCopy = 0;
+  let inbox = 0;
+  let shardRows = 0;
+  let count = 0;
+  nodes.forEach((node, i) => {
+    if (!node) return;
+    const b = node.stateBytes();
+    params += b.params;
+    publicCopy += b.publicCopy;
+    inbox += b.inbox;
+    shardRows += 8 * world.shardSize(i);
+    count++;
+  });
+  const n = Math.max(1, count);
+  const { train, test } = world.data;
+  return {
+    params: params / n,
+    publicCopy: publicCopy / n,
+    inbox: inbox / n,
+    optimizer: 4 * optimizerSlots(sc.node.optimizer) * world.model.size,
+    shardRows: shardRows / n,
+    sharedData: train.x.byteLength + train.y.byteLength + test.x.byteLength + test.y.byteLength,
   };
 }
