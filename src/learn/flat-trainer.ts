@@ -34,6 +34,11 @@ export class FlatDenseTrainer {
   /** acts[l]: input of layer l + 1 (post-ReLU) for the batch; the last one holds the logits. */
   private acts: Float32Array[] = [];
   private deltas: Float32Array[] = [];
+  private readonly transposed: Float32Array[];
+  /** Per layer and batch row: the input's non-zero positions and values, and how many. */
+  private nzIndex: Int32Array[] = [];
+  private nzValue: Float32Array[] = [];
+  private nzCount: Int32Array[] = [];
   private rows = new Int32Array(0);
   private labels = new Int32Array(0);
   private capacity = 0;
@@ -51,6 +56,7 @@ export class FlatDenseTrainer {
     this.layout = layout;
     this.classes = classes;
     this.grad = new Float32Array(layout.totalSize);
+    this.transposed = this.layers.map((l) => new Float32Array(l.inSize * l.outSize));
   }
 
   private ensure(batch: number): void {
@@ -58,32 +64,61 @@ export class FlatDenseTrainer {
     this.capacity = batch;
     this.acts = this.layers.map((l) => new Float32Array(batch * l.outSize));
     this.deltas = this.layers.map((l) => new Float32Array(batch * l.outSize));
+    this.nzIndex = this.layers.map((l) => new Int32Array(batch * l.inSize));
+    this.nzValue = this.layers.map((l) => new Float32Array(batch * l.inSize));
+    this.nzCount = this.layers.map(() => new Int32Array(batch));
     this.rows = new Int32Array(batch);
     this.labels = new Int32Array(batch);
   }
 
-  /** Logits of `b` rows (dataset rows rows[0..b) or consecutive from `first`) into acts[last]. */
+  /** Each kernel as [out][in], so that every output is one dot product over the input's non-zeros. */
+  private transposeKernels(params: Float32Array): void {
+    this.layers.forEach(({ inSize, outSize, kernel }, l) => {
+      const t = this.transposed[l]!;
+      for (let i = 0; i < inSize; i++) {
+        const w = kernel + i * outSize;
+        for (let j = 0; j < outSize; j++) t[j * inSize + i] = params[w + j]!;
+      }
+    });
+  }
+
+  /**
+   * Logits of `b` rows (dataset rows rows[0..b), or consecutive from `first`) into the last acts
+   * buffer, using the kernels as last transposed. Each layer's input is first reduced to its
+   * non-zero entries (most MNIST pixels and every inactive ReLU are zero), kept for the backward pass.
+   */
   private forward(params: Float32Array, data: Dataset, b: number, rows: Int32Array | null, first: number): Float32Array {
     const f = featureSize(data);
-    const x = data.x;
     const last = this.layers.length - 1;
     for (let l = 0; l <= last; l++) {
-      const { inSize, outSize, kernel, bias } = this.layers[l]!;
+      const { inSize, outSize, bias } = this.layers[l]!;
+      const wt = this.transposed[l]!;
       const out = this.acts[l]!;
-      const input = l === 0 ? x : this.acts[l - 1]!;
+      const input = l === 0 ? data.x : this.acts[l - 1]!;
+      const nzIndex = this.nzIndex[l]!;
+      const nzValue = this.nzValue[l]!;
+      const nzCount = this.nzCount[l]!;
       for (let s = 0; s < b; s++) {
-        const o = s * outSize;
-        for (let j = 0; j < outSize; j++) out[o + j] = 0;
         const inBase = l === 0 ? (rows ? rows[s]! : first + s) * f : s * inSize;
+        const nzBase = s * inSize;
+        let nz = 0;
         for (let i = 0; i < inSize; i++) {
           const v = input[inBase + i]!;
-          // Zero inputs (most MNIST pixels, every inactive ReLU) add nothing: skip their row of the kernel.
-          if (v === 0) continue;
-          const w = kernel + i * outSize;
-          for (let j = 0; j < outSize; j++) out[o + j] = out[o + j]! + v * params[w + j]!;
+          if (v !== 0) {
+            nzIndex[nzBase + nz] = i;
+            nzValue[nzBase + nz] = v;
+            nz++;
+          }
         }
+        nzCount[s] = nz;
+        const o = s * outSize;
+        const dense = 2 * nz > inSize;
         for (let j = 0; j < outSize; j++) {
-          const z = out[o + j]! + params[bias + j]!;
+          const row = j * inSize;
+          let z = 0;
+          if (dense) for (let i = 0; i < inSize; i++) z += input[inBase + i]! * wt[row + i]!;
+          else for (let k = nzBase; k < nzBase + nz; k++) z += nzValue[k]! * wt[row + nzIndex[k]!]!;
+          z = Math.fround(z) + params[bias + j]!;
           out[o + j] = l < last && z < 0 ? 0 : z;
         }
       }
@@ -109,22 +144,22 @@ export class FlatDenseTrainer {
     return loss / b;
   }
 
-  private backward(params: Float32Array, data: Dataset, b: number): void {
+  private backward(params: Float32Array, b: number): void {
     const grad = this.grad;
     grad.fill(0);
-    const f = featureSize(data);
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const { inSize, outSize, kernel, bias } = this.layers[l]!;
       const delta = this.deltas[l]!;
-      const input = l === 0 ? data.x : this.acts[l - 1]!;
+      const nzIndex = this.nzIndex[l]!;
+      const nzValue = this.nzValue[l]!;
+      const nzCount = this.nzCount[l]!;
       for (let s = 0; s < b; s++) {
         const o = s * outSize;
-        const inBase = l === 0 ? this.rows[s]! * f : s * inSize;
         for (let j = 0; j < outSize; j++) grad[bias + j] = grad[bias + j]! + delta[o + j]!;
-        for (let i = 0; i < inSize; i++) {
-          const v = input[inBase + i]!;
-          if (v === 0) continue;
-          const w = kernel + i * outSize;
+        const nzBase = s * inSize;
+        for (let k = nzBase; k < nzBase + nzCount[s]!; k++) {
+          const v = nzValue[k]!;
+          const w = kernel + nzIndex[k]! * outSize;
           for (let j = 0; j < outSize; j++) grad[w + j] = grad[w + j]! + v * delta[o + j]!;
         }
       }
@@ -163,9 +198,10 @@ export class FlatDenseTrainer {
         const y = data.y[rows[s]!]!;
         this.labels[s] = o.labelTransform ? o.labelTransform(y) : y;
       }
+      this.transposeKernels(params);
       const logits = this.forward(params, data, batch, rows, 0);
       total += this.lossAndDelta(logits, batch, this.deltas[last]!);
-      this.backward(params, data, batch);
+      this.backward(params, batch);
       opt.apply(params, this.grad);
     }
     return total / o.steps;
@@ -174,6 +210,7 @@ export class FlatDenseTrainer {
   /** Accuracy and mean cross-entropy on the first `limit` samples of `data`. */
   evaluate(params: Float32Array, data: Dataset, limit = data.y.length): Evaluation {
     this.ensure(EVAL_CHUNK);
+    this.transposeKernels(params);
     const n = Math.min(limit, data.y.length);
     const c = this.classes;
     let correct = 0;
