@@ -36,6 +36,8 @@ interface Measured {
   trainer: string;
   nodeRounds: number;
   wallS: number;
+  /** CPU time of the whole process (all threads): less sensitive than wall time to other load. */
+  cpuS: number;
   setupS: number;
   loopS: number;
   trainS: number;
@@ -64,6 +66,7 @@ if (values.one !== undefined) {
     trainer: sc.trainer,
     nodeRounds: r.rounds.reduce((s, x) => s + x.nodes, 0),
     wallS: r.wallSeconds,
+    cpuS: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     setupS: r.timing.setupMs / 1000,
     loopS: r.timing.loopMs / 1000,
     trainS: r.timing.trainMs / 1000,
@@ -105,14 +108,16 @@ if (mlpNodes > 0) runs.push(measure({ file: 'scale-mlp-1000.json', nodes: mlpNod
 const kib = (b: number): string => (b / 1024).toFixed(b < 10240 ? 2 : 0);
 console.log('\nCost by node count (each row its own process; times are wall clock on a shared machine, load = 1/5/15-min averages)\n');
 printTable(
-  ['scenario', 'nodes', 'threads', 'wall s', 'setup s', 'µs / node-round', 'peak RSS MiB', 'RSS KiB / node', 'final acc', 'load (start → end)'],
+  ['scenario', 'nodes', 'threads', 'wall s', 'CPU s', 'setup s', 'µs / node-round', 'CPU µs / node-round', 'peak RSS MiB', 'RSS KiB / node', 'final acc', 'load (start → end)'],
   runs.map((m) => [
     m.scenario,
     m.nodes,
     m.threads,
     m.wallS.toFixed(1),
+    m.cpuS.toFixed(1),
     m.setupS.toFixed(1),
     ((1e6 * m.loopS) / m.nodeRounds).toFixed(0),
+    ((1e6 * m.cpuS) / m.nodeRounds).toFixed(0),
     m.peakMiB.toFixed(0),
     kib((m.peakMiB * 2 ** 20) / m.nodes),
     pct(m.finalAccuracy),

@@ -299,7 +299,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
 
   let endedBy: string;
   try {
-    endedBy = await queue.run(() => running.size === 0, { maxEvents: 2_000_000_000, maxTimeMs: 1e12 }, () => pool.flush());
+    endedBy = await queue.run(() => running.size === 0, { maxEvents: 2_000_000_000, maxTimeMs: 1e12 }, () => pool.flushIdle());
     pool.flush();
     await Promise.all(evaluations);
   } finally {

@@ -19,6 +19,8 @@ export interface TrainingPool {
   evaluate(params: Float32Array, limit: number): Promise<Evaluation>;
   /** Start every job handed over so far (a pool may hold jobs back to send them in batches). */
   flush(): void;
+  /** Start held-back jobs on every thread that is idle; busy ones take theirs when they finish. */
+  flushIdle(): void;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,8 @@ export class InlinePool implements TrainingPool {
   }
 
   flush(): void {}
+
+  flushIdle(): void {}
 
   async close(): Promise<void> {}
 }
@@ -98,7 +102,8 @@ export class WorkerPool implements TrainingPool {
   private readonly d: number;
   private readonly maxJobs: number;
   private readonly queued: PendingJob[][];
-  private readonly inFlight = new Map<number, PendingJob[]>();
+  private readonly inFlight = new Map<number, { worker: number; jobs: PendingJob[] }>();
+  private readonly busyBatches: number[];
   private nextId = 0;
   private nextEval = 0;
   private failure: Error | null = null;
@@ -109,6 +114,7 @@ export class WorkerPool implements TrainingPool {
     this.d = d;
     this.maxJobs = Math.max(1, Math.min(MAX_BATCH_JOBS, Math.floor(BATCH_FLOATS / Math.max(1, d))));
     this.queued = workers.map(() => []);
+    this.busyBatches = workers.map(() => 0);
     for (const w of workers) {
       w.on('message', (r: BatchReply) => this.settle(r));
       w.on('error', (e) => this.fail(e));
@@ -150,14 +156,18 @@ export class WorkerPool implements TrainingPool {
       params: new Float32Array(jobs.length * d),
     };
     jobs.forEach((j, k) => batch.params.set(j.params, k * d));
-    this.inFlight.set(id, jobs);
+    this.inFlight.set(id, { worker, jobs });
+    this.busyBatches[worker]!++;
     this.workers[worker]!.postMessage(batch, [batch.params.buffer as ArrayBuffer]);
   }
 
   private settle(r: BatchReply): void {
-    const jobs = this.inFlight.get(r.id);
+    const batch = this.inFlight.get(r.id);
     this.inFlight.delete(r.id);
-    if (!jobs) return;
+    if (!batch) return;
+    const { worker, jobs } = batch;
+    // Keep the worker busy: whatever queued up while it worked goes out as the next batch.
+    if (--this.busyBatches[worker]! === 0) this.send(worker);
     if (r.error !== undefined) {
       const e = new Error(`training worker: ${r.error}`);
       for (const j of jobs) j.reject(e);
@@ -173,7 +183,7 @@ export class WorkerPool implements TrainingPool {
 
   private fail(e: Error): void {
     this.failure = e;
-    for (const jobs of this.inFlight.values()) for (const j of jobs) j.reject(e);
+    for (const { jobs } of this.inFlight.values()) for (const j of jobs) j.reject(e);
     this.inFlight.clear();
     for (const q of this.queued) for (const j of q.splice(0)) j.reject(e);
   }
@@ -190,6 +200,10 @@ export class WorkerPool implements TrainingPool {
 
   flush(): void {
     for (let w = 0; w < this.workers.length; w++) this.send(w);
+  }
+
+  flushIdle(): void {
+    for (let w = 0; w < this.workers.length; w++) if (this.busyBatches[w] === 0) this.send(w);
   }
 
   async close(): Promise<void> {
