@@ -214,11 +214,13 @@ function senderByteLength(header: FrameHeader): number {
 /**
  * Decode and fully validate a frame into its header and the dense update vector.
  * Throws only FrameError. Allocates the output vector (4 × expect.paramCount bytes, sized by the
- * caller's expectation, never by the frame) and O(1) besides; nothing sized by untrusted fields.
+ * caller's expectation, never by the frame) unless `into` (of that length) is given, and O(1)
+ * besides; nothing sized by untrusted fields.
  */
 export function decodeFrame(
   bytes: Uint8Array,
   expect: FrameExpectation,
+  into?: Float32Array,
 ): { header: FrameHeader; values: Float32Array } {
   try {
     checkCap(bytes, expect?.maxBytes);
@@ -236,7 +238,8 @@ export function decodeFrame(
     if (header.specHash !== specHash.toLowerCase()) {
       reject('spec-hash', `frame is for model spec ${header.specHash}, expected ${specHash.toLowerCase()}`);
     }
-    const values = new Float32Array(paramCount);
+    if (into !== undefined && into.length !== paramCount) reject('bad-argument', `output has ${into.length} values, expected ${paramCount}`);
+    const values = into ?? new Float32Array(paramCount);
     decodePayloadInto(header.codecId, framePayload(bytes, header), values);
     return { header, values };
   } catch (err) {

@@ -75,6 +75,14 @@ export type NodePhase = 'idle' | 'syncing' | 'training' | 'collecting' | 'stoppe
 
 const KEYFRAME_CODEC: Codec = getCodec({ name: 'none' });
 
+/** CHOCO folds a decoded update into a public copy at once, so all nodes in a thread share one buffer. */
+let decodeScratch = new Float32Array(0);
+
+function decodeBuffer(d: number): Float32Array {
+  if (decodeScratch.length !== d) decodeScratch = new Float32Array(d);
+  return decodeScratch;
+}
+
 /**
  * The transport-agnostic learning node. Each round: local steps → encode → publish → collect
  * neighbours' updates until quorum or an adaptive deadline → aggregate → next round.
@@ -379,7 +387,10 @@ export class LearningNode {
     let header;
     let values: Float32Array;
     try {
-      ({ header, values } = decodeFrame(bytes, { paramCount: this.params.length, specHash: this.o.specHash, maxBytes: this.maxFrameBytes }));
+      const expect = { paramCount: this.params.length, specHash: this.o.specHash, maxBytes: this.maxFrameBytes };
+      // Direct gossip keeps the decoded vector (peer.latest); CHOCO only adds it to a copy.
+      const into = this.cfg.gossip === 'choco' ? decodeBuffer(this.params.length) : undefined;
+      ({ header, values } = decodeFrame(bytes, expect, into));
     } catch (e) {
       this.counters.received(0, bytes.length);
       if (e instanceof FrameError) return this.reject(from, e.reason, e.message);
