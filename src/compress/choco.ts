@@ -157,6 +157,23 @@ export class ChocoReceiver {
   }
 
   /**
+   * apply() for a sparse delta (entries `indices[j]`, `values[j]`, j < count; all others zero):
+   * the same sums at those entries, and nothing to add elsewhere.
+   */
+  applySparse(indices: Int32Array, values: Float32Array, count: number, seq: number): ChocoApplyResult {
+    const verdict = this.classify(seq);
+    if (verdict !== 'ok') return verdict;
+    for (let j = 0; j < count; j++) {
+      const i = indices[j]!;
+      if (!(i >= 0 && i < this.d)) throw new RangeError(`ChocoReceiver.applySparse: index ${i} outside [0, ${this.d})`);
+    }
+    const hat = this.publicCopy;
+    for (let j = 0; j < count; j++) hat[indices[j]!] = hat[indices[j]!]! + values[j]!;
+    this.seq = seq;
+    return 'ok';
+  }
+
+  /**
    * Decode a payload and apply it, skipping the decode for duplicates and gaps.
    * Throws FrameError on a malformed payload (state unchanged).
    */

@@ -212,16 +212,10 @@ function senderByteLength(header: FrameHeader): number {
 }
 
 /**
- * Decode and fully validate a frame into its header and the dense update vector.
- * Throws only FrameError. Allocates the output vector (4 × expect.paramCount bytes, sized by the
- * caller's expectation, never by the frame) unless `into` (of that length) is given, and O(1)
- * besides; nothing sized by untrusted fields.
+ * Validate a frame completely except for its payload (see framePayload): sizes, checksum, header
+ * fields, the expected parameter count and spec hash. Throws only FrameError.
  */
-export function decodeFrame(
-  bytes: Uint8Array,
-  expect: FrameExpectation,
-  into?: Float32Array,
-): { header: FrameHeader; values: Float32Array } {
+export function decodeFrameHeader(bytes: Uint8Array, expect: FrameExpectation): FrameHeader {
   try {
     checkCap(bytes, expect?.maxBytes);
     const { paramCount, specHash } = expect;
@@ -238,6 +232,26 @@ export function decodeFrame(
     if (header.specHash !== specHash.toLowerCase()) {
       reject('spec-hash', `frame is for model spec ${header.specHash}, expected ${specHash.toLowerCase()}`);
     }
+    return header;
+  } catch (err) {
+    throw err instanceof FrameError ? err : asFrameError(err, 'bad-header');
+  }
+}
+
+/**
+ * Decode and fully validate a frame into its header and the dense update vector.
+ * Throws only FrameError. Allocates the output vector (4 × expect.paramCount bytes, sized by the
+ * caller's expectation, never by the frame) unless `into` (of that length) is given, and O(1)
+ * besides; nothing sized by untrusted fields.
+ */
+export function decodeFrame(
+  bytes: Uint8Array,
+  expect: FrameExpectation,
+  into?: Float32Array,
+): { header: FrameHeader; values: Float32Array } {
+  const header = decodeFrameHeader(bytes, expect);
+  try {
+    const paramCount = header.paramCount;
     if (into !== undefined && into.length !== paramCount) reject('bad-argument', `output has ${into.length} values, expected ${paramCount}`);
     const values = into ?? new Float32Array(paramCount);
     decodePayloadInto(header.codecId, framePayload(bytes, header), values);

@@ -1,12 +1,13 @@
 import { aggregate } from '../aggregate/registry.ts';
 import { getAttack, type Attack, type AttackName } from '../aggregate/attacks/index.ts';
-import { ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, type Codec } from '../compress/index.ts';
+import { ChocoReceiver, ChocoSender, FrameError, encodeFrame, getCodec, type Codec } from '../compress/index.ts';
 import type { ParamLayout } from '../learn/layout.ts';
 import { PrivacyLedger } from '../privacy/ledger.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import type { NodeConfig } from './config.ts';
 import { AdaptiveDeadline } from './deadline.ts';
 import { Inbox, type PeerState } from './inbox.ts';
+import { applyUpdate, decodeUpdate, denseValues, type DecodedUpdate } from './update-decoder.ts';
 import type { Cancel, Clock, LocalLearner, SyncSnapshot, Transport } from './interfaces.ts';
 import { RoundCounters, type PrivacyRecord, type RoundRecord } from './round-record.ts';
 
@@ -74,14 +75,6 @@ export interface NeighbourLiveness {
 export type NodePhase = 'idle' | 'syncing' | 'training' | 'collecting' | 'stopped';
 
 const KEYFRAME_CODEC: Codec = getCodec({ name: 'none' });
-
-/** CHOCO folds a decoded update into a public copy at once, so all nodes in a thread share one buffer. */
-let decodeScratch = new Float32Array(0);
-
-function decodeBuffer(d: number): Float32Array {
-  if (decodeScratch.length !== d) decodeScratch = new Float32Array(d);
-  return decodeScratch;
-}
 
 /**
  * The transport-agnostic learning node. Each round: local steps → encode → publish → collect
@@ -385,12 +378,11 @@ export class LearningNode {
   private receive(from: string, bytes: Uint8Array): void {
     if (this.phaseValue === 'stopped') return;
     let header;
-    let values: Float32Array;
+    let update: DecodedUpdate;
     try {
       const expect = { paramCount: this.params.length, specHash: this.o.specHash, maxBytes: this.maxFrameBytes };
       // Direct gossip keeps the decoded vector (peer.latest); CHOCO only adds it to a copy.
-      const into = this.cfg.gossip === 'choco' ? decodeBuffer(this.params.length) : undefined;
-      ({ header, values } = decodeFrame(bytes, expect, into));
+      ({ header, update } = decodeUpdate(bytes, expect, this.cfg.gossip === 'choco'));
     } catch (e) {
       this.counters.received(0, bytes.length);
       if (e instanceof FrameError) return this.reject(from, e.reason, e.message);
@@ -401,17 +393,17 @@ export class LearningNode {
     const peer = this.inbox.getOrCreate(from);
     if (this.cfg.gossip === 'direct') {
       if (header.seq <= peer.latestSeq) return this.reject(from, 'duplicate', `seq ${header.seq} ≤ ${peer.latestSeq}`);
-      peer.latest = values;
+      peer.latest = denseValues(update);
       peer.latestSeq = header.seq;
     } else if (header.keyframe) {
       peer.choco ??= new ChocoReceiver(this.params.length);
-      peer.choco.resetFromFull(values, header.seq);
+      peer.choco.resetFromFull(denseValues(update), header.seq);
     } else {
       if (!peer.choco) {
         this.requestResync(from);
         return this.reject(from, 'seq-gap', `no public copy of ${from} yet (seq ${header.seq})`);
       }
-      const verdict = peer.choco.apply(values, header.seq);
+      const verdict = applyUpdate(peer.choco, update, header.seq);
       if (verdict === 'duplicate') return this.reject(from, 'duplicate', `seq ${header.seq} ≤ ${peer.choco.lastSeq}`);
       if (verdict === 'gap') {
         this.requestResync(from);
