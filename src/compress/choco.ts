@@ -7,6 +7,8 @@
  */
 import type { Codec } from './codecs.ts';
 import { decodePayloadInto } from './codecs.ts';
+import { decodeTopKSparse, type SparseEntries } from './codecs/topk.ts';
+import { CODEC_IDS } from './config.ts';
 
 const MAX_SEQ = 0xffffffff;
 
@@ -30,6 +32,7 @@ export interface ChocoSnapshot {
  * shares one pair of buffers: a simulator with many nodes keeps d floats per node instead of 3d.
  */
 let scratch = { delta: new Float32Array(0), sent: new Float32Array(0) };
+const sentEntries: SparseEntries = { indices: new Int32Array(0), values: new Float32Array(0) };
 
 function scratchFor(d: number): { delta: Float32Array; sent: Float32Array } {
   if (scratch.delta.length !== d) scratch = { delta: new Float32Array(d), sent: new Float32Array(d) };
@@ -91,8 +94,15 @@ export class ChocoSender {
     const { delta, sent: sentBuffer } = scratchFor(d);
     for (let i = 0; i < d; i++) delta[i] = x[i]! - hat[i]!;
     const payload = codec.encode(delta, seed);
-    const sent = codec.decodeInto(payload, sentBuffer);
-    for (let i = 0; i < d; i++) hat[i] = hat[i]! + sent[i]!;
+    if (codec.id === CODEC_IDS.topk) {
+      // Only the k sent entries change x̂ (adding the decoded zeros elsewhere changes no value).
+      const k = decodeTopKSparse(payload, d, sentEntries);
+      const { indices, values } = sentEntries;
+      for (let j = 0; j < k; j++) hat[indices[j]!] = hat[indices[j]!]! + values[j]!;
+    } else {
+      const sent = codec.decodeInto(payload, sentBuffer);
+      for (let i = 0; i < d; i++) hat[i] = hat[i]! + sent[i]!;
+    }
     this.seq++;
     return { payload, seq: this.seq };
   }
