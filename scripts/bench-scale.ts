@@ -16,7 +16,8 @@ const { values } = scriptArgs({
     rounds: { type: 'string', default: '20', value: 'N', description: 'rounds' },
     'mlp-nodes': { type: 'string', default: '1000', value: 'N', description: 'nodes for scale-mlp-1000.json (MLP 784-128-10 on MNIST); 0 skips it' },
     workers: { type: 'string', default: 'auto', value: 'N|auto', description: 'training worker threads' },
-    'check-determinism': { type: 'boolean', default: false, description: 'rerun the largest size with 1 worker (or 2 if --workers 1) and compare JSONL digests' },
+    'check-determinism': { type: 'boolean', default: false, description: 'run the largest size with 1 and with 2 workers and compare JSONL digests' },
+    'determinism-rounds': { type: 'string', value: 'N', description: 'rounds for the determinism pair (default: --rounds, reusing the table\'s run)' },
     one: { type: 'string', value: 'JSON', description: '(internal) run one configuration in this process and print its measurements' },
   },
 });
@@ -149,12 +150,16 @@ goal(runs.find((m) => m.scenario === 'scale-100k' && m.nodes === 100_000 && m.ro
 goal(runs.find((m) => m.scenario === 'scale-mlp-1000' && m.nodes === 1000 && m.rounds === 20), '1,000 MLP(128) nodes × 20 rounds', 300, 8 * 1024);
 
 if (values['check-determinism'] && sizes.length > 0) {
-  const largest = runs.find((m) => m.scenario === 'scale-100k' && m.nodes === Math.max(...sizes))!;
-  const other = largest.threads === 1 ? 2 : 1;
-  const again = measure({ file: 'scale-100k.json', nodes: largest.nodes, rounds, workers: other });
-  const same = again.digest === largest.digest;
+  const nodes = Math.max(...sizes);
+  const dRounds = values['determinism-rounds'] === undefined ? rounds : numberOption('determinism-rounds', values['determinism-rounds'], { min: 1 });
+  const pair = [1, 2].map((w) => {
+    const done = runs.find((m) => m.scenario === 'scale-100k' && m.nodes === nodes && m.rounds === dRounds && m.threads === w);
+    return done ?? measure({ file: 'scale-100k.json', nodes, rounds: dRounds, workers: w });
+  });
+  const [one, two] = pair as [Measured, Measured];
+  const same = one.digest === two.digest;
   console.log(
-    `determinism at ${largest.nodes} nodes: JSONL SHA-256 with ${largest.threads} thread(s) ${largest.digest.slice(0, 16)}…, ` +
-      `with ${again.threads}: ${again.digest.slice(0, 16)}… → ${same ? 'identical' : 'DIFFERENT'} (${again.wallS.toFixed(1)} s)`,
+    `determinism at ${nodes} nodes × ${dRounds} rounds: JSONL SHA-256 with 1 thread ${one.digest.slice(0, 16)}… (${one.wallS.toFixed(0)} s), ` +
+      `with 2: ${two.digest.slice(0, 16)}… (${two.wallS.toFixed(0)} s) → ${same ? 'identical' : 'DIFFERENT'}`,
   );
 }
