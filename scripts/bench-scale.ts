@@ -180,7 +180,8 @@ if (values['check-determinism'] && sizes.length > 0) {
   const given = values['determinism-rounds'];
   const dRounds = given === undefined ? rounds : numberOption('determinism-rounds', given, { min: 1 });
   const pair = [1, 2].map((w) => {
-    const done = runs.find((m) => m.nodes === nodes && m.rounds === dRounds && m.threads === w);
+    const done = runs.find((m) => m.scenario === 'scale-100k' && m.nodes === nodes && m.rounds === dRounds &&
+      m.threads === w);
     return done ?? measure({ file: 'scale-100k.json', nodes, rounds: dRounds, workers: w });
   });
   const [one, two] = pair as [Measured, Measured];
