@@ -89,3 +89,19 @@ describe('variance correction', () => {
     }
   });
 });
+
+it('targetVariance over many inputs equals the median of each input\'s own layerVariance, exactly', () => {
+  const rng = new Rng(11);
+  const layout = buildLayout([
+    { name: 'w', shape: [37, 5], kind: 'weight', fanIn: 37, fanOut: 5 },
+    { name: 'b', shape: [5], kind: 'bias', fanIn: 37, fanOut: 5 },
+  ]);
+  const entry = layout.entries[0]!;
+  for (const count of [1, 3, 4, 5, 8, 9]) {
+    const inputs = Array.from({ length: count }, () => Float32Array.from({ length: layout.totalSize }, () => rng.gaussian() * (1 + rng.next())));
+    const v = inputs.map((x) => layerVariance(x, entry)).sort((a, b) => a - b);
+    const mid = v.length >> 1;
+    const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+    assert.equal(targetVariance(inputs, entry, 'inputs'), median, `${count} inputs`);
+  }
+});

@@ -42,9 +42,55 @@ export function layerVariance(vec: Float32Array, entry: LayerEntry): number {
 
 export type VarianceTarget = 'inputs' | 'xavier';
 
+/**
+ * layerVariance of four vectors at once: the same two passes and the same order of additions for
+ * each (so the same values), with four independent sums per loop instead of one.
+ */
+function fourVariances(a: Float32Array, b: Float32Array, c: Float32Array, d: Float32Array, entry: LayerEntry, out: number[]): void {
+  const { offset, size } = entry;
+  const end = offset + size;
+  let sa = 0;
+  let sb = 0;
+  let sc = 0;
+  let sd = 0;
+  for (let i = offset; i < end; i++) {
+    sa += a[i]!;
+    sb += b[i]!;
+    sc += c[i]!;
+    sd += d[i]!;
+  }
+  const ma = sa / size;
+  const mb = sb / size;
+  const mc = sc / size;
+  const md = sd / size;
+  let qa = 0;
+  let qb = 0;
+  let qc = 0;
+  let qd = 0;
+  for (let i = offset; i < end; i++) {
+    const ta = a[i]! - ma;
+    const tb = b[i]! - mb;
+    const tc = c[i]! - mc;
+    const td = d[i]! - md;
+    qa += ta * ta;
+    qb += tb * tb;
+    qc += tc * tc;
+    qd += td * td;
+  }
+  out.push(qa / size, qb / size, qc / size, qd / size);
+}
+
+function layerVariances(inputs: readonly Float32Array[], entry: LayerEntry): number[] {
+  const out: number[] = [];
+  let k = 0;
+  if (entry.size > 0) for (; k + 4 <= inputs.length; k += 4) fourVariances(inputs[k]!, inputs[k + 1]!, inputs[k + 2]!, inputs[k + 3]!, entry, out);
+  for (; k < inputs.length; k++) out.push(layerVariance(inputs[k]!, entry));
+  return out;
+}
+
 export function targetVariance(inputs: readonly Float32Array[], entry: LayerEntry, target: VarianceTarget): number {
   if (target === 'xavier') return entry.fanIn + entry.fanOut > 0 ? 2 / (entry.fanIn + entry.fanOut) : NaN;
-  const v = inputs.map((x) => layerVariance(x, entry)).sort((a, b) => a - b);
+  const v = layerVariances(inputs, entry).sort((a, b) => a - b);
   if (v.length === 0) return NaN;
   const mid = v.length >> 1;
   return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { describeSelection, selectBackend, type BackendChoice } from '../learn/backend.ts';
 import { writeRunOutputs, mib } from '../sim/output.ts';
 import { runSimulation } from '../sim/run.ts';
@@ -7,6 +7,11 @@ import { loadScenario } from '../sim/scenario.ts';
 import { parseIntOption } from './options.ts';
 import { progressBar } from './progress.ts';
 import { backendOption } from './train-command.ts';
+
+function parseJsonlMode(v: string): 'full' | 'compact' {
+  if (v !== 'full' && v !== 'compact') throw new InvalidArgumentError('--jsonl must be full or compact');
+  return v;
+}
 
 export function simulateCommand(): Command {
   return new Command('simulate')
@@ -17,6 +22,7 @@ export function simulateCommand(): Command {
     .option('--rounds <n>', 'override the number of rounds', parseIntOption('--rounds', 1))
     .option('--seed <n>', 'override the seed', parseIntOption('--seed'))
     .option('--workers <n>', 'training worker threads (0: main thread)', parseIntOption('--workers'))
+    .option('--jsonl <mode>', 'full: every node-round line; compact: evaluated nodes only, plus round summaries', parseJsonlMode)
     .option('-v, --verbose', 'log churn events and rejected updates')
     .addOption(backendOption)
     .action(async (file: string, o: Record<string, unknown>) => {
@@ -27,6 +33,7 @@ export function simulateCommand(): Command {
         ...(o.rounds !== undefined ? { rounds: o.rounds as number } : {}),
         ...(o.seed !== undefined ? { seed: o.seed as number } : {}),
         ...(o.workers !== undefined ? { workers: o.workers as number } : {}),
+        ...(o.jsonl !== undefined ? { jsonl: o.jsonl as 'full' | 'compact' } : {}),
       };
       console.log(describeSelection(await selectBackend(o.backend as BackendChoice)));
       console.log(`simulating "${scenario.name}": ${scenario.nodes} nodes, ${scenario.rounds} rounds, codec ${scenario.node.codec.name}, rule ${scenario.node.aggregator.rule}`);

@@ -7,6 +7,8 @@
  */
 import type { Codec } from './codecs.ts';
 import { decodePayloadInto } from './codecs.ts';
+import { decodeTopKSparse, type SparseEntries } from './codecs/topk.ts';
+import { CODEC_IDS } from './config.ts';
 
 const MAX_SEQ = 0xffffffff;
 
@@ -25,13 +27,23 @@ export interface ChocoSnapshot {
   seq: number;
 }
 
+/**
+ * x − x̂ and its decoded form live only inside one makeUpdate call, so every sender in the thread
+ * shares one pair of buffers: a simulator with many nodes keeps d floats per node instead of 3d.
+ */
+let scratch = { delta: new Float32Array(0), sent: new Float32Array(0) };
+const sentEntries: SparseEntries = { indices: new Int32Array(0), values: new Float32Array(0) };
+
+function scratchFor(d: number): { delta: Float32Array; sent: Float32Array } {
+  if (scratch.delta.length !== d) scratch = { delta: new Float32Array(d), sent: new Float32Array(d) };
+  return scratch;
+}
+
 export class ChocoSender {
   readonly d: number;
   /** x̂_self: what every neighbour believes this node's parameters are. Do not write to it. */
   readonly publicCopy: Float32Array;
   private seq: number;
-  private readonly delta: Float32Array;
-  private readonly sent: Float32Array;
 
   /** Starts from `initial` (default zeros) at seq 0; receivers must start from the same copy. */
   constructor(d: number, initial?: Float32Array) {
@@ -42,8 +54,6 @@ export class ChocoSender {
       this.publicCopy.set(initial);
     }
     this.seq = 0;
-    this.delta = new Float32Array(d);
-    this.sent = new Float32Array(d);
   }
 
   /** Sequence number of the last update made (0 before the first). */
@@ -81,11 +91,18 @@ export class ChocoSender {
     }
     if (this.seq >= MAX_SEQ) throw new RangeError('ChocoSender: sequence number space exhausted; resync with a new sender');
     const hat = this.publicCopy;
-    const delta = this.delta;
+    const { delta, sent: sentBuffer } = scratchFor(d);
     for (let i = 0; i < d; i++) delta[i] = x[i]! - hat[i]!;
     const payload = codec.encode(delta, seed);
-    const sent = codec.decodeInto(payload, this.sent);
-    for (let i = 0; i < d; i++) hat[i] = hat[i]! + sent[i]!;
+    if (codec.id === CODEC_IDS.topk) {
+      // Only the k sent entries change x̂ (adding the decoded zeros elsewhere changes no value).
+      const k = decodeTopKSparse(payload, d, sentEntries);
+      const { indices, values } = sentEntries;
+      for (let j = 0; j < k; j++) hat[indices[j]!] = hat[indices[j]!]! + values[j]!;
+    } else {
+      const sent = codec.decodeInto(payload, sentBuffer);
+      for (let i = 0; i < d; i++) hat[i] = hat[i]! + sent[i]!;
+    }
     this.seq++;
     return { payload, seq: this.seq };
   }
@@ -145,6 +162,23 @@ export class ChocoReceiver {
     if (verdict !== 'ok') return verdict;
     const hat = this.publicCopy;
     for (let i = 0, d = this.d; i < d; i++) hat[i] = hat[i]! + delta[i]!;
+    this.seq = seq;
+    return 'ok';
+  }
+
+  /**
+   * apply() for a sparse delta (entries `indices[j]`, `values[j]`, j < count; all others zero):
+   * the same sums at those entries, and nothing to add elsewhere.
+   */
+  applySparse(indices: Int32Array, values: Float32Array, count: number, seq: number): ChocoApplyResult {
+    const verdict = this.classify(seq);
+    if (verdict !== 'ok') return verdict;
+    for (let j = 0; j < count; j++) {
+      const i = indices[j]!;
+      if (!(i >= 0 && i < this.d)) throw new RangeError(`ChocoReceiver.applySparse: index ${i} outside [0, ${this.d})`);
+    }
+    const hat = this.publicCopy;
+    for (let j = 0; j < count; j++) hat[indices[j]!] = hat[indices[j]!]! + values[j]!;
     this.seq = seq;
     return 'ok';
   }

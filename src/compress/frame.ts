@@ -11,7 +11,7 @@
  * expected parameter count and spec hash, then decodes and validates the payload.
  */
 import { crc32 } from './crc32.ts';
-import { equals, fromString, toString } from 'uint8arrays';
+import { fromString } from 'uint8arrays';
 import { viewOf } from './bytes.ts';
 import { codecNameOf, decodePayloadInto, isCodecId } from './codecs.ts';
 import type { CodecId, CodecName } from './config.ts';
@@ -26,6 +26,24 @@ const SPEC_HASH_BYTES = 8;
 const MAX_U32 = 0xffffffff;
 const SPEC_HASH_RE = /^[0-9a-fA-F]{16}$/;
 const FLAG_KEYFRAME = 0x01;
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+function hexOf(bytes: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += HEX[bytes[i]!];
+  return s;
+}
+
+/** Spec hashes already checked against SPEC_HASH_RE: a node checks the same one on every frame. */
+const validSpecHashes = new Set<string>();
+
+function isSpecHash(h: unknown): h is string {
+  if (typeof h !== 'string') return false;
+  if (validSpecHashes.has(h)) return true;
+  if (!SPEC_HASH_RE.test(h)) return false;
+  if (validSpecHashes.size < 64) validSpecHashes.add(h);
+  return true;
+}
 
 export interface FrameHeader {
   readonly version: number;
@@ -80,7 +98,7 @@ export function encodeFrame(h: FrameInput): Uint8Array {
   requireU32('round', h.round);
   requireU32('seq', h.seq);
   requireU32('paramCount', h.paramCount);
-  if (typeof h.specHash !== 'string' || !SPEC_HASH_RE.test(h.specHash)) {
+  if (!isSpecHash(h.specHash)) {
     throw new TypeError(`encodeFrame: specHash must be 16 hex characters, got ${JSON.stringify(h.specHash)}`);
   }
   if (!(h.payload instanceof Uint8Array)) throw new TypeError('encodeFrame: payload must be a Uint8Array');
@@ -111,11 +129,22 @@ export function encodeFrame(h: FrameInput): Uint8Array {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The sender id when it is plain ASCII (as peer ids and simulator ids are), else null. */
+function asciiSender(bytes: Uint8Array, length: number): string | null {
+  let s = '';
+  for (let i = FRAME_HEADER_BYTES; i < FRAME_HEADER_BYTES + length; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x80) return null;
+    s += String.fromCharCode(b);
+  }
+  return s;
+}
+
 /** Parse and validate everything up to (not including) the expectations and the payload. */
 function parseHeader(bytes: Uint8Array): FrameHeader {
   const len = bytes.length;
   if (len < FRAME_HEADER_BYTES + FRAME_CHECKSUM_BYTES) reject('truncated', `${len} bytes is shorter than a frame header`);
-  if (!equals(bytes.subarray(0, 4), FRAME_MAGIC)) reject('bad-magic', 'not a gossiplearn compressed frame');
+  if (bytes[0] !== FRAME_MAGIC[0] || bytes[1] !== FRAME_MAGIC[1] || bytes[2] !== FRAME_MAGIC[2] || bytes[3] !== FRAME_MAGIC[3]) reject('bad-magic', 'not a gossiplearn compressed frame');
   if (bytes[4] !== FRAME_VERSION) reject('bad-version', `version ${bytes[4]}, this node speaks ${FRAME_VERSION}`);
   const view = viewOf(bytes);
   const senderLength = bytes[6]!;
@@ -130,11 +159,13 @@ function parseHeader(bytes: Uint8Array): FrameHeader {
   if (senderLength < 1 || senderLength > MAX_SENDER_BYTES) reject('bad-header', `sender length ${senderLength}`);
   const flags = bytes[7]!;
   if ((flags & ~FLAG_KEYFRAME) !== 0) reject('bad-header', `unknown flags ${flags}`);
-  let sender: string;
-  try {
-    sender = utf8.decode(bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + senderLength));
-  } catch {
-    reject('bad-header', 'sender is not valid UTF-8');
+  let sender = asciiSender(bytes, senderLength);
+  if (sender === null) {
+    try {
+      sender = utf8.decode(bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + senderLength));
+    } catch {
+      reject('bad-header', 'sender is not valid UTF-8');
+    }
   }
   return {
     version: FRAME_VERSION,
@@ -144,7 +175,7 @@ function parseHeader(bytes: Uint8Array): FrameHeader {
     round: view.getUint32(8, true),
     seq: view.getUint32(12, true),
     paramCount: view.getUint32(16, true),
-    specHash: toString(bytes.subarray(20, 20 + SPEC_HASH_BYTES), 'base16'),
+    specHash: hexOf(bytes, 20, 20 + SPEC_HASH_BYTES),
     payloadLength,
     keyframe: (flags & FLAG_KEYFRAME) !== 0,
     frameLength: len,
@@ -181,21 +212,17 @@ function senderByteLength(header: FrameHeader): number {
 }
 
 /**
- * Decode and fully validate a frame into its header and the dense update vector.
- * Throws only FrameError. Allocates the output vector (4 × expect.paramCount bytes, sized by the
- * caller's expectation, never by the frame) and O(1) besides; nothing sized by untrusted fields.
+ * Validate a frame completely except for its payload (see framePayload): sizes, checksum, header
+ * fields, the expected parameter count and spec hash. Throws only FrameError.
  */
-export function decodeFrame(
-  bytes: Uint8Array,
-  expect: FrameExpectation,
-): { header: FrameHeader; values: Float32Array } {
+export function decodeFrameHeader(bytes: Uint8Array, expect: FrameExpectation): FrameHeader {
   try {
     checkCap(bytes, expect?.maxBytes);
     const { paramCount, specHash } = expect;
     if (!Number.isInteger(paramCount) || paramCount < 0 || paramCount > MAX_U32) {
       reject('bad-argument', `expected paramCount must be a uint32, got ${paramCount}`);
     }
-    if (typeof specHash !== 'string' || !SPEC_HASH_RE.test(specHash)) {
+    if (!isSpecHash(specHash)) {
       reject('bad-argument', `expected specHash must be 16 hex characters, got ${String(specHash)}`);
     }
     const header = parseHeader(bytes);
@@ -205,7 +232,28 @@ export function decodeFrame(
     if (header.specHash !== specHash.toLowerCase()) {
       reject('spec-hash', `frame is for model spec ${header.specHash}, expected ${specHash.toLowerCase()}`);
     }
-    const values = new Float32Array(paramCount);
+    return header;
+  } catch (err) {
+    throw err instanceof FrameError ? err : asFrameError(err, 'bad-header');
+  }
+}
+
+/**
+ * Decode and fully validate a frame into its header and the dense update vector.
+ * Throws only FrameError. Allocates the output vector (4 × expect.paramCount bytes, sized by the
+ * caller's expectation, never by the frame) unless `into` (of that length) is given, and O(1)
+ * besides; nothing sized by untrusted fields.
+ */
+export function decodeFrame(
+  bytes: Uint8Array,
+  expect: FrameExpectation,
+  into?: Float32Array,
+): { header: FrameHeader; values: Float32Array } {
+  const header = decodeFrameHeader(bytes, expect);
+  try {
+    const paramCount = header.paramCount;
+    if (into !== undefined && into.length !== paramCount) reject('bad-argument', `output has ${into.length} values, expected ${paramCount}`);
+    const values = into ?? new Float32Array(paramCount);
     decodePayloadInto(header.codecId, framePayload(bytes, header), values);
     return { header, values };
   } catch (err) {

@@ -14,6 +14,7 @@ export {
   FRAME_VERSION,
   MAX_SENDER_BYTES,
   decodeFrame,
+  decodeFrameHeader,
   encodeFrame,
   frameLength,
   framePayload,

@@ -15,7 +15,8 @@ const SAMPLED_MIN_D = 32768;
 const SAMPLED_MAX_FRACTION = 0.2;
 
 export class TopKSelector {
-  private sample = new Int32Array(SAMPLE_SIZE);
+  /** Allocated on first use: a simulator holds one selector per node, most never take this path. */
+  private sample = new Int32Array(0);
   private candIdx = new Int32Array(0);
   private candMag = new Int32Array(0);
   private work = new Int32Array(0);
@@ -43,6 +44,7 @@ export class TopKSelector {
     const d = bits.length;
     const m = SAMPLE_SIZE;
     const rng = new Rng(seed ^ 0x5bd1e995);
+    if (this.sample.length < m) this.sample = new Int32Array(m);
     const sample = this.sample;
     for (let s = 0; s < m; s++) sample[s] = bits[rng.int(d)]! & 0x7fffffff;
     // Aim the threshold somewhat below the expected k-th magnitude so that, with overwhelming

@@ -50,6 +50,13 @@ export class Inbox {
     return s.latest;
   }
 
+  /** Bytes of the neighbours' vectors held (public copies or latest models). */
+  bytes(): number {
+    let total = 0;
+    for (const s of this.peers.values()) total += (s.choco?.publicCopy.byteLength ?? 0) + (s.latest?.byteLength ?? 0);
+    return total;
+  }
+
   forget(peer: string): void {
     this.peers.delete(peer);
   }

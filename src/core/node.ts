@@ -1,9 +1,7 @@
 import { aggregate } from '../aggregate/registry.ts';
 import { getAttack, type Attack, type AttackName } from '../aggregate/attacks/index.ts';
 import { capTotalWeight, ParticipationWeights } from '../aggregate/participation-weights.ts';
-import {
-  ChocoReceiver, ChocoSender, FrameError, decodeFrame, encodeFrame, getCodec, peekFrameHeader, type Codec,
-} from '../compress/index.ts';
+import { ChocoReceiver, ChocoSender, FrameError, encodeFrame, getCodec, peekFrameHeader, type Codec } from '../compress/index.ts';
 import type { ParamLayout } from '../learn/layout.ts';
 import { PrivacyLedger } from '../privacy/ledger.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
@@ -12,6 +10,7 @@ import { AdaptiveDeadline } from './deadline.ts';
 import { OuterOptimizer, type OuterState } from './outer-optimizer.ts';
 import { ModestRound, type ModestContext } from './round-modes/modest.ts';
 import { Inbox, type PeerState } from './inbox.ts';
+import { applyUpdate, decodeUpdate, denseValues, type DecodedUpdate } from './update-decoder.ts';
 import type { Cancel, Clock, LocalLearner, SyncSnapshot, Transport } from './interfaces.ts';
 import { RoundCounters, type PrivacyRecord, type RoundRecord } from './round-record.ts';
 
@@ -212,6 +211,11 @@ export class LearningNode {
 
   private privacyRecord(): PrivacyRecord {
     return { epsilon: this.ledger!.epsilon, steps: this.ledger!.steps, stopped: this.privacyStopped };
+  }
+
+  /** Bytes of vectors this node keeps between rounds: its parameters, its public copy, its inbox. */
+  stateBytes(): { params: number; publicCopy: number; inbox: number } {
+    return { params: this.params.byteLength, publicCopy: this.sender.publicCopy.byteLength, inbox: this.inbox.bytes() };
   }
 
   get isByzantine(): boolean {
@@ -481,14 +485,14 @@ export class LearningNode {
   private receive(from: string, bytes: Uint8Array): void {
     if (this.phaseValue === 'stopped') return;
     let header;
-    let values: Float32Array;
+    let update: DecodedUpdate;
     try {
       // A fragment's length follows from its round (the schedule is the same everywhere).
       const fragmentOf = this.outer?.fragmented ? peekFrameHeader(bytes).round : null;
-      const d = this.params.length;
-      const paramCount = fragmentOf === null ? d : this.outer!.outgoing(fragmentOf, this.params).length;
-      const maxBytes = this.maxFrameBytes;
-      ({ header, values } = decodeFrame(bytes, { paramCount, specHash: this.o.specHash, maxBytes }));
+      const paramCount = fragmentOf === null ? this.params.length : this.outer!.outgoing(fragmentOf, this.params).length;
+      const expect = { paramCount, specHash: this.o.specHash, maxBytes: this.maxFrameBytes };
+      // Direct gossip keeps the decoded vector (peer.latest); CHOCO only adds it to a copy.
+      ({ header, update } = decodeUpdate(bytes, expect, this.cfg.gossip === 'choco'));
     } catch (e) {
       this.counters.received(0, bytes.length);
       if (e instanceof FrameError) return this.reject(from, e.reason, e.message);
@@ -499,18 +503,18 @@ export class LearningNode {
     const peer = this.inbox.getOrCreate(from);
     if (this.cfg.gossip === 'direct') {
       if (header.seq <= peer.latestSeq) return this.reject(from, 'duplicate', `seq ${header.seq} ≤ ${peer.latestSeq}`);
-      const fragmented = this.outer?.fragmented;
-      peer.latest = fragmented ? this.outer!.scatter(peer.latest, values, header.round, this.params) : values;
+      const values = denseValues(update);
+      peer.latest = this.outer?.fragmented ? this.outer.scatter(peer.latest, values, header.round, this.params) : values;
       peer.latestSeq = header.seq;
     } else if (header.keyframe) {
       peer.choco ??= new ChocoReceiver(this.params.length);
-      peer.choco.resetFromFull(values, header.seq);
+      peer.choco.resetFromFull(denseValues(update), header.seq);
     } else {
       if (!peer.choco) {
         this.requestResync(from);
         return this.reject(from, 'seq-gap', `no public copy of ${from} yet (seq ${header.seq})`);
       }
-      const verdict = peer.choco.apply(values, header.seq);
+      const verdict = applyUpdate(peer.choco, update, header.seq);
       if (verdict === 'duplicate') return this.reject(from, 'duplicate', `seq ${header.seq} ≤ ${peer.choco.lastSeq}`);
       if (verdict === 'gap') {
         this.requestResync(from);

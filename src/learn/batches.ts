@@ -1,8 +1,33 @@
 import { Rng } from '../util/rng.ts';
 import { featureSize, type Dataset } from './dataset.ts';
 
+/** Anything that fills a buffer with the next minibatch's row indices. */
+export interface RowSampler {
+  next(out: Int32Array): Int32Array;
+}
+
+/**
+ * Rows of a shard that lives inside a larger dataset: the shard's own sampler picks positions,
+ * `rows` maps them to dataset rows, so no node needs a copy of its shard.
+ */
+export class ShardRowSampler implements RowSampler {
+  private readonly inner: RowSampler;
+  private readonly rows: Int32Array;
+
+  constructor(inner: RowSampler, rows: Int32Array) {
+    this.inner = inner;
+    this.rows = rows;
+  }
+
+  next(out: Int32Array): Int32Array {
+    this.inner.next(out);
+    for (let i = 0; i < out.length; i++) out[i] = this.rows[out[i]!]!;
+    return out;
+  }
+}
+
 /** Epoch-style minibatches: a seeded reshuffle each pass, so every sample is seen once per epoch. */
-export class BatchSampler {
+export class BatchSampler implements RowSampler {
   private readonly order: Int32Array;
   private cursor: number;
   private readonly rng: Rng;

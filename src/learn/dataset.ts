@@ -42,6 +42,19 @@ export function subset(d: Dataset, indices: ArrayLike<number>, name = d.name): D
   return { name, x, y, inputShape: d.inputShape, numClasses: d.numClasses };
 }
 
+/**
+ * The same dataset in SharedArrayBuffers, so worker threads read it in place instead of each
+ * holding a copy (a structured clone of a shared array shares its memory). Callers treat it as read-only.
+ */
+export function sharedCopy(d: Dataset): Dataset {
+  if (typeof SharedArrayBuffer !== 'function' || d.x.buffer instanceof SharedArrayBuffer) return d;
+  const x = new Float32Array(new SharedArrayBuffer(d.x.byteLength));
+  x.set(d.x);
+  const y = new Uint8Array(new SharedArrayBuffer(d.y.byteLength));
+  y.set(d.y);
+  return { ...d, x, y };
+}
+
 export function labelHistogram(labels: ArrayLike<number>, numClasses: number): number[] {
   const h = new Array<number>(numClasses).fill(0);
   for (let i = 0; i < labels.length; i++) h[labels[i]!]!++;

@@ -34,6 +34,11 @@ export interface OptimizerState {
   readonly slots: Float32Array[];
 }
 
+/** Float32Arrays of the parameter count the optimizer keeps (momentum, Adam's two moments). */
+export function optimizerSlots(spec: OptimizerSpec): number {
+  return spec.type === 'sgd' ? 0 : spec.type === 'momentum' ? 1 : 2;
+}
+
 /**
  * Optimizers act on the flat parameter vector, so their state is plain Float32Arrays
  * that can be checkpointed and swapped between simulated nodes sharing one tf model.
@@ -45,8 +50,7 @@ export class FlatOptimizer {
 
   constructor(spec: OptimizerSpec, size: number) {
     this.spec = spec;
-    const slotCount = spec.type === 'sgd' ? 0 : spec.type === 'momentum' ? 1 : 2;
-    this.slots = Array.from({ length: slotCount }, () => new Float32Array(size));
+    this.slots = Array.from({ length: optimizerSlots(spec) }, () => new Float32Array(size));
   }
 
   /** params -= update(grad), in place. */

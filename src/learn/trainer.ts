@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type BatchSampler, gatherBatch } from './batches.ts';
+import { gatherBatch, type RowSampler } from './batches.ts';
 import { featureSize, type Dataset } from './dataset.ts';
 import type { DpSgd } from './dp-sgd.ts';
 import type { Model } from './model.ts';
@@ -65,7 +65,7 @@ export class Trainer {
   }
 
   /** `steps` minibatches from `sampler` over `data`; mean batch loss. */
-  train(params: Float32Array, opt: FlatOptimizer, data: Dataset, sampler: BatchSampler, o: LocalTrainingOptions): number {
+  train(params: Float32Array, opt: FlatOptimizer, data: Dataset, sampler: RowSampler, o: LocalTrainingOptions): number {
     if (o.steps <= 0) return NaN;
     this.model.load(params);
     this.ensureBatch(Math.min(o.batchSize, data.y.length));

@@ -49,6 +49,8 @@ export class VirtualNetwork {
   private readonly schedule: TopologySchedule;
   private readonly spec: NetworkSpec;
   private readonly seed: number;
+  /** nodeId(i) for every node, made once: ids key the receivers' maps on every delivery. */
+  private readonly ids: string[];
 
   constructor(queue: EventQueue, schedule: TopologySchedule, spec: NetworkSpec, seed: number) {
     this.queue = queue;
@@ -61,6 +63,7 @@ export class VirtualNetwork {
     this.uplinkFreeAt = new Float64Array(n);
     this.handlers = new Array(n);
     this.syncProviders = new Array(n);
+    this.ids = Array.from({ length: n }, (_, i) => nodeId(i));
   }
 
   setUp(index: number, up: boolean): void {
@@ -104,7 +107,7 @@ export class VirtualNetwork {
         this.stats.droppedAtDownNode++;
         return;
       }
-      this.handlers[to]?.(nodeId(from), frame);
+      this.handlers[to]?.(this.ids[from]!, frame);
     });
   }
 
@@ -144,13 +147,14 @@ export class VirtualNetwork {
   }
 
   transportFor(index: number): Transport {
-    const ids = (list: readonly number[]): string[] => list.map(nodeId);
+    const ids = (list: readonly number[]): string[] => list.map((i) => this.ids[i]!);
     const staticIn = this.schedule.timeVarying ? null : ids(this.schedule.inNeighboursAt(index, 0));
     return {
       selfId: nodeId(index),
       publish: (frame) => {
         if (!this.up[index]) return 0;
-        const round = peekFrameHeader(frame).round;
+        // A static graph has the same targets every round: no need to parse the header for it.
+        const round = this.schedule.timeVarying ? peekFrameHeader(frame).round : 0;
         const targets = this.schedule.neighboursAt(index, round);
         for (const t of targets) this.send(index, t, frame);
         return targets.length;

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.ts';
+import { writeChunksAtomic, writeFileAtomic } from '../util/atomic-write.ts';
 import { renderReport } from './report.ts';
 import type { SimulationResult } from './run.ts';
 
@@ -11,9 +12,25 @@ export function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
 
-/** The per-round JSONL: node-round lines, then round summaries, then the run summary. Deterministic for a seed. */
+/**
+ * The per-round JSONL, line by line: node-round lines (all, or with `jsonl: compact` those of the
+ * evaluated nodes), then round summaries, then the run summary. Deterministic for a seed.
+ */
+export function* jsonlLines(r: SimulationResult): Generator<string> {
+  for (const l of r.lines) yield JSON.stringify(l) + '\n';
+  for (const l of r.rounds) yield JSON.stringify(l) + '\n';
+  yield JSON.stringify(r.summary) + '\n';
+}
+
 export function toJsonl(r: SimulationResult): string {
-  return [...r.lines, ...r.rounds, r.summary].map((x) => JSON.stringify(x)).join('\n') + '\n';
+  return [...jsonlLines(r)].join('');
+}
+
+/** SHA-256 (hex) of the JSONL, without building it as one string. */
+export function jsonlDigest(r: SimulationResult): string {
+  const h = createHash('sha256');
+  for (const line of jsonlLines(r)) h.update(line);
+  return h.digest('hex');
 }
 
 function privacyFacts(r: SimulationResult): Array<[string, string]> {
@@ -36,6 +53,8 @@ export function summaryFacts(r: SimulationResult): Array<[string, string]> {
   return [
     ['scenario', `${sc.name}${sc.description ? ` — ${sc.description}` : ''}`],
     ['nodes / rounds', `${sc.nodes} / ${sc.rounds} (completed ${s.roundsCompleted})`],
+    ...(sc.jsonl === 'compact' ? [['JSONL', 'compact: node-round lines of the evaluated nodes only; round summaries over all nodes'] as [string, string]] : []),
+    ...(sc.trainer === 'flat' ? [['trainer', 'flat (float32 loops, no tfjs)'] as [string, string]] : []),
     ['topology', `${r.topology.name} (${r.topology.source})`],
     ['data', `${sc.dataset.type}, partition ${JSON.stringify(sc.partition)}`],
     ['model', JSON.stringify(sc.model)],
@@ -55,7 +74,7 @@ export function summaryFacts(r: SimulationResult): Array<[string, string]> {
 
 /** Write rounds.jsonl, summary.json and report.html into `dir`; returns the report path. */
 export async function writeRunOutputs(r: SimulationResult, dir: string): Promise<string> {
-  writeFileAtomic(join(dir, 'rounds.jsonl'), toJsonl(r));
+  writeChunksAtomic(join(dir, 'rounds.jsonl'), jsonlLines(r));
   writeFileAtomic(join(dir, 'summary.json'), JSON.stringify({ ...r.summary, wallSeconds: r.wallSeconds, peakRssMB: r.peakRssMB, backend: r.backend }, null, 2) + '\n');
   const html = await renderReport({ title: `gossiplearn simulation: ${r.scenario.name}`, description: r.scenario.description, lines: r.lines, rounds: r.rounds, facts: summaryFacts(r) });
   const report = join(dir, 'report.html');

@@ -30,6 +30,7 @@ export interface ReportTable {
 }
 
 const WIDTH = 460;
+const MAX_SPREAD_POINTS = 4000;
 const HEIGHT = 260;
 
 async function svg(spec: TopLevelSpec): Promise<string> {
@@ -131,7 +132,13 @@ function tableHtml(t: ReportTable): string {
 export async function renderReport(input: ReportInput): Promise<string> {
   const events = input.events ?? [];
   const consensus = input.rounds.filter((r) => Number.isFinite(r.consensusDistance) && r.consensusDistance > 0);
-  const perNode = input.lines.filter((l) => !l.byzantine && l.accuracy !== undefined).map((l) => ({ round: l.round, accuracy: l.accuracy, node: l.node }));
+  const evaluatedLines = input.lines.filter((l) => !l.byzantine && l.accuracy !== undefined);
+  // Tens of thousands of circles make an unreadable, huge SVG: draw an even sample of them.
+  const stride = Math.ceil(evaluatedLines.length / MAX_SPREAD_POINTS);
+  const perNode = evaluatedLines
+    .filter((_, k) => k % stride === 0)
+    .map((l) => ({ round: l.round, accuracy: l.accuracy, node: l.node }));
+  const spreadNote = stride > 1 ? ` — every ${stride}th of ${evaluatedLines.length} evaluations drawn` : '';
   const evaluated = input.rounds.some((r) => r.meanAccuracy !== null);
   const consensusCaption = input.consensusCaption ?? 'Consensus distance (RMS distance of honest models to their mean)';
   const consensusY = {
@@ -158,7 +165,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
       }], events),
     ],
     [
-      'Spread across nodes (each point: one node evaluated in that round)',
+      `Spread across nodes (each point: one node evaluated in that round${spreadNote})`,
       perNode.length === 0 ? null : overRounds([{
         data: { values: perNode },
         mark: { type: 'circle', opacity: 0.5, size: 20 },

@@ -3,10 +3,13 @@ import type { LocalLearner } from '../core/interfaces.ts';
 import type { RoundRecord } from '../core/round-record.ts';
 import { selectBackend, type BackendChoice, type BackendName } from '../learn/backend.ts';
 import { buildTopology, parseTopologySpec, type Topology } from '../topology/index.ts';
+import { optimizerSlots } from '../learn/optimizer.ts';
 import { samplingRate } from '../privacy/config.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { EventQueue } from './event-queue.ts';
-import { ConsensusAccumulator, summariseRounds, type NodeRoundLine, type RoundSummary } from './metrics.ts';
+import { loadDatasetCached } from '../learn/datasets/index.ts';
+import { ConsensusAccumulator, type NodeRoundLine, type RoundSummary } from './metrics.ts';
+import { RunRecorder, type RunTotals } from './recorder.ts';
 import { VirtualNetwork, nodeId } from './network.ts';
 import type { Scenario } from './scenario.ts';
 import { InlinePool, WorkerPool, defaultThreads, type TrainingPool } from './training-pool.ts';
@@ -59,6 +62,21 @@ export interface SimulationResult {
   readonly threads: number;
   /** Wall-clock split: setup (data, workers), the event loop, and the pool's busy time inside it. */
   readonly timing: { setupMs: number; loopMs: number; trainMs: number; evalMs: number };
+  readonly state: StateBytes;
+}
+
+/** What the run keeps per node on average (bytes), and the read-only data every thread shares. */
+export interface StateBytes {
+  readonly params: number;
+  /** The node's own CHOCO public copy x̂_self. */
+  readonly publicCopy: number;
+  /** Neighbours' public copies (CHOCO) or latest models (direct), only for neighbours heard from. */
+  readonly inbox: number;
+  readonly optimizer: number;
+  /** The shard as row indices into the shared set, and its batch order. */
+  readonly shardRows: number;
+  /** The dataset (train and test), once for all nodes and threads. */
+  readonly sharedData: number;
 }
 
 export interface RunOptions {
@@ -72,11 +90,10 @@ function pickNodes(rng: Rng, candidates: number[], count: number): number[] {
   return rng.shuffle([...candidates]).slice(0, count).sort((a, b) => a - b);
 }
 
-function privacySummary(sc: Scenario, honest: readonly NodeRoundLine[]): PrivacySummary {
+function privacySummary(sc: Scenario, totals: RunTotals): PrivacySummary {
   const p = sc.node.privacy!;
-  const last = new Map<number, NodeRoundLine>();
-  for (const l of honest) if (l.privacy && (last.get(l.index)?.round ?? -1) < l.round) last.set(l.index, l);
-  const eps = [...last.values()].map((l) => l.privacy!.epsilon);
+  const last = totals.lastPrivacy;
+  const eps = last.map((l) => l.privacy.epsilon);
   return {
     mode: p.mode,
     noiseMultiplier: p.noiseMultiplier,
@@ -85,7 +102,7 @@ function privacySummary(sc: Scenario, honest: readonly NodeRoundLine[]): Privacy
     targetEpsilon: p.targetEpsilon ?? null,
     epsilonMean: eps.length ? eps.reduce((a, b) => a + b, 0) / eps.length : 0,
     epsilonMax: eps.length ? Math.max(...eps) : 0,
-    stoppedNodes: [...last.values()].filter((l) => l.privacy!.stopped).map((l) => l.index).sort((a, b) => a - b),
+    stoppedNodes: last.filter((l) => l.privacy.stopped).map((l) => l.index).sort((a, b) => a - b),
   };
 }
 
@@ -103,9 +120,10 @@ function availabilityOf(sc: Scenario, all: readonly number[]): (i: number) => ((
 /** Run a scenario to completion in virtual time and return everything it measured. */
 export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promise<SimulationResult> {
   const wallStart = performance.now();
-  let peakRss = process.memoryUsage().rss;
+  // rss() alone: the full memoryUsage() also walks the heap spaces, which costs more at scale.
+  let peakRss = process.memoryUsage.rss();
   const sampleRss = (): void => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
   };
   const backend = (await selectBackend(opts.backend ?? 'auto')).backend;
   const n = sc.nodes;
@@ -132,15 +150,17 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     batchSize: sc.node.batchSize,
     labelFlipNodes: dataAttack ? byzantine : [],
     ...(sc.node.privacy ? { privacy: sc.node.privacy, nonPrivateNodes: byzantine } : {}),
+    trainer: sc.trainer,
   };
-  const world = new TrainingWorld(worldSpec);
+  const data = loadDatasetCached(sc.dataset, sc.seed);
+  const world = new TrainingWorld(worldSpec, data);
   const threads = sc.workers === 'auto' ? defaultThreads() : sc.workers;
-  const pool: TrainingPool = threads > 0 ? await WorkerPool.start(worldSpec, threads, backend) : new InlinePool(world);
+  const pool: TrainingPool = threads > 0 ? await WorkerPool.start(worldSpec, data, world.model.size, threads, backend) : new InlinePool(world);
 
   const queue = new EventQueue();
   const network = new VirtualNetwork(queue, topology.schedule, sc.network, sc.seed);
   const consensus = new ConsensusAccumulator(world.model.size);
-  const lines: NodeRoundLine[] = [];
+  const recorder = new RunRecorder(sc.jsonl === 'full');
   const evaluations: Promise<void>[] = [];
   const shared = world.initParams('shared');
   const evalStride = Math.max(1, Math.ceil(n / sc.eval.sampleNodes));
@@ -179,14 +199,14 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   const onRound = (i: number, rec: RoundRecord): void => {
     const isByz = byzSet.has(i);
     const line: NodeRoundLine = { type: 'node-round', index: i, byzantine: isByz, ...rec };
-    lines.push(line);
     const p = params[i]!;
+    const sampled = (i + rec.round) % evalStride === 0 || rec.round === sc.rounds - 1;
+    // MoDeST: the model of a round is its aggregators' (trainers hold one trainer's update).
+    const evaluated = !isByz && (modest ? rec.role === 'aggregator' : sampled);
+    recorder.add(line, evaluated);
     if (!isByz) {
       consensus.add(rec.round, p);
-      // MoDeST: the model of a round is its aggregators' (trainers hold one trainer's update).
-      const sampled = (i + rec.round) % evalStride === 0 || rec.round === sc.rounds - 1;
-      const evaluate = modest ? rec.role === 'aggregator' : sampled;
-      if (evaluate) {
+      if (evaluated) {
         evaluations.push(
           pool.evaluate(p, sc.eval.testSamples).then((e) => {
             line.accuracy = e.accuracy;
@@ -203,12 +223,12 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       crash(i, 'random crash');
       pendingRejoins.push({ round: rec.round + 1 + sc.churn.downRounds, node: i });
     }
-    opts.onProgress?.(lines.length, total);
+    opts.onProgress?.(recorder.count, total);
     if (rec.round + 1 > maxRound) {
       maxRound = rec.round + 1;
       fireChurn();
     }
-    if (lines.length % 256 === 0) sampleRss();
+    if (recorder.count % 256 === 0) sampleRss();
   };
 
   const makeNode = (i: number, startRound: number): LearningNode => {
@@ -297,23 +317,22 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
 
   let endedBy: string;
   try {
-    endedBy = await queue.run(() => running.size === 0, { maxEvents: 200_000_000, maxTimeMs: 1e12 });
+    endedBy = await queue.run(() => running.size === 0, { maxEvents: 2_000_000_000, maxTimeMs: 1e12 }, () => pool.flushIdle());
+    pool.flush();
     await Promise.all(evaluations);
   } finally {
     await pool.close();
     if (pool instanceof WorkerPool) world.dispose();
   }
   const loopMs = performance.now() - loopStart;
+  const state = stateBytes(sc, nodes, world);
   if (!(pool instanceof WorkerPool)) world.dispose();
   sampleRss();
 
-  lines.sort((a, b) => a.round - b.round || a.index - b.index);
-  const rounds = summariseRounds(lines, consensus);
+  const lines = recorder.lines();
+  const rounds = recorder.rounds(consensus);
+  const totals = recorder.totals();
   const finals = lines.filter((l) => !l.byzantine && l.round === sc.rounds - 1 && l.accuracy !== undefined).map((l) => l.accuracy!);
-  const rejected: Record<string, number> = {};
-  for (const l of lines) for (const [k, v] of Object.entries(l.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
-  const honestLines = lines.filter((l) => !l.byzantine);
-  const honestNodes = new Set(honestLines.map((l) => l.index)).size || 1;
   const summary: SimulationSummary = {
     type: 'summary',
     scenario: sc.name,
@@ -324,15 +343,15 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     finalAccuracyMax: finals.length ? Math.max(...finals) : null,
     roundsCompleted: rounds.length,
     virtualSeconds: queue.now() / 1000,
-    bytesPerNode: honestLines.reduce((s, l) => s + l.bytesSentPayload + l.bytesSentMeta, 0) / honestNodes,
+    bytesPerNode: totals.honestBytes / (totals.honestNodes || 1),
     messages: network.stats.messages,
     lost: network.stats.lost,
     syncRequests: network.stats.syncRequests,
-    rejected,
+    rejected: totals.rejected,
     endedBy,
     byzantine,
     crashed: [...crashedEver].sort((a, b) => a - b),
-    ...(sc.node.privacy ? { privacy: privacySummary(sc, honestLines) } : {}),
+    ...(sc.node.privacy ? { privacy: privacySummary(sc, totals) } : {}),
   };
   return {
     scenario: sc,
@@ -345,5 +364,33 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     backend,
     threads: pool.threads,
     timing: { setupMs: loopStart - wallStart, loopMs, ...pool.busy },
+    state,
+  };
+}
+
+function stateBytes(sc: Scenario, nodes: ReadonlyArray<LearningNode | undefined>, world: TrainingWorld): StateBytes {
+  let params = 0;
+  let publicCopy = 0;
+  let inbox = 0;
+  let shardRows = 0;
+  let count = 0;
+  nodes.forEach((node, i) => {
+    if (!node) return;
+    const b = node.stateBytes();
+    params += b.params;
+    publicCopy += b.publicCopy;
+    inbox += b.inbox;
+    shardRows += 8 * world.shardSize(i);
+    count++;
+  });
+  const n = Math.max(1, count);
+  const { train, test } = world.data;
+  return {
+    params: params / n,
+    publicCopy: publicCopy / n,
+    inbox: inbox / n,
+    optimizer: 4 * optimizerSlots(sc.node.optimizer) * world.model.size,
+    shardRows: shardRows / n,
+    sharedData: train.x.byteLength + train.y.byteLength + test.x.byteLength + test.y.byteLength,
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getAttack } from '../aggregate/attacks/index.ts';
 import { parseNodeConfig, type NodeConfig } from '../core/config.ts';
 import { datasetSpecSchema } from '../learn/datasets/index.ts';
+import { flatTrainerSupports } from '../learn/flat-trainer.ts';
 import { modelSpecSchema } from '../learn/model-spec.ts';
 import { partitionSpecSchema } from '../learn/partition.ts';
 import { readJsonFile } from '../util/json-file.ts';
@@ -92,6 +93,13 @@ export const scenarioSchema = z
       .default({}),
     /** Worker threads for training: 0 = in the main thread. */
     workers: z.union([z.literal('auto'), z.number().int().nonnegative()]).default(0),
+    /**
+     * tfjs, or 'flat': logreg/MLP trained in plain float32 loops, far faster for small models and
+     * batches; it matches tfjs to rounding, not bit for bit, so runs differ slightly from tfjs ones.
+     */
+    trainer: z.enum(['tfjs', 'flat']).default('tfjs'),
+    /** full: every node-round line; compact: the evaluated (sampled) nodes' lines, the round summaries and the summary. */
+    jsonl: z.enum(['full', 'compact']).default('full'),
   })
   .strict();
 
@@ -120,6 +128,9 @@ export function parseScenario(input: unknown, source = 'scenario', baseDir = pro
   });
   if (node.modest && s.availability.rate < 1)
     throw new ConfigError(`${source}: availability: not supported with node.modest (use churn)`);
+  if (s.trainer === 'flat' && !flatTrainerSupports(s.model))
+    throw new ConfigError(`${source}: trainer: "flat" trains logreg and mlp models, not ${s.model.type}`);
+  if (s.trainer === 'flat' && node.privacy) throw new ConfigError(`${source}: trainer: "flat" has no DP-SGD; use "tfjs" with node.privacy`);
   if (s.byzantine.nodes === undefined && s.byzantine.count >= s.nodes) throw new ConfigError(`${source}: byzantine.count: must be below nodes (${s.nodes})`);
   return { ...s, node, baseDir };
 }

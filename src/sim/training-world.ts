@@ -1,7 +1,8 @@
-import { BatchSampler } from '../learn/batches.ts';
-import { subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
+import { BatchSampler, ShardRowSampler, type RowSampler } from '../learn/batches.ts';
+import { featureSize, subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
 import { loadDatasetCached, type DatasetSpec } from '../learn/datasets/index.ts';
 import { DpSgd } from '../learn/dp-sgd.ts';
+import { FlatDenseTrainer } from '../learn/flat-trainer.ts';
 import { Model } from '../learn/model.ts';
 import type { ModelSpec } from '../learn/model-spec.ts';
 import { FlatOptimizer, type OptimizerSpec } from '../learn/optimizer.ts';
@@ -26,12 +27,18 @@ export interface WorldSpec {
   readonly privacy?: PrivacySpec;
   /** Nodes that train without DP (attackers). */
   readonly nonPrivateNodes?: readonly number[];
+  /** 'flat': dense models trained in plain float32 loops (FlatDenseTrainer) instead of tfjs. */
+  readonly trainer?: TrainerKind;
 }
 
+export type TrainerKind = 'tfjs' | 'flat';
+
 interface NodeLearningState {
-  readonly shard: Dataset;
+  /** DP nodes: a copy of the shard (Poisson sampling draws from it); others train on dataset rows. */
+  readonly shard: Dataset | null;
   readonly optimizer: FlatOptimizer;
-  readonly sampler: BatchSampler;
+  /** Rows of the shared training set. */
+  readonly sampler: RowSampler;
   /** Seeded: a simulation is reproducible, and nobody in it is an adversary to hide the noise from. */
   readonly dp: DpSgd | null;
 }
@@ -45,7 +52,8 @@ export class TrainingWorld {
   readonly data: TrainTest;
   readonly shards: Int32Array[];
   readonly model: Model;
-  private readonly trainer: Trainer;
+  private readonly trainer: Trainer | null;
+  private readonly flat: FlatDenseTrainer | null;
   private readonly nodes = new Map<number, NodeLearningState>();
   private readonly flipped: Set<number>;
 
@@ -54,7 +62,9 @@ export class TrainingWorld {
     this.data = data;
     this.shards = partition(spec.partition, data.train.y, data.train.numClasses, spec.nodes, deriveSeed(spec.seed, 'partition'));
     this.model = new Model(spec.model, data.train);
-    this.trainer = new Trainer(this.model);
+    const flat = spec.trainer === 'flat';
+    this.trainer = flat ? null : new Trainer(this.model);
+    this.flat = flat ? new FlatDenseTrainer(spec.model, this.model.layout, featureSize(data.train), data.train.numClasses) : null;
     this.flipped = new Set(spec.labelFlipNodes);
   }
 
@@ -65,12 +75,13 @@ export class TrainingWorld {
   private state(node: number): NodeLearningState {
     let s = this.nodes.get(node);
     if (!s) {
-      const shard = subset(this.data.train, this.shards[node]!, `node${node}`);
+      const rows = this.shards[node]!;
+      const dp = this.privateNode(node);
       s = {
-        shard,
+        shard: dp ? subset(this.data.train, rows, `node${node}`) : null,
         optimizer: new FlatOptimizer(this.spec.optimizer, this.model.size),
-        sampler: new BatchSampler(shard.y.length, deriveSeed(this.spec.seed, 'batches', node)),
-        dp: this.privateNode(node) ? this.dpFor(node, shard.y.length) : null,
+        sampler: new ShardRowSampler(new BatchSampler(rows.length, deriveSeed(this.spec.seed, 'batches', node)), rows),
+        dp: dp ? this.dpFor(node, rows.length) : null,
       };
       this.nodes.set(node, s);
     }
@@ -97,12 +108,20 @@ export class TrainingWorld {
     const classes = this.data.train.numClasses;
     const labelTransform = this.flipped.has(node) ? (l: number) => classes - 1 - l : undefined;
     const steps = this.spec.localSteps;
-    if (s.dp) return this.trainer.trainPrivate(params, s.optimizer, s.shard, s.dp, steps, labelTransform);
-    return this.trainer.train(params, s.optimizer, s.shard, s.sampler, { steps: this.spec.localSteps, batchSize: this.spec.batchSize, labelTransform });
+    const o = { steps, batchSize: Math.min(this.spec.batchSize, this.shards[node]!.length), labelTransform };
+    if (this.flat) return this.flat.train(params, s.optimizer, this.data.train, s.sampler, o);
+    if (s.dp && s.shard) return this.tfjs().trainPrivate(params, s.optimizer, s.shard, s.dp, steps, labelTransform);
+    return this.tfjs().train(params, s.optimizer, this.data.train, s.sampler, o);
   }
 
   evaluate(params: Float32Array, limit: number): Evaluation {
-    return this.trainer.evaluate(params, this.data.test, limit);
+    if (this.flat) return this.flat.evaluate(params, this.data.test, limit);
+    return this.tfjs().evaluate(params, this.data.test, limit);
+  }
+
+  private tfjs(): Trainer {
+    if (!this.trainer) throw new Error('this world trains with the flat trainer');
+    return this.trainer;
   }
 
   dispose(): void {

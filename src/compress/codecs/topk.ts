@@ -54,8 +54,17 @@ export function encodeTopK(
   return bytes;
 }
 
-export function decodeTopKInto(payload: Uint8Array, out: Float32Array): void {
-  const d = out.length;
+/** Where decodeTopKSparse puts a payload's entries; grown as needed. */
+export interface SparseEntries {
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+/**
+ * Validate a topk payload for dimension d and put its k entries (indices strictly increasing) in
+ * `out`; returns k. Throws FrameError on a malformed payload.
+ */
+export function decodeTopKSparse(payload: Uint8Array, d: number, out: SparseEntries): number {
   const len = payload.length;
   requireAtLeast(payload, HEADER, 'topk');
   const view = viewOf(payload);
@@ -68,7 +77,11 @@ export function decodeTopKInto(payload: Uint8Array, out: Float32Array): void {
   if (indicesAt + k > len) {
     reject('length-mismatch', `topk: ${len} bytes cannot hold ${k} values and indices`);
   }
-  out.fill(0);
+  if (out.indices.length < k) {
+    out.indices = new Int32Array(k);
+    out.values = new Float32Array(k);
+  }
+  const { indices, values } = out;
   let p = indicesAt;
   let prev = 0;
   for (let j = 0; j < k; j++) {
@@ -96,8 +109,19 @@ export function decodeTopKInto(payload: Uint8Array, out: Float32Array): void {
       v = view.getFloat32(HEADER + 4 * j, true);
       if (v - v !== 0) reject('non-finite', `topk: non-finite value at index ${i}`);
     }
-    out[i] = v;
+    indices[j] = i;
+    values[j] = v;
     prev = i;
   }
   if (p !== len) reject('length-mismatch', `topk: ${len - p} trailing bytes after the indices`);
+  return k;
+}
+
+const denseScratch: SparseEntries = { indices: new Int32Array(0), values: new Float32Array(0) };
+
+export function decodeTopKInto(payload: Uint8Array, out: Float32Array): void {
+  const k = decodeTopKSparse(payload, out.length, denseScratch);
+  out.fill(0);
+  const { indices, values } = denseScratch;
+  for (let j = 0; j < k; j++) out[indices[j]!] = values[j]!;
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../util/validate.ts';
-import type { TrainTest } from '../dataset.ts';
+import { sharedCopy, type TrainTest } from '../dataset.ts';
 import { loadCsv } from './csv.ts';
 import { loadIdxPair } from './idx.ts';
 import { loadEmbeddedMnist } from './mnist-embedded.ts';
@@ -13,13 +13,15 @@ const cache = new Map<string, TrainTest>();
 
 /**
  * loadDataset, memoised per (spec, seed) within this process: experiment scripts run hundreds of
- * simulations on the same data. Callers must treat the arrays as read-only.
+ * simulations on the same data. The arrays are shared memory (see sharedCopy), so a simulator can
+ * hand them to its worker threads without copies. Callers must treat them as read-only.
  */
 export function loadDatasetCached(spec: DatasetSpec, seed: number): TrainTest {
   const key = `${JSON.stringify(spec)}#${seed}`;
   let data = cache.get(key);
   if (!data) {
-    data = loadDataset(spec, seed);
+    const loaded = loadDataset(spec, seed);
+    data = { train: sharedCopy(loaded.train), test: sharedCopy(loaded.test) };
     cache.set(key, data);
   }
   return data;
