@@ -90,6 +90,14 @@ export class ChocoSender {
     return { payload, seq: this.seq };
   }
 
+  /**
+   * Change x̂_self in place by a map every receiver applies too (the frame's rescales section),
+   * so the copies stay identical; not an update of its own (seq unchanged).
+   */
+  transformCopy(apply: (copy: Float32Array) => void): void {
+    apply(this.publicCopy);
+  }
+
   /** What a neighbour needs to resynchronise: a copy of x̂_self and its sequence number. */
   snapshot(): ChocoSnapshot {
     return { params: this.publicCopy.slice(), seq: this.seq };
@@ -136,14 +144,16 @@ export class ChocoReceiver {
   }
 
   /**
-   * Apply a decoded delta with its sequence number. 'duplicate' (seq already applied) and 'gap'
-   * (an update is missing) leave x̂_j unchanged.
+   * Apply a decoded delta with its sequence number, after `before` (the sender's transformCopy).
+   * 'duplicate' (seq already applied) and 'gap' (an update is missing) leave x̂_j unchanged.
    */
-  apply(delta: Float32Array, seq: number): ChocoApplyResult {
+  apply(delta: Float32Array, seq: number, before?: (copy: Float32Array) => void): ChocoApplyResult {
     checkLength('ChocoReceiver.apply', delta, this.d);
     const verdict = this.classify(seq);
     if (verdict !== 'ok') return verdict;
     const hat = this.publicCopy;
+    // The sender's transformCopy() made before this update (e.g. a tracked variance correction).
+    before?.(hat);
     for (let i = 0, d = this.d; i < d; i++) hat[i] = hat[i]! + delta[i]!;
     this.seq = seq;
     return 'ok';

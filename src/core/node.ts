@@ -9,6 +9,7 @@ import { AdaptiveDeadline } from './deadline.ts';
 import { Inbox, type PeerState } from './inbox.ts';
 import type { Cancel, Clock, LocalLearner, SyncSnapshot, Transport } from './interfaces.ts';
 import { RoundCounters, type PrivacyRecord, type RoundRecord } from './round-record.ts';
+import { TrackedRescale, rescaleApplier } from './tracked-rescale.ts';
 
 export interface ByzantineBehaviour {
   readonly attack: AttackName;
@@ -33,6 +34,12 @@ export interface LearningNodeOptions {
    * node's first update is a keyframe carrying the full model.
    */
   readonly sharedInitialCopy?: Float32Array;
+  /**
+   * Seed-built first public copies: each node's independent initialisation is a function of its
+   * init seed, so a neighbour can build x̂_j(0) itself instead of receiving a full-model keyframe.
+   * Returns peer j's initial model (this node's own included), or undefined when it cannot.
+   */
+  readonly initialCopyOf?: (peer: string) => Float32Array | undefined;
   readonly byzantine?: ByzantineBehaviour;
   readonly onRound?: (r: RoundRecord) => void;
   readonly onReject?: (from: string, reason: string, detail: string) => void;
@@ -105,6 +112,8 @@ export class LearningNode {
   /** When each of the last S+2 rounds started here, for judging which neighbours are alive. */
   private readonly roundStarts = new Map<number, number>();
   private needKeyframe: boolean;
+  /** Variance correction on the model with the maps sent along (config trackedRescale); else null. */
+  private readonly tracked: TrackedRescale | null;
   private directSeq = 0;
   /** ε accounting of this node's DP training; null without a privacy config (and for attackers). */
   private readonly ledger: PrivacyLedger | null;
@@ -117,17 +126,22 @@ export class LearningNode {
     const d = o.layout.totalSize;
     if (o.params.length !== d) throw new Error(`node ${this.id}: params have ${o.params.length} values, layout ${d}`);
     this.params = o.params;
-    this.codec = getCodec(this.cfg.codec);
-    this.sender = new ChocoSender(d, o.sharedInitialCopy);
+    this.codec = getCodec(this.cfg.codec, o.layout);
+    const ownInitial = o.sharedInitialCopy ?? o.initialCopyOf?.(this.id);
+    this.sender = new ChocoSender(d, ownInitial);
     this.inbox = new Inbox(d);
     this.deadline = new AdaptiveDeadline(this.cfg.deadline);
     this.gamma = this.cfg.consensusStep ?? (this.cfg.codec.name === 'none' ? 1 : 0.5);
     this.maxFrameBytes = this.cfg.maxFrameBytes ?? 8 * d + 65536;
     this.attack = o.byzantine ? getAttack(o.byzantine.attack) : null;
     this.roundValue = o.startRound ?? 0;
-    this.needKeyframe = this.cfg.gossip === 'choco' && !o.sharedInitialCopy;
+    this.needKeyframe = this.cfg.gossip === 'choco' && !ownInitial;
     this.ledger = this.makeLedger();
+    const vc = this.cfg.aggregator.varianceCorrection;
+    const tracks = this.cfg.trackedRescale && this.cfg.gossip === 'choco' && vc !== 'none' && !o.byzantine;
+    this.tracked = tracks ? new TrackedRescale(o.layout, vc) : null;
     if (this.cfg.gossip === 'choco' && o.sharedInitialCopy) this.inbox.seedChoco(o.transport.inNeighbours(this.roundValue), o.sharedInitialCopy);
+    else if (this.cfg.gossip === 'choco' && o.initialCopyOf) this.inbox.seedChocoFrom(o.transport.inNeighbours(this.roundValue), o.initialCopyOf);
     o.transport.onFrame((from, frame) => this.receive(from, frame));
     o.transport.serveSync(() => this.snapshot());
   }
@@ -231,6 +245,7 @@ export class LearningNode {
     this.params.set(s.params);
     this.roundValue = s.round;
     this.sender.restore({ params: s.publicCopy, seq: s.seq });
+    this.tracked?.reset();
     this.needKeyframe = this.cfg.gossip === 'choco';
   }
 
@@ -303,6 +318,7 @@ export class LearningNode {
     let payload: Uint8Array;
     let seq: number;
     let keyframe = false;
+    const rescales = this.tracked?.takeForPublish(this.sender) ?? [];
     if (this.cfg.gossip === 'direct') {
       payload = this.codec.encode(vector, seed);
       seq = ++this.directSeq;
@@ -318,7 +334,9 @@ export class LearningNode {
     } else {
       ({ payload, seq } = this.sender.makeUpdate(vector, this.codec, seed));
     }
-    const frame = encodeFrame({ codecId, sender: this.id, round, seq, paramCount: this.params.length, specHash: this.o.specHash, payload, keyframe });
+    const paramCount = this.params.length;
+    const maps = keyframe ? undefined : rescales;
+    const frame = encodeFrame({ codecId, sender: this.id, round, seq, paramCount, specHash: this.o.specHash, payload, keyframe, rescales: maps });
     const copies = this.o.transport.publish(frame);
     this.counters.sent(copies, payload.length, frame.length - payload.length);
     this.publishedAt = this.o.clock.now();
@@ -373,8 +391,10 @@ export class LearningNode {
     if (this.phaseValue === 'stopped') return;
     let header;
     let values: Float32Array;
+    let rescales;
     try {
-      ({ header, values } = decodeFrame(bytes, { paramCount: this.params.length, specHash: this.o.specHash, maxBytes: this.maxFrameBytes }));
+      const expect = { paramCount: this.params.length, specHash: this.o.specHash, maxBytes: this.maxFrameBytes, layers: this.o.layout.entries.length };
+      ({ header, values, rescales } = decodeFrame(bytes, expect));
     } catch (e) {
       this.counters.received(0, bytes.length);
       if (e instanceof FrameError) return this.reject(from, e.reason, e.message);
@@ -391,11 +411,13 @@ export class LearningNode {
       peer.choco ??= new ChocoReceiver(this.params.length);
       peer.choco.resetFromFull(values, header.seq);
     } else {
+      const seedBuilt = !peer.choco && header.seq === 1 ? this.o.initialCopyOf?.(from) : undefined;
+      if (seedBuilt) peer.choco = new ChocoReceiver(this.params.length, seedBuilt, 0);
       if (!peer.choco) {
         this.requestResync(from);
         return this.reject(from, 'seq-gap', `no public copy of ${from} yet (seq ${header.seq})`);
       }
-      const verdict = peer.choco.apply(values, header.seq);
+      const verdict = peer.choco.apply(values, header.seq, rescaleApplier(this.o.layout, rescales));
       if (verdict === 'duplicate') return this.reject(from, 'duplicate', `seq ${header.seq} ≤ ${peer.choco.lastSeq}`);
       if (verdict === 'gap') {
         this.requestResync(from);
@@ -562,10 +584,12 @@ export class LearningNode {
       return { count: received.length, staleDropped };
     }
     const selfCopy = this.cfg.gossip === 'choco' ? this.sender.publicCopy : this.params;
-    const out = aggregate(this.cfg.aggregator, selfCopy, received, weights, this.o.layout, { selfDegree, neighbourDegrees: degrees });
+    const rule = this.tracked ? { ...this.cfg.aggregator, varianceCorrection: 'none' as const } : this.cfg.aggregator;
+    const out = aggregate(rule, selfCopy, received, weights, this.o.layout, { selfDegree, neighbourDegrees: degrees });
     const x = this.params;
     const g = this.gamma;
     for (let i = 0; i < x.length; i++) x[i] = x[i]! + g * (out[i]! - selfCopy[i]!);
+    this.tracked?.afterConsensus(x, [selfCopy, ...received]);
     return { count: received.length, staleDropped };
   }
 }

@@ -134,6 +134,13 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
 
   const nodes: Array<LearningNode | undefined> = new Array(n);
   const params: Float32Array[] = all.map((i) => (sc.init === 'shared' ? shared.slice() : world.initParams(i)));
+  const seedCopies = sc.init === 'independent' && sc.firstCopies === 'seed';
+  const initial = seedCopies ? params.map((p) => p.slice()) : [];
+  const byId = new Map(all.map((i) => [nodeId(i), i]));
+  const initialCopyOf = (peer: string): Float32Array | undefined => {
+    const j = byId.get(peer);
+    return j === undefined ? undefined : initial[j];
+  };
   const finished = new Set<number>();
   const down = new Set<number>();
   /** Started, not finished, not down: the run ends when this is empty (checked after every event). */
@@ -207,6 +214,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       seed: deriveSeed(sc.seed, 'node', i),
       startRound,
       sharedInitialCopy: sc.init === 'shared' && startRound === 0 ? shared : undefined,
+      initialCopyOf: seedCopies && startRound === 0 ? initialCopyOf : undefined,
       byzantine: byzSet.has(i) && !dataAttack ? { attack: sc.byzantine.attack as never, params: sc.byzantine.params, f: byzantine.length, n } : undefined,
       onRound: (r) => onRound(i, r),
       privacy: sc.node.privacy ? { samplingRate: samplingRate(sc.node.batchSize, world.shardSize(i)) } : undefined,
