@@ -1,13 +1,24 @@
 import { z } from 'zod';
 import { parseWith } from '../util/validate.ts';
 
+/**
+ * Learning-rate schedule over the run's optimizer steps (the runner gives the total: rounds ×
+ * localSteps for a node, epochs × steps for the centralized baseline). cosine: lr · (floor +
+ * (1 − floor)·(1 + cos(π·t/T))/2). Without a known total (a daemon with rounds 0) lr stays put.
+ */
+const scheduleSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('constant') }).strict(),
+  z.object({ type: z.literal('cosine'), floor: z.number().min(0).max(1).default(0) }).strict(),
+]);
+
 export const optimizerSpecSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('sgd'), lr: z.number().positive().default(0.1) }).strict(),
+  z.object({ type: z.literal('sgd'), lr: z.number().positive().default(0.1), schedule: scheduleSchema.optional() }).strict(),
   z
     .object({
       type: z.literal('momentum'),
       lr: z.number().positive().default(0.05),
       momentum: z.number().min(0).max(0.999).default(0.9),
+      schedule: scheduleSchema.optional(),
     })
     .strict(),
   z
@@ -17,6 +28,7 @@ export const optimizerSpecSchema = z.discriminatedUnion('type', [
       beta1: z.number().min(0).lt(1).default(0.9),
       beta2: z.number().min(0).lt(1).default(0.999),
       epsilon: z.number().positive().default(1e-7),
+      schedule: scheduleSchema.optional(),
     })
     .strict(),
 ]);
@@ -42,16 +54,27 @@ export class FlatOptimizer {
   readonly spec: OptimizerSpec;
   private step = 0;
   private readonly slots: Float32Array[];
+  private readonly totalSteps: number;
 
-  constructor(spec: OptimizerSpec, size: number) {
+  /** `totalSteps`: the run's length in steps, for the lr schedule (Infinity: unknown, lr constant). */
+  constructor(spec: OptimizerSpec, size: number, totalSteps = Infinity) {
     this.spec = spec;
+    this.totalSteps = totalSteps;
     const slotCount = spec.type === 'sgd' ? 0 : spec.type === 'momentum' ? 1 : 2;
     this.slots = Array.from({ length: slotCount }, () => new Float32Array(size));
   }
 
+  /** The learning rate of the next step under the schedule. */
+  currentLr(): number {
+    const { lr, schedule } = this.spec;
+    if (!schedule || schedule.type === 'constant' || !Number.isFinite(this.totalSteps) || this.totalSteps <= 0) return lr;
+    const t = Math.min(1, this.step / this.totalSteps);
+    return lr * (schedule.floor + ((1 - schedule.floor) * (1 + Math.cos(Math.PI * t))) / 2);
+  }
+
   /** params -= update(grad), in place. */
   apply(params: Float32Array, grad: Float32Array): void {
-    const s = this.spec;
+    const s = { ...this.spec, lr: this.currentLr() };
     this.step++;
     const n = params.length;
     if (s.type === 'sgd') {

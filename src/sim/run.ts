@@ -5,6 +5,7 @@ import { selectBackend, type BackendChoice, type BackendName } from '../learn/ba
 import { buildTopology, parseTopologySpec, type Topology } from '../topology/index.ts';
 import { samplingRate } from '../privacy/config.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
+import { frameLength } from '../compress/index.ts';
 import { EventQueue } from './event-queue.ts';
 import { ConsensusAccumulator, summariseRounds, type NodeRoundLine, type RoundSummary } from './metrics.ts';
 import { VirtualNetwork, nodeId } from './network.ts';
@@ -55,6 +56,8 @@ export interface SimulationResult {
   /** Wall-clock facts: kept out of the JSONL so that a seed reproduces it byte for byte. */
   readonly wallSeconds: number;
   readonly peakRssMB: number;
+  /** What fp32 gossip (full fp32 models in every frame) would have sent per honest node for the same frames. */
+  readonly fp32BytesPerNode: number;
   readonly backend: BackendName;
   readonly threads: number;
   /** Wall-clock split: setup (data, workers), the event loop, and the pool's busy time inside it. */
@@ -67,6 +70,8 @@ export interface RunOptions {
   /** Log one line (e.g. churn events, rejections) — off by default. */
   log?: (msg: string) => void;
 }
+
+const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;
 
 function pickNodes(rng: Rng, candidates: number[], count: number): number[] {
   return rng.shuffle([...candidates]).slice(0, count).sort((a, b) => a - b);
@@ -117,6 +122,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     optimizer: sc.node.optimizer,
     localSteps: sc.node.localSteps,
     batchSize: sc.node.batchSize,
+    ...(sc.node.optimizer.schedule ? { rounds: sc.rounds } : {}),
     labelFlipNodes: dataAttack ? byzantine : [],
     ...(sc.node.privacy ? { privacy: sc.node.privacy, nonPrivateNodes: byzantine } : {}),
   };
@@ -331,6 +337,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     rounds,
     summary,
     wallSeconds: (performance.now() - wallStart) / 1000,
+    fp32BytesPerNode: all.filter((i) => !byzSet.has(i)).reduce((s, i) => s + (network.framesSentBy[i] ?? 0) * frameLength(utf8Bytes(nodeId(i)), 4 * world.model.size), 0) / honestNodes,
     peakRssMB: peakRss / 2 ** 20,
     backend,
     threads: pool.threads,

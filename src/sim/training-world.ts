@@ -20,6 +20,8 @@ export interface WorldSpec {
   readonly optimizer: OptimizerSpec;
   readonly localSteps: number;
   readonly batchSize: number;
+  /** Rounds in the run (the lr schedule spans rounds × localSteps); absent: no schedule. */
+  readonly rounds?: number;
   /** Nodes whose labels are flipped (a data-poisoning attack). */
   readonly labelFlipNodes: readonly number[];
   /** DP training for honest nodes (absent: plain SGD). */
@@ -68,7 +70,7 @@ export class TrainingWorld {
       const shard = subset(this.data.train, this.shards[node]!, `node${node}`);
       s = {
         shard,
-        optimizer: new FlatOptimizer(this.spec.optimizer, this.model.size),
+        optimizer: new FlatOptimizer(this.spec.optimizer, this.model.size, (this.spec.rounds ?? Infinity) * this.spec.localSteps),
         sampler: new BatchSampler(shard.y.length, deriveSeed(this.spec.seed, 'batches', node)),
         dp: this.privateNode(node) ? this.dpFor(node, shard.y.length) : null,
       };
