@@ -21,6 +21,20 @@ export const optimizerSpecSchema = z.discriminatedUnion('type', [
       schedule: scheduleSchema.optional(),
     })
     .strict(),
+  /**
+   * Quasi-global momentum (Lin et al. 2021, "Quasi-Global Momentum: Accelerating Decentralized
+   * Deep Learning on Heterogeneous Data"): the buffer is not built from local gradients, which
+   * point at the local optimum on non-IID data, but from the model's displacement between rounds,
+   * gossip included: m ← β·m + (1 − β)·(x_prev − x)/Σlr; each local step x ← x − lr·(g + β·m).
+   */
+  z
+    .object({
+      type: z.literal('quasi-global'),
+      lr: z.number().positive().default(0.05),
+      momentum: z.number().min(0).max(0.999).default(0.9),
+      schedule: scheduleSchema.optional(),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('adam'),
@@ -60,6 +74,7 @@ export class FlatOptimizer {
   constructor(spec: OptimizerSpec, size: number, totalSteps = Infinity) {
     this.spec = spec;
     this.totalSteps = totalSteps;
+    // quasi-global: the buffer and the model at the start of the last round.
     const slotCount = spec.type === 'sgd' ? 0 : spec.type === 'momentum' ? 1 : 2;
     this.slots = Array.from({ length: slotCount }, () => new Float32Array(size));
   }
@@ -72,9 +87,28 @@ export class FlatOptimizer {
     return lr * (schedule.floor + ((1 - schedule.floor) * (1 + Math.cos(Math.PI * t))) / 2);
   }
 
+  /** Sum of the learning rates used since the last beginRound (quasi-global momentum). */
+  private lrSinceRound = 0;
+  private roundStarted = false;
+
+  /** A round of local steps starts from `params` (after gossip). Only quasi-global momentum uses it. */
+  beginRound(params: Float32Array): void {
+    if (this.spec.type !== 'quasi-global') return;
+    const [m, start] = this.slots as [Float32Array, Float32Array];
+    if (this.roundStarted && this.lrSinceRound > 0) {
+      const b = this.spec.momentum;
+      const k = (1 - b) / this.lrSinceRound;
+      for (let i = 0; i < params.length; i++) m[i] = b * m[i]! + k * (start[i]! - params[i]!);
+    }
+    start.set(params);
+    this.roundStarted = true;
+    this.lrSinceRound = 0;
+  }
+
   /** params -= update(grad), in place. */
   apply(params: Float32Array, grad: Float32Array): void {
     const s = { ...this.spec, lr: this.currentLr() };
+    this.lrSinceRound += s.lr;
     this.step++;
     const n = params.length;
     if (s.type === 'sgd') {
@@ -86,6 +120,9 @@ export class FlatOptimizer {
         v[i] = vi;
         params[i]! -= s.lr * vi;
       }
+    } else if (s.type === 'quasi-global') {
+      const m = this.slots[0]!;
+      for (let i = 0; i < n; i++) params[i]! -= s.lr * (grad[i]! + s.momentum * m[i]!);
     } else {
       const m = this.slots[0]!;
       const v = this.slots[1]!;

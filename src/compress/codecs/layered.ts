@@ -19,7 +19,7 @@ import { encodeSign } from './sign.ts';
 import { encodeTopK } from './topk.ts';
 import { TopKSelector } from '../select.ts';
 
-const TOPK_FRACTIONS = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
+const TOPK_FRACTIONS = [0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.15, 0.2];
 const RANKS = [1, 2, 4, 8];
 const SIGN_BLOCK = 256;
 
