@@ -87,7 +87,7 @@ export function varianceRescales(
   layout: ParamLayout,
   target: VarianceTarget,
 ): LayerRescale[] {
-  if (layout.totalSize !== x.length) throw new Error(`layout covers ${layout.totalSize} parameters, vector has ${x.length}`);
+  if (layout.totalSize !== x.length) throw new Error(`layout covers ${layout.totalSize} values, vector has ${x.length}`);
   const out: LayerRescale[] = [];
   layout.entries.forEach((entry, layer) => {
     if (entry.kind !== 'weight' || entry.size < 2) return;

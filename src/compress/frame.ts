@@ -279,7 +279,8 @@ export function decodeFrame(
       reject('spec-hash', `frame is for model spec ${header.specHash}, expected ${specHash.toLowerCase()}`);
     }
     const layers = expect.layers ?? 0x10000;
-    const rescales = header.rescaleBytes > 0 ? readRescales(bytes, FRAME_HEADER_BYTES + senderByteLength(header), layers) : [];
+    const sectionAt = FRAME_HEADER_BYTES + senderByteLength(header);
+    const rescales = header.rescaleBytes > 0 ? readRescales(bytes, sectionAt, layers) : [];
     const values = new Float32Array(paramCount);
     decodePayloadInto(header.codecId, framePayload(bytes, header), values);
     return { header, values, rescales };

@@ -6,7 +6,8 @@
  * frame (a few bytes per layer) so every receiver rescales its copy identically: x − x̂ is then
  * only multiplied by the scale, never grown by it.
  */
-import { applyRescales, varianceRescales, type LayerRescale, type VarianceTarget } from '../aggregate/variance-correction.ts';
+import { applyRescales, varianceRescales } from '../aggregate/variance-correction.ts';
+import type { LayerRescale, VarianceTarget } from '../aggregate/variance-correction.ts';
 import type { ChocoSender } from '../compress/index.ts';
 import type { ParamLayout } from '../learn/layout.ts';
 
@@ -46,6 +47,9 @@ export class TrackedRescale {
 }
 
 /** The receiver's side: apply a frame's maps to a public copy. */
-export function rescaleApplier(layout: ParamLayout, maps: readonly LayerRescale[]): ((copy: Float32Array) => void) | undefined {
+export function rescaleApplier(
+  layout: ParamLayout,
+  maps: readonly LayerRescale[],
+): ((copy: Float32Array) => void) | undefined {
   return maps.length > 0 ? (copy) => applyRescales(copy, layout, maps) : undefined;
 }

@@ -310,6 +310,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   for (const l of lines) for (const [k, v] of Object.entries(l.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
   const honestLines = lines.filter((l) => !l.byzantine);
   const honestNodes = new Set(honestLines.map((l) => l.index)).size || 1;
+  const fp32Frame = (i: number): number => frameLength(utf8Bytes(nodeId(i)), 4 * world.model.size);
+  const fp32Bytes = all.filter((i) => !byzSet.has(i)).reduce((s, i) => s + (network.framesSentBy[i] ?? 0) * fp32Frame(i), 0);
   const summary: SimulationSummary = {
     type: 'summary',
     scenario: sc.name,
@@ -337,7 +339,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     rounds,
     summary,
     wallSeconds: (performance.now() - wallStart) / 1000,
-    fp32BytesPerNode: all.filter((i) => !byzSet.has(i)).reduce((s, i) => s + (network.framesSentBy[i] ?? 0) * frameLength(utf8Bytes(nodeId(i)), 4 * world.model.size), 0) / honestNodes,
+    fp32BytesPerNode: fp32Bytes / honestNodes,
     peakRssMB: peakRss / 2 ** 20,
     backend,
     threads: pool.threads,

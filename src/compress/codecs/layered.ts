@@ -42,7 +42,9 @@ export class LayeredEncoder {
     this.power = layout.entries.map((e, k) => {
       const m = matrixShape(e);
       const states = new Map<number, PowerState>();
-      if (m) for (const r of RANKS) if (r <= Math.min(m.rows, m.cols)) states.set(r, new PowerState(m.cols, r, 0x5eed + 31 * k + r));
+      for (const r of RANKS) {
+        if (m && r <= Math.min(m.rows, m.cols)) states.set(r, new PowerState(m.cols, r, 0x5eed + 31 * k + r));
+      }
       return states;
     });
   }
@@ -63,7 +65,8 @@ export class LayeredEncoder {
       const kk = Math.min(kMax, Math.max(1, Math.round(f * n)));
       while (upTo < kk) kept += squares[upTo++]!;
       const bytes = 5 + kk * (2 + varintSize(Math.ceil(n / kk)));
-      list.push({ bytes, error: Math.max(0, energy - kept), make: () => ({ codec: SEGMENT_CODECS.topk, values, payload: encodeTopK(part, kk, 'fp16', this.selector, seed) }) });
+      const make = (): EncodedSegment => ({ codec: SEGMENT_CODECS.topk, values, payload: encodeTopK(part, kk, 'fp16', this.selector, seed) });
+      list.push({ bytes, error: Math.max(0, energy - kept), make });
     }
     if (n >= SIGN_BLOCK) {
       // Scaled sign per block: error = Σ_blocks (Σx² − (Σ|x|)²/len).
@@ -79,7 +82,8 @@ export class LayeredEncoder {
         error += sq - (abs * abs) / (end - b);
       }
       const bytes = 4 + 4 * Math.ceil(n / SIGN_BLOCK) + Math.ceil(n / 8);
-      list.push({ bytes, error: Math.max(0, error), make: () => ({ codec: SEGMENT_CODECS.sign, values, payload: encodeSign(part, SIGN_BLOCK) }) });
+      const make = (): EncodedSegment => ({ codec: SEGMENT_CODECS.sign, values, payload: encodeSign(part, SIGN_BLOCK) });
+      list.push({ bytes, error: Math.max(0, error), make });
     }
     const m = matrixShape(this.layout.entries[k]!);
     if (m) {
@@ -88,18 +92,22 @@ export class LayeredEncoder {
         const payload = encodeLowRank(part, m.rows, m.cols, state, 'fp16');
         let q2 = 0;
         for (const v of state.q) q2 += v * v;
-        list.push({ bytes: lowRankBytes(m.rows, m.cols, r, 'fp16'), error: Math.max(0, energy - q2), make: () => ({ codec: SEGMENT_CODECS.lowrank, values, payload }) });
+        const make = (): EncodedSegment => ({ codec: SEGMENT_CODECS.lowrank, values, payload });
+        list.push({ bytes: lowRankBytes(m.rows, m.cols, r, 'fp16'), error: Math.max(0, energy - q2), make });
       }
     }
-    list.push({ bytes: 2 * n, error: 0, make: () => ({ codec: SEGMENT_CODECS.fp16, values, payload: encodeFp16(part) }) });
+    const dense = (): EncodedSegment => ({ codec: SEGMENT_CODECS.fp16, values, payload: encodeFp16(part) });
+    list.push({ bytes: 2 * n, error: 0, make: dense });
     return list;
   }
 
   encode(x: Float32Array, seed: number): Uint8Array {
-    if (x.length !== this.layout.totalSize) throw new RangeError(`layered: ${x.length} values, layout has ${this.layout.totalSize}`);
+    const d = this.layout.totalSize;
+    if (x.length !== d) throw new RangeError(`layered: ${x.length} values, layout has ${d}`);
     const perLayer = this.layout.entries.map((e, k) => this.candidates(k, x.subarray(e.offset, e.offset + e.size), seed + k));
+    const cost = (c: Candidate, lambda: number): number => c.error + lambda * c.bytes;
     const pick = (lambda: number): Candidate[] =>
-      perLayer.map((cs) => cs.reduce((best, c) => (c.error + lambda * c.bytes < best.error + lambda * best.bytes ? c : best)));
+      perLayer.map((cs) => cs.reduce((best, c) => (cost(c, lambda) < cost(best, lambda) ? c : best)));
     const total = (cs: Candidate[]): number => cs.reduce((s, c) => s + c.bytes, 0);
     let chosen = pick(0);
     if (total(chosen) > this.budgetBytes) {

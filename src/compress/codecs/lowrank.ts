@@ -61,7 +61,13 @@ function putValue(view: DataView, bytes: Uint8Array, at: number, v: number, half
 }
 
 /** One warm-started power iteration on m (rows × cols); returns the payload and updates state.q. */
-export function encodeLowRank(m: Float32Array, rows: number, cols: number, state: PowerState, format: FactorFormat): Uint8Array {
+export function encodeLowRank(
+  m: Float32Array,
+  rows: number,
+  cols: number,
+  state: PowerState,
+  format: FactorFormat,
+): Uint8Array {
   const r = state.q.length / cols;
   if (m.length !== rows * cols || !Number.isInteger(r) || r < 1 || r > LOWRANK_MAX_RANK) {
     throw new RangeError(`lowrank: ${m.length} values for ${rows} × ${cols}, rank ${r}`);
@@ -121,7 +127,9 @@ export function decodeLowRankInto(payload: Uint8Array, out: Float32Array): void 
   const r = payload[8]!;
   const format = payload[9]!;
   if (format > 1) reject('bad-payload', `lowrank: unknown factor format ${format}`);
-  if (rows * cols !== out.length) reject('bad-payload', `lowrank: ${rows} × ${cols} does not cover ${out.length} values`);
+  if (rows * cols !== out.length) {
+    reject('bad-payload', `lowrank: ${rows} × ${cols} does not cover ${out.length} values`);
+  }
   if (r < 1 || r > Math.min(rows, cols)) reject('bad-payload', `lowrank: rank ${r} for a ${rows} × ${cols} matrix`);
   const half = format === 1;
   requireLength(payload, lowRankBytes(rows, cols, r, half ? 'fp16' : 'fp32'), 'lowrank');
@@ -148,5 +156,7 @@ export function decodeLowRankInto(payload: Uint8Array, out: Float32Array): void 
       out[i * cols + j] = s;
     }
   }
-  for (let k = 0; k < out.length; k++) if (!Number.isFinite(out[k]!)) reject('non-finite', `lowrank: product overflows at ${k}`);
+  for (let k = 0; k < out.length; k++) {
+    if (!Number.isFinite(out[k]!)) reject('non-finite', `lowrank: product overflows at ${k}`);
+  }
 }

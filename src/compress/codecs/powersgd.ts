@@ -6,14 +6,21 @@ import { encodeFp16 } from './fp16.ts';
 import { PowerState, encodeLowRank, type FactorFormat } from './lowrank.ts';
 import { SEGMENT_CODECS, encodeSegments, type EncodedSegment } from './segments.ts';
 
+export interface CodecLayer {
+  readonly offset: number;
+  readonly size: number;
+  readonly shape: readonly number[];
+  readonly kind: string;
+}
+
 /** The layer table a layout-aware codec needs (structurally a learn/ ParamLayout). */
 export interface CodecLayout {
   readonly totalSize: number;
-  readonly entries: ReadonlyArray<{ readonly offset: number; readonly size: number; readonly shape: readonly number[]; readonly kind: string }>;
+  readonly entries: ReadonlyArray<CodecLayer>;
 }
 
 /** rows × cols of a weight layer viewed as a matrix (last dimension = columns), or null for vectors. */
-export function matrixShape(entry: CodecLayout['entries'][number]): { rows: number; cols: number } | null {
+export function matrixShape(entry: CodecLayer): { rows: number; cols: number } | null {
   if (entry.kind !== 'weight' || entry.shape.length < 2) return null;
   const cols = entry.shape[entry.shape.length - 1]!;
   const rows = entry.size / cols;
@@ -24,10 +31,12 @@ export function checkLayout(layout: CodecLayout | undefined, codec: string): Cod
   if (!layout) throw new Error(`codec ${codec} needs the model's layer table`);
   let offset = 0;
   for (const e of layout.entries) {
-    if (e.offset !== offset || !(e.size > 0)) throw new Error(`codec ${codec}: layer table is not contiguous at offset ${e.offset}`);
+    if (e.offset !== offset || !(e.size > 0)) throw new Error(`codec ${codec}: layer table has a gap at offset ${e.offset}`);
     offset += e.size;
   }
-  if (offset !== layout.totalSize) throw new Error(`codec ${codec}: layers cover ${offset} of ${layout.totalSize} values`);
+  if (offset !== layout.totalSize) {
+    throw new Error(`codec ${codec}: layers cover ${offset} of ${layout.totalSize} values`);
+  }
   return layout;
 }
 
@@ -46,13 +55,15 @@ export class PowerSgdEncoder {
   }
 
   encode(x: Float32Array): Uint8Array {
-    if (x.length !== this.layout.totalSize) throw new RangeError(`powersgd: ${x.length} values, layout has ${this.layout.totalSize}`);
+    const d = this.layout.totalSize;
+    if (x.length !== d) throw new RangeError(`powersgd: ${x.length} values, layout has ${d}`);
     const segments: EncodedSegment[] = this.layout.entries.map((e, k) => {
       const part = x.subarray(e.offset, e.offset + e.size);
       const state = this.states[k];
       const m = matrixShape(e);
       if (!state || !m) return { codec: SEGMENT_CODECS.fp16, values: e.size, payload: encodeFp16(part) };
-      return { codec: SEGMENT_CODECS.lowrank, values: e.size, payload: encodeLowRank(part, m.rows, m.cols, state, this.format) };
+      const payload = encodeLowRank(part, m.rows, m.cols, state, this.format);
+      return { codec: SEGMENT_CODECS.lowrank, values: e.size, payload };
     });
     return encodeSegments(segments);
   }

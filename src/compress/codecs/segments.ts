@@ -59,7 +59,9 @@ export function decodeSegmentsInto(payload: Uint8Array, out: Float32Array): void
   requireAtLeast(payload, 4, 'segments');
   const view = viewOf(payload);
   const count = view.getUint32(0, true);
-  if (count > out.length || (count === 0 && out.length > 0)) reject('bad-payload', `segments: ${count} segments for ${out.length} values`);
+  if (count > out.length || (count === 0 && out.length > 0)) {
+    reject('bad-payload', `segments: ${count} segments for ${out.length} values`);
+  }
   const tableEnd = 4 + ENTRY * count;
   requireAtLeast(payload, tableEnd, 'segments');
   let offset = 0;
@@ -71,8 +73,10 @@ export function decodeSegmentsInto(payload: Uint8Array, out: Float32Array): void
     const bytes = view.getUint32(e + 5, true);
     const decode = INNER[codec];
     if (!decode) reject('unknown-codec', `segments: segment ${k} has inner codec ${codec}`);
-    if (values === 0 || values > out.length - offset) reject('bad-payload', `segments: segment ${k} of ${values} values overruns ${out.length}`);
-    if (bytes > payload.length - at) reject('length-mismatch', `segments: segment ${k} runs past the end of the payload`);
+    if (values === 0 || values > out.length - offset) {
+      reject('bad-payload', `segments: segment ${k} of ${values} values overruns ${out.length}`);
+    }
+    if (bytes > payload.length - at) reject('length-mismatch', `segments: segment ${k} runs past the payload`);
     decode(payload.subarray(at, at + bytes), out.subarray(offset, offset + values));
     offset += values;
     at += bytes;
