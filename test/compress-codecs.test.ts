@@ -48,10 +48,11 @@ function rejects(fn: () => unknown, reason: string): void {
 }
 
 test('wire ids are stable and distinct', () => {
-  assert.deepEqual(CODEC_IDS, { none: 0, fp16: 1, int8: 2, qsgd: 3, topk: 4, randk: 5, sign: 6 });
+  assert.deepEqual(CODEC_IDS, { none: 0, fp16: 1, int8: 2, qsgd: 3, topk: 4, randk: 5, sign: 6, powersgd: 7, layered: 8 });
+  const layout = { totalSize: 12, entries: [{ offset: 0, size: 12, shape: [3, 4], kind: 'weight' }] };
   for (const name of CODEC_NAMES) {
     const cfg = name === 'qsgd' ? { name, levels: 3 } : { name };
-    assert.equal(getCodec(cfg as CodecConfig).id, CODEC_IDS[name]);
+    assert.equal(getCodec(cfg as CodecConfig, layout).id, CODEC_IDS[name]);
   }
 });
 

@@ -72,6 +72,7 @@ test('frame round trip: header fields, values, peek, payload view', () => {
       payloadLength: input.payload.length,
       keyframe: true,
       frameLength: bytes.length,
+      rescaleBytes: 0,
     },
   );
   assert.deepEqual(values, codec.decode(input.payload, 1000));
@@ -100,7 +101,7 @@ test('each rejection reason, with a typed error', () => {
     ['bad-version', () => decodeFrame(mutate((b) => (b[4] = 2)), expect)],
     ['bad-checksum', () => decodeFrame(mutate((b) => (b[40] = b[40]! ^ 1), false), expect)],
     ['unknown-codec', () => decodeFrame(mutate((b) => (b[5] = 99)), expect)],
-    ['bad-header', () => decodeFrame(mutate((b) => (b[7] = 2)), expect)],
+    ['bad-header', () => decodeFrame(mutate((b) => (b[7] = 4)), expect)],
     ['bad-header', () => decodeFrame(mutate((b) => (b[32] = 0xff)), expect)], // invalid UTF-8 sender
     ['param-count', () => decodeFrame(good, { ...expect, paramCount: 101 })],
     ['spec-hash', () => decodeFrame(good, { ...expect, specHash: 'ffffffffffffffff' })],
@@ -128,6 +129,42 @@ test('each rejection reason, with a typed error', () => {
   assert.equal(reasonOf(() => decodeFrame(mutate((b) => new DataView(b.buffer).setUint32(28, 0xffffffff, true)), expect)), 'truncated');
 });
 
+test('rescales section: round trip, payload view, and typed rejections', () => {
+  const rng = new Rng(5);
+  const x = gaussian(100, rng);
+  const codec = getCodec({ name: 'topk', k: 10, values: 'fp16' });
+  const rescales = [
+    { layer: 0, mean: Math.fround(0.25), scale: Math.fround(1.5) },
+    { layer: 2, mean: Math.fround(-1e-3), scale: Math.fround(0.75) },
+  ];
+  const input = baseInput(codec, x, { rescales });
+  const bytes = encodeFrame(input);
+  assert.equal(bytes.length, frameLength(6, input.payload.length) + 2 + 10 * rescales.length);
+  const expect = { paramCount: 100, specHash: SPEC, maxBytes: 10_000, layers: 4 };
+  const { header, values, rescales: got } = decodeFrame(bytes, expect);
+  assert.deepEqual(got, rescales);
+  assert.equal(header.rescaleBytes, 22);
+  assert.deepEqual(framePayload(bytes, header), input.payload);
+  assert.deepEqual(values, codec.decode(input.payload, 100));
+  assert.deepEqual(decodeFrame(encodeFrame(baseInput(codec, x)), expect).rescales, []);
+  // Entry k starts at 32 + sender (6) + 2 + 10k: u16 layer, f32 mean, f32 scale.
+  const at = (k: number) => 40 + 10 * k;
+  const mutate = (f: (v: DataView) => void) => {
+    const b = bytes.slice();
+    f(new DataView(b.buffer));
+    return fixCrc(b);
+  };
+  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setUint16(at(1), 4, true)), expect)), 'bad-rescale');
+  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setUint16(at(1), 0, true)), expect)), 'bad-rescale');
+  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setFloat32(at(0) + 6, 0, true)), expect)), 'bad-rescale');
+  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setFloat32(at(0) + 6, 65, true)), expect)), 'bad-rescale');
+  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setFloat32(at(0) + 2, NaN, true)), expect)), 'non-finite');
+  // A count that claims more entries than the frame holds.
+  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setUint16(38, 500, true)), expect)), 'truncated');
+  assert.throws(() => encodeFrame(baseInput(codec, x, { rescales: [rescales[1]!, rescales[0]!] })), RangeError);
+  assert.throws(() => encodeFrame(baseInput(codec, x, { rescales: [{ layer: 0, mean: 0, scale: -1 }] })), RangeError);
+});
+
 test('encodeFrame validates its input', () => {
   const codec = getCodec('none');
   const x = new Float32Array(4);
@@ -137,7 +174,7 @@ test('encodeFrame validates its input', () => {
   assert.throws(() => encodeFrame(baseInput(codec, x, { specHash: '0123' })), TypeError);
   assert.throws(() => encodeFrame(baseInput(codec, x, { round: -1 })), RangeError);
   assert.throws(() => encodeFrame(baseInput(codec, x, { seq: 2 ** 32 })), RangeError);
-  assert.throws(() => encodeFrame(baseInput(codec, x, { codecId: 7 })), RangeError);
+  assert.throws(() => encodeFrame(baseInput(codec, x, { codecId: 9 })), RangeError);
 });
 
 const FUZZ_CONFIGS: CodecConfig[] = [
@@ -172,7 +209,7 @@ test('fuzz: 12,000 random and mutated frames each decode to a valid update or a 
     let bytes = encodeFrame(input);
     let expectD = d;
     let expectHash = SPEC;
-    const kind = rng.int(12);
+    const kind = rng.int(13);
     const randomByte = () => rng.int(256);
     switch (kind) {
       case 0: // untouched
@@ -215,7 +252,7 @@ test('fuzz: 12,000 random and mutated frames each decode to a valid update or a 
         break;
       }
       case 9: // well-framed random payload under a random codec id
-        bytes = encodeFrame({ ...input, codecId: rng.int(7), payload: Uint8Array.from({ length: rng.int(64) }, randomByte) });
+        bytes = encodeFrame({ ...input, codecId: rng.int(9), payload: Uint8Array.from({ length: rng.int(64) }, randomByte) });
         break;
       case 10: // wrong expectations
         if (rng.int(2) === 0) expectD = d + 1 + rng.int(5);
@@ -224,11 +261,22 @@ test('fuzz: 12,000 random and mutated frames each decode to a valid update or a 
       case 11: // oversized for the cap
         if (bytes.length <= maxBytes) bytes = new Uint8Array(maxBytes + 1 + rng.int(100));
         break;
+      case 12: {
+        // a rescales section (layers < 4 expected), sometimes with a byte overwritten in it
+        const rescales = Array.from({ length: 1 + rng.int(3) }, (_, k) => ({ layer: k, mean: rng.gaussian(), scale: 0.5 + rng.next() }));
+        bytes = encodeFrame({ ...input, rescales });
+        if (rng.int(2) === 0) {
+          const sectionAt = 32 + new TextEncoder().encode(input.sender).length;
+          bytes[sectionAt + rng.int(2 + 10 * rescales.length)] = randomByte();
+          fixCrc(bytes);
+        }
+        break;
+      }
     }
     const before = bytes.slice();
     let outcome: string;
     try {
-      const { header, values } = decodeFrame(bytes, { paramCount: expectD, specHash: expectHash, maxBytes });
+      const { header, values } = decodeFrame(bytes, { paramCount: expectD, specHash: expectHash, maxBytes, layers: 4 });
       outcome = 'ok';
       assert.equal(values.length, expectD);
       for (const v of values) assert.ok(Number.isFinite(v));

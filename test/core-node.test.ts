@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeFrame, getCodec, peekFrameHeader } from '../src/compress/index.ts';
+import { ChocoReceiver, decodeFrame, encodeFrame, getCodec, peekFrameHeader } from '../src/compress/index.ts';
 import { parseNodeConfig } from '../src/core/config.ts';
 import { AdaptiveDeadline } from '../src/core/deadline.ts';
 import type { LocalLearner, SyncSnapshot, Transport } from '../src/core/interfaces.ts';
 import { LearningNode } from '../src/core/node.ts';
 import type { RoundRecord } from '../src/core/round-record.ts';
+import { rescaleApplier } from '../src/core/tracked-rescale.ts';
 import { buildLayout } from '../src/learn/layout.ts';
 import { EventQueue } from '../src/sim/event-queue.ts';
 
@@ -37,7 +38,10 @@ test('adaptive deadline: never below lagFactor × the timer lag, still within th
 });
 
 /** A two-party in-memory transport: the test plays the neighbour "peer". */
-function harness(config: unknown, opts: { sharedInit?: boolean; timerLagMs?: number } = {}) {
+function harness(
+  config: unknown,
+  opts: { sharedInit?: boolean; timerLagMs?: number; initialCopyOf?: (peer: string) => Float32Array | undefined } = {},
+) {
   const queue = new EventQueue();
   const lag = opts.timerLagMs;
   const clock = lag === undefined ? queue : { now: () => queue.now(), schedule: queue.schedule.bind(queue), lagMs: () => lag };
@@ -81,7 +85,8 @@ function harness(config: unknown, opts: { sharedInit?: boolean; timerLagMs?: num
     transport,
     learner,
     seed: 1,
-    sharedInitialCopy: opts.sharedInit === false ? undefined : new Float32Array(d),
+    sharedInitialCopy: opts.sharedInit === false || opts.initialCopyOf ? undefined : new Float32Array(d),
+    initialCopyOf: opts.initialCopyOf,
     onRound: (r) => records.push(r),
   });
   return {
@@ -221,4 +226,46 @@ test('direct gossip: the frame counter is part of the exported state, so a resum
   // The daemon resumes with the saved seq plus a margin for frames sent after the checkpoint.
   const resumed = await run({ ...first.state, seq: first.state.seq + 6 });
   assert.deepEqual(resumed.seqs, [10, 11, 12]);
+});
+
+test('seed-built first copies: no keyframe is sent, and the first delta of a neighbour applies to its init', async () => {
+  const inits: Record<string, Float32Array> = { me: new Float32Array(d), peer: new Float32Array(d).fill(0.2) };
+  const h = harness({ deadline: { capMs: 50 }, keyframeResidual: 0, aggregator: { rule: 'mean' }, weights: 'uniform' }, { initialCopyOf: (p) => inits[p] });
+  h.node.start();
+  const codec = getCodec({ name: 'none' });
+  h.send(frame({ seq: 1, payload: codec.encode(new Float32Array(d).fill(0.3), 0) }));
+  await h.queue.run(() => h.records.length >= 1, { maxEvents: 10_000, maxTimeMs: 10_000 });
+  h.node.stop();
+  assert.equal(h.records[0]!.keyframes, 0);
+  assert.equal(peekFrameHeader(h.published[0]!).keyframe, false);
+  assert.deepEqual(h.syncRequests, []);
+  // x̂_peer = 0.2 + 0.3; self trained 0 → 0.1 and sent it exactly: uniform mean = 0.3.
+  assert.ok(Math.abs(h.node.params[0]! - 0.3) < 1e-6, `param ${h.node.params[0]}`);
+});
+
+test('tracked variance rescale: receivers that apply the maps of each frame hold exactly the public copy of the sender', async () => {
+  const config = { deadline: { capMs: 50 }, keyframeResidual: 0, codec: { name: 'topk', k: 4 }, consensusStep: 0.5, trackedRescale: true, aggregator: { rule: 'mean', varianceCorrection: 'inputs' }, weights: 'uniform' };
+  const h = harness(config);
+  h.node.start();
+  const codec = getCodec({ name: 'none' });
+  const rounds = 4;
+  for (let r = 0; r < rounds; r++) {
+    // The neighbour's copy: a weight layer with a spread that changes every round.
+    const delta = Float32Array.from({ length: d }, (_, i) => (i % 2 === 0 ? 1 : -1) * (0.3 + 0.2 * r) * (i < 8 ? 1 : 0));
+    h.send(frame({ seq: r + 1, round: r, payload: codec.encode(delta, 0) }));
+    await h.queue.run(() => h.records.length >= r + 1, { maxEvents: 10_000, maxTimeMs: 10_000 });
+  }
+  h.node.stop();
+  const copy = new ChocoReceiver(d, new Float32Array(d));
+  let mapped = 0;
+  for (const f of h.published) {
+    const { header, values, rescales } = decodeFrame(f, { paramCount: d, specHash, maxBytes: 1 << 20, layers: layout.entries.length });
+    if (header.keyframe) copy.resetFromFull(values, header.seq);
+    else assert.equal(copy.apply(values, header.seq, rescaleApplier(layout, rescales)), 'ok');
+    mapped += rescales.length;
+    // Only weight layers are rescaled (layer 0 here), never the bias.
+    for (const m of rescales) assert.equal(m.layer, 0);
+  }
+  assert.ok(mapped >= rounds - 1, `frames carried ${mapped} rescales`);
+  assert.deepEqual(copy.publicCopy, h.node.exportState().publicCopy);
 });

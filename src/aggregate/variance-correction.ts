@@ -114,3 +114,44 @@ export function correctVariance(
     for (let i = entry.offset; i < end; i++) out[i] = mean + (out[i]! - mean) * scale;
   }
 }
+
+/** One weight layer's affine map v ← mean + (v − mean) · scale (layer = index in the layout). */
+export interface LayerRescale {
+  readonly layer: number;
+  readonly mean: number;
+  readonly scale: number;
+}
+
+/**
+ * The per-layer maps that bring `x`'s weight layers to the target variance of `inputs`, the same
+ * rule as correctVariance but returned instead of applied, so that a CHOCO node can apply one map
+ * to its model and to every public copy of it (the copies then stay as close to x as before).
+ */
+export function varianceRescales(
+  x: Float32Array,
+  inputs: readonly Float32Array[],
+  layout: ParamLayout,
+  target: VarianceTarget,
+): LayerRescale[] {
+  if (layout.totalSize !== x.length) throw new Error(`layout covers ${layout.totalSize} values, vector has ${x.length}`);
+  const out: LayerRescale[] = [];
+  layout.entries.forEach((entry, layer) => {
+    if (entry.kind !== 'weight' || entry.size < 2) return;
+    const { mean, variance: current } = layerMoments(x, entry);
+    const wanted = targetVariance(inputs, entry, target);
+    if (!(current > 0) || !Number.isFinite(current) || !Number.isFinite(wanted) || wanted < 0) return;
+    // Rounded to f32: the wire carries f32, and sender and receivers must apply the same map.
+    out.push({ layer, mean: Math.fround(mean), scale: Math.fround(Math.sqrt(wanted / current)) });
+  });
+  return out;
+}
+
+/** Apply rescales in place (the receivers' copies must come out bit-identical to the sender's). */
+export function applyRescales(v: Float32Array, layout: ParamLayout, rescales: readonly LayerRescale[]): void {
+  for (const { layer, mean, scale } of rescales) {
+    const entry = layout.entries[layer];
+    if (!entry) throw new RangeError(`rescale names layer ${layer}; the layout has ${layout.entries.length}`);
+    const end = entry.offset + entry.size;
+    for (let i = entry.offset; i < end; i++) v[i] = mean + (v[i]! - mean) * scale;
+  }
+}

@@ -47,7 +47,8 @@ export function simulateCommand(): Command {
       const s = result.summary;
       console.log(
         `final accuracy ${s.finalAccuracy === null ? 'n/a' : (100 * s.finalAccuracy).toFixed(2) + '%'} over ${s.honestFinished} honest nodes; ` +
-          `${mib(s.bytesPerNode)} sent per node; ${result.wallSeconds.toFixed(1)} s wall, ${result.peakRssMB.toFixed(0)} MiB peak`,
+          `${mib(s.bytesPerNode)} sent per node (fp32 gossip: ${mib(result.fp32BytesPerNode)}); ` +
+          `${result.wallSeconds.toFixed(1)} s wall, ${result.peakRssMB.toFixed(0)} MiB peak`,
       );
       console.log(`JSONL: ${join(dir, 'rounds.jsonl')}`);
       console.log(`report: ${report}`);

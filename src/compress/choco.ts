@@ -107,6 +107,14 @@ export class ChocoSender {
     return { payload, seq: this.seq };
   }
 
+  /**
+   * Change x̂_self in place by a map every receiver applies too (the frame's rescales section),
+   * so the copies stay identical; not an update of its own (seq unchanged).
+   */
+  transformCopy(apply: (copy: Float32Array) => void): void {
+    apply(this.publicCopy);
+  }
+
   /** What a neighbour needs to resynchronise: a copy of x̂_self and its sequence number. */
   snapshot(): ChocoSnapshot {
     return { params: this.publicCopy.slice(), seq: this.seq };
@@ -153,14 +161,16 @@ export class ChocoReceiver {
   }
 
   /**
-   * Apply a decoded delta with its sequence number. 'duplicate' (seq already applied) and 'gap'
-   * (an update is missing) leave x̂_j unchanged.
+   * Apply a decoded delta with its sequence number, after `before` (the sender's transformCopy).
+   * 'duplicate' (seq already applied) and 'gap' (an update is missing) leave x̂_j unchanged.
    */
-  apply(delta: Float32Array, seq: number): ChocoApplyResult {
+  apply(delta: Float32Array, seq: number, before?: (copy: Float32Array) => void): ChocoApplyResult {
     checkLength('ChocoReceiver.apply', delta, this.d);
     const verdict = this.classify(seq);
     if (verdict !== 'ok') return verdict;
     const hat = this.publicCopy;
+    // The sender's transformCopy() made before this update (e.g. a tracked variance correction).
+    before?.(hat);
     for (let i = 0, d = this.d; i < d; i++) hat[i] = hat[i]! + delta[i]!;
     this.seq = seq;
     return 'ok';
@@ -170,7 +180,13 @@ export class ChocoReceiver {
    * apply() for a sparse delta (entries `indices[j]`, `values[j]`, j < count; all others zero):
    * the same sums at those entries, and nothing to add elsewhere.
    */
-  applySparse(indices: Int32Array, values: Float32Array, count: number, seq: number): ChocoApplyResult {
+  applySparse(
+    indices: Int32Array,
+    values: Float32Array,
+    count: number,
+    seq: number,
+    before?: (copy: Float32Array) => void,
+  ): ChocoApplyResult {
     const verdict = this.classify(seq);
     if (verdict !== 'ok') return verdict;
     for (let j = 0; j < count; j++) {
@@ -178,6 +194,7 @@ export class ChocoReceiver {
       if (!(i >= 0 && i < this.d)) throw new RangeError(`ChocoReceiver.applySparse: index ${i} outside [0, ${this.d})`);
     }
     const hat = this.publicCopy;
+    before?.(hat);
     for (let j = 0; j < count; j++) hat[indices[j]!] = hat[indices[j]!]! + values[j]!;
     this.seq = seq;
     return 'ok';

@@ -9,6 +9,9 @@ import { decodeQsgdInto, encodeQsgd } from './codecs/qsgd.ts';
 import { decodeRandKInto, encodeRandK } from './codecs/randk.ts';
 import { decodeSignInto, encodeSign } from './codecs/sign.ts';
 import { decodeTopKInto, encodeTopK } from './codecs/topk.ts';
+import { LayeredEncoder } from './codecs/layered.ts';
+import { PowerSgdEncoder, checkLayout, type CodecLayout } from './codecs/powersgd.ts';
+import { decodeSegmentsInto } from './codecs/segments.ts';
 import { CODEC_DEFAULTS, CODEC_IDS, CODEC_NAMES, parseCodecConfig, sparseCount } from './config.ts';
 import type { CodecConfig, CodecId, CodecName } from './config.ts';
 import { FrameError, asFrameError } from './frame-error.ts';
@@ -47,6 +50,8 @@ const DECODERS: Record<CodecId, DecodeInto> = {
   [CODEC_IDS.topk]: decodeTopKInto,
   [CODEC_IDS.randk]: decodeRandKInto,
   [CODEC_IDS.sign]: decodeSignInto,
+  [CODEC_IDS.powersgd]: decodeSegmentsInto,
+  [CODEC_IDS.layered]: decodeSegmentsInto,
 };
 
 export function isCodecId(n: number): n is CodecId {
@@ -79,8 +84,12 @@ function percent(f: number): string {
   return `${Number((f * 100).toPrecision(3))}%`;
 }
 
-/** Build a codec from a config (validated with parseCodecConfig; bad configs throw Error). */
-export function getCodec(cfg: CodecConfig | CodecName): Codec {
+/**
+ * Build a codec from a config (validated with parseCodecConfig; bad configs throw Error). The
+ * layer-aware codecs (powersgd, layered) need the model's layer table and keep state between
+ * calls (warm-started factors): one instance per sender.
+ */
+export function getCodec(cfg: CodecConfig | CodecName, layout?: CodecLayout): Codec {
   const config = parseCodecConfig(cfg);
   const id = CODEC_IDS[config.name];
   let unbiased = false;
@@ -133,6 +142,21 @@ export function getCodec(cfg: CodecConfig | CodecName): Codec {
       contractive = !rescale;
       label = `randk(${size.k ?? percent(size.fraction ?? CODEC_DEFAULTS.sparseFraction)}${rescale ? '' : ', unscaled'})`;
       encode = (x, seed) => encodeRandK(x, sparseCount(x.length, size), rescale, seed);
+      break;
+    }
+    case 'powersgd': {
+      const rank = config.rank ?? CODEC_DEFAULTS.powersgdRank;
+      const factors = config.factors ?? 'fp16';
+      const encoder = new PowerSgdEncoder(checkLayout(layout, 'powersgd'), rank, factors);
+      label = `powersgd(rank ${rank}, ${factors})`;
+      encode = (x) => encoder.encode(x);
+      break;
+    }
+    case 'layered': {
+      const budget = config.budget ?? CODEC_DEFAULTS.layeredBudget;
+      const encoder = new LayeredEncoder(checkLayout(layout, 'layered'), budget);
+      label = `layered(${percent(budget)} of fp32)`;
+      encode = (x, seed) => encoder.encode(x, seed);
       break;
     }
   }

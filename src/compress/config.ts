@@ -1,12 +1,12 @@
 /** Codec names, wire ids and configuration (with a dependency-free parser for config files). */
 import { QSGD_MAX_LEVELS } from './codecs/qsgd.ts';
 
-export type CodecName = 'none' | 'fp16' | 'int8' | 'qsgd' | 'topk' | 'randk' | 'sign';
+export type CodecName = 'none' | 'fp16' | 'int8' | 'qsgd' | 'topk' | 'randk' | 'sign' | 'powersgd' | 'layered';
 
 /** Wire ids. Stable forever: they go into every frame. */
-export const CODEC_IDS = { none: 0, fp16: 1, int8: 2, qsgd: 3, topk: 4, randk: 5, sign: 6 } as const;
+export const CODEC_IDS = { none: 0, fp16: 1, int8: 2, qsgd: 3, topk: 4, randk: 5, sign: 6, powersgd: 7, layered: 8 } as const;
 export type CodecId = (typeof CODEC_IDS)[CodecName];
-export const CODEC_NAMES: readonly CodecName[] = ['none', 'fp16', 'int8', 'qsgd', 'topk', 'randk', 'sign'];
+export const CODEC_NAMES: readonly CodecName[] = ['none', 'fp16', 'int8', 'qsgd', 'topk', 'randk', 'sign', 'powersgd', 'layered'];
 
 export type CodecConfig =
   | { name: 'none' }
@@ -15,13 +15,19 @@ export type CodecConfig =
   | { name: 'qsgd'; levels: number; bucketSize?: number }
   | { name: 'topk'; fraction?: number; k?: number; values?: 'fp16' | 'fp32' }
   | { name: 'randk'; fraction?: number; k?: number; rescale?: boolean }
-  | { name: 'sign'; blockSize?: number };
+  | { name: 'sign'; blockSize?: number }
+  /** Rank-r factors per weight matrix (fp16 or fp32 factors), dense fp16 biases. Needs the layout. */
+  | { name: 'powersgd'; rank?: number; factors?: 'fp16' | 'fp32' }
+  /** Per-layer choice of codec minimising the error within `budget` × the fp32 size. Needs the layout. */
+  | { name: 'layered'; budget?: number };
 
 export const CODEC_DEFAULTS = {
   int8BlockSize: 256,
   qsgdBucketSize: 512,
   signBlockSize: 256,
   sparseFraction: 0.01,
+  powersgdRank: 4,
+  layeredBudget: 0.04,
 } as const;
 
 const MAX_U32 = 0xffffffff;
@@ -34,6 +40,8 @@ const ALLOWED_KEYS: Record<CodecName, readonly string[]> = {
   topk: ['name', 'fraction', 'k', 'values'],
   randk: ['name', 'fraction', 'k', 'rescale'],
   sign: ['name', 'blockSize'],
+  powersgd: ['name', 'rank', 'factors'],
+  layered: ['name', 'budget'],
 };
 
 function describe(v: unknown): string {
@@ -116,6 +124,13 @@ export function parseCodecConfig(obj: unknown): CodecConfig {
       if (v !== undefined && v !== 'fp16' && v !== 'fp32') fail('values', '"fp16" or "fp32"', v);
       return { name: 'topk', ...sparseSize(o), values: v ?? 'fp32' };
     }
+    case 'powersgd': {
+      const f = o['factors'];
+      if (f !== undefined && f !== 'fp16' && f !== 'fp32') fail('factors', '"fp16" or "fp32"', f);
+      return { name: 'powersgd', rank: optInt(o, 'rank', 1, 255) ?? CODEC_DEFAULTS.powersgdRank, factors: f ?? 'fp16' };
+    }
+    case 'layered':
+      return { name: 'layered', budget: optFraction(o, 'budget') ?? CODEC_DEFAULTS.layeredBudget };
     case 'randk': {
       const r = o['rescale'];
       if (r !== undefined && typeof r !== 'boolean') fail('rescale', 'true or false', r);

@@ -11,6 +11,7 @@ export type FrameRejectReason =
   | 'spec-hash'
   | 'non-finite'
   | 'bad-index'
+  | 'bad-rescale'
   | 'bad-payload'
   | 'bad-header'
   | 'bad-argument';
@@ -27,6 +28,7 @@ export const FRAME_REJECT_REASONS: readonly FrameRejectReason[] = [
   'spec-hash',
   'non-finite',
   'bad-index',
+  'bad-rescale',
   'bad-payload',
   'bad-header',
   'bad-argument',

@@ -12,15 +12,17 @@ export {
   FRAME_HEADER_BYTES,
   FRAME_MAGIC,
   FRAME_VERSION,
+  MAX_RESCALE,
   MAX_SENDER_BYTES,
   decodeFrame,
   decodeFrameHeader,
+  frameRescales,
   encodeFrame,
   frameLength,
   framePayload,
   peekFrameHeader,
 } from './frame.ts';
-export type { FrameExpectation, FrameHeader, FrameInput } from './frame.ts';
+export type { FrameExpectation, FrameHeader, FrameInput, FrameRescale } from './frame.ts';
 export { FRAME_REJECT_REASONS, FrameError } from './frame-error.ts';
 export type { FrameRejectReason } from './frame-error.ts';
 export { TopKSelector } from './select.ts';

@@ -29,6 +29,12 @@ const baseSchema = z
     /** Consensus step γ: x ← x + γ(aggregate − x̂_self). Default 1 uncompressed, 0.5 compressed. */
     consensusStep: z.number().gt(0).max(1).optional(),
     aggregator: z.unknown().default({ rule: 'mean' }),
+    /**
+     * CHOCO with variance correction: rescale the model after the consensus step (instead of the
+     * aggregate) and send the per-layer maps, so every public copy is rescaled the same way and
+     * x − x̂ does not grow by a dense rescaling each round (which set off keyframes).
+     */
+    trackedRescale: z.boolean().default(false),
     weights: z.enum(['uniform', 'metropolis']).default('metropolis'),
     /** Close the round once this fraction of live in-neighbours sent a fresh update. */
     quorum: z.number().gt(0).max(1).default(1),

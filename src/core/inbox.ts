@@ -42,6 +42,14 @@ export class Inbox {
     for (const p of peers) this.getOrCreate(p).choco = new ChocoReceiver(this.d, initial, 0);
   }
 
+  /** Give each peer for which `initialOf` knows one its own CHOCO public copy (e.g. built from its init seed). */
+  seedChocoFrom(peers: readonly string[], initialOf: (peer: string) => Float32Array | undefined): void {
+    for (const p of peers) {
+      const initial = initialOf(p);
+      if (initial) this.getOrCreate(p).choco = new ChocoReceiver(this.d, initial, 0);
+    }
+  }
+
   /** The vector to aggregate for a peer, or undefined if it has none usable. */
   modelOf(peer: string): Float32Array | undefined {
     const s = this.peers.get(peer);

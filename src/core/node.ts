@@ -1,7 +1,9 @@
 import { aggregate } from '../aggregate/registry.ts';
 import { getAttack, type Attack, type AttackName } from '../aggregate/attacks/index.ts';
 import { capTotalWeight, ParticipationWeights } from '../aggregate/participation-weights.ts';
-import { ChocoReceiver, ChocoSender, FrameError, encodeFrame, getCodec, peekFrameHeader, type Codec } from '../compress/index.ts';
+import {
+  ChocoReceiver, ChocoSender, FrameError, encodeFrame, getCodec, peekFrameHeader, type Codec, type FrameRescale,
+} from '../compress/index.ts';
 import type { ParamLayout } from '../learn/layout.ts';
 import { PrivacyLedger } from '../privacy/ledger.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
@@ -13,6 +15,7 @@ import { Inbox, type PeerState } from './inbox.ts';
 import { applyUpdate, decodeUpdate, denseValues, type DecodedUpdate } from './update-decoder.ts';
 import type { Cancel, Clock, LocalLearner, SyncSnapshot, Transport } from './interfaces.ts';
 import { RoundCounters, type PrivacyRecord, type RoundRecord } from './round-record.ts';
+import { TrackedRescale, rescaleApplier } from './tracked-rescale.ts';
 
 export interface ByzantineBehaviour {
   readonly attack: AttackName;
@@ -37,6 +40,12 @@ export interface LearningNodeOptions {
    * node's first update is a keyframe carrying the full model.
    */
   readonly sharedInitialCopy?: Float32Array;
+  /**
+   * Seed-built first public copies: each node's independent initialisation is a function of its
+   * init seed, so a neighbour can build x̂_j(0) itself instead of receiving a full-model keyframe.
+   * Returns peer j's initial model (this node's own included), or undefined when it cannot.
+   */
+  readonly initialCopyOf?: (peer: string) => Float32Array | undefined;
   readonly byzantine?: ByzantineBehaviour;
   readonly onRound?: (r: RoundRecord) => void;
   readonly onReject?: (from: string, reason: string, detail: string) => void;
@@ -118,6 +127,8 @@ export class LearningNode {
   /** When each of the last S+2 rounds started here, for judging which neighbours are alive. */
   private readonly roundStarts = new Map<number, number>();
   private needKeyframe: boolean;
+  /** Variance correction on the model with the maps sent along (config trackedRescale); else null. */
+  private readonly tracked: TrackedRescale | null;
   private directSeq = 0;
   /** ε accounting of this node's DP training; null without a privacy config (and for attackers). */
   private readonly ledger: PrivacyLedger | null;
@@ -137,21 +148,28 @@ export class LearningNode {
     const d = o.layout.totalSize;
     if (o.params.length !== d) throw new Error(`node ${this.id}: params have ${o.params.length} values, layout ${d}`);
     this.params = o.params;
-    this.codec = getCodec(this.cfg.codec);
-    this.sender = new ChocoSender(d, o.sharedInitialCopy);
+    this.codec = getCodec(this.cfg.codec, o.layout);
+    const ownInitial = o.sharedInitialCopy ?? o.initialCopyOf?.(this.id);
+    this.sender = new ChocoSender(d, ownInitial);
     this.inbox = new Inbox(d);
     this.deadline = new AdaptiveDeadline(this.cfg.deadline);
     this.gamma = this.cfg.consensusStep ?? (this.cfg.codec.name === 'none' ? 1 : 0.5);
     this.maxFrameBytes = this.cfg.maxFrameBytes ?? 8 * d + 65536;
     this.attack = o.byzantine ? getAttack(o.byzantine.attack) : null;
     this.roundValue = o.startRound ?? 0;
-    this.needKeyframe = this.cfg.gossip === 'choco' && !o.sharedInitialCopy;
+    this.needKeyframe = this.cfg.gossip === 'choco' && !ownInitial;
     this.ledger = this.makeLedger();
     this.participation = this.cfg.participation ? new ParticipationWeights(this.cfg.participation) : null;
     this.outer = this.cfg.outer ? new OuterOptimizer(this.cfg.outer, o.params) : null;
     this.modest = this.cfg.modest ? new ModestRound(this.modestContext()) : null;
-    if (this.cfg.gossip === 'choco' && o.sharedInitialCopy && !this.modest)
-      this.inbox.seedChoco(o.transport.inNeighbours(this.roundValue), o.sharedInitialCopy);
+    const vc = this.cfg.aggregator.varianceCorrection;
+    const tracks = this.cfg.trackedRescale && this.cfg.gossip === 'choco' && vc !== 'none' && !o.byzantine;
+    this.tracked = tracks ? new TrackedRescale(o.layout, vc) : null;
+    if (this.cfg.gossip === 'choco' && !this.modest) {
+      const neighbours = o.transport.inNeighbours(this.roundValue);
+      if (o.sharedInitialCopy) this.inbox.seedChoco(neighbours, o.sharedInitialCopy);
+      else if (o.initialCopyOf) this.inbox.seedChocoFrom(neighbours, o.initialCopyOf);
+    }
     o.transport.onFrame((from, frame) => (this.modest ? this.modest.receive(from, frame) : this.receive(from, frame)));
     o.transport.serveSync(() => this.snapshot());
   }
@@ -301,6 +319,7 @@ export class LearningNode {
     this.roundValue = s.round;
     this.sender.restore({ params: s.publicCopy, seq: s.seq });
     if (this.cfg.gossip === 'direct') this.directSeq = s.seq;
+    this.tracked?.reset();
     this.needKeyframe = this.cfg.gossip === 'choco';
     // No saved outer state (an older checkpoint, or `outer` newly configured): start it from the model.
     if (this.outer && s.outer) this.outer.importState(s.outer);
@@ -394,6 +413,7 @@ export class LearningNode {
     let payload: Uint8Array;
     let seq: number;
     let keyframe = false;
+    const rescales = this.tracked?.takeForPublish(this.sender) ?? [];
     if (this.cfg.gossip === 'direct') {
       payload = this.codec.encode(this.outer ? this.outer.outgoing(round, vector) : vector, seed);
       seq = ++this.directSeq;
@@ -410,8 +430,9 @@ export class LearningNode {
       ({ payload, seq } = this.sender.makeUpdate(vector, this.codec, seed));
     }
     const paramCount = this.outer?.fragmented ? this.outer.outgoing(round, vector).length : this.params.length;
+    const maps = keyframe ? undefined : rescales;
     const specHash = this.o.specHash;
-    const frame = encodeFrame({ codecId, sender: this.id, round, seq, paramCount, specHash, payload, keyframe });
+    const frame = encodeFrame({ codecId, sender: this.id, round, seq, paramCount, specHash, payload, keyframe, rescales: maps });
     const copies = this.o.transport.publish(frame);
     this.counters.sent(copies, payload.length, frame.length - payload.length);
     this.publishedAt = this.o.clock.now();
@@ -486,13 +507,15 @@ export class LearningNode {
     if (this.phaseValue === 'stopped') return;
     let header;
     let update: DecodedUpdate;
+    let rescales: FrameRescale[];
     try {
       // A fragment's length follows from its round (the schedule is the same everywhere).
       const fragmentOf = this.outer?.fragmented ? peekFrameHeader(bytes).round : null;
       const paramCount = fragmentOf === null ? this.params.length : this.outer!.outgoing(fragmentOf, this.params).length;
-      const expect = { paramCount, specHash: this.o.specHash, maxBytes: this.maxFrameBytes };
+      const layers = this.o.layout.entries.length;
+      const expect = { paramCount, specHash: this.o.specHash, maxBytes: this.maxFrameBytes, layers };
       // Direct gossip keeps the decoded vector (peer.latest); CHOCO only adds it to a copy.
-      ({ header, update } = decodeUpdate(bytes, expect, this.cfg.gossip === 'choco'));
+      ({ header, update, rescales } = decodeUpdate(bytes, expect, this.cfg.gossip === 'choco'));
     } catch (e) {
       this.counters.received(0, bytes.length);
       if (e instanceof FrameError) return this.reject(from, e.reason, e.message);
@@ -510,11 +533,13 @@ export class LearningNode {
       peer.choco ??= new ChocoReceiver(this.params.length);
       peer.choco.resetFromFull(denseValues(update), header.seq);
     } else {
+      const seedBuilt = !peer.choco && header.seq === 1 ? this.o.initialCopyOf?.(from) : undefined;
+      if (seedBuilt) peer.choco = new ChocoReceiver(this.params.length, seedBuilt, 0);
       if (!peer.choco) {
         this.requestResync(from);
         return this.reject(from, 'seq-gap', `no public copy of ${from} yet (seq ${header.seq})`);
       }
-      const verdict = applyUpdate(peer.choco, update, header.seq);
+      const verdict = applyUpdate(peer.choco, update, header.seq, rescaleApplier(this.o.layout, rescales));
       if (verdict === 'duplicate') return this.reject(from, 'duplicate', `seq ${header.seq} ≤ ${peer.choco.lastSeq}`);
       if (verdict === 'gap') {
         this.requestResync(from);
@@ -702,11 +727,13 @@ export class LearningNode {
       return { count: received.length, staleDropped };
     }
     const selfCopy = this.cfg.gossip === 'choco' ? this.sender.publicCopy : this.params;
-    const out = aggregate(this.cfg.aggregator, selfCopy, received, weights, this.o.layout, { selfDegree, neighbourDegrees: degrees });
+    const rule = this.tracked ? { ...this.cfg.aggregator, varianceCorrection: 'none' as const } : this.cfg.aggregator;
+    const out = aggregate(rule, selfCopy, received, weights, this.o.layout, { selfDegree, neighbourDegrees: degrees });
     const x = this.params;
     const g = this.gamma;
     const { start, end } = this.outer ? this.outer.fragmentOf(this.roundValue) : { start: 0, end: x.length };
     for (let i = start; i < end; i++) x[i] = x[i]! + g * (out[i]! - selfCopy[i]!);
+    this.tracked?.afterConsensus(x, [selfCopy, ...received]);
     this.outer?.step(this.roundValue, x);
     return { count: received.length, staleDropped };
   }

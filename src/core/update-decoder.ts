@@ -1,5 +1,7 @@
-import { CODEC_IDS, decodeFrameHeader, decodePayloadInto, framePayload, type ChocoApplyResult, type ChocoReceiver } from '../compress/index.ts';
-import type { FrameExpectation, FrameHeader } from '../compress/index.ts';
+import {
+  CODEC_IDS, decodeFrameHeader, decodePayloadInto, framePayload, frameRescales, type ChocoApplyResult, type ChocoReceiver,
+} from '../compress/index.ts';
+import type { FrameExpectation, FrameHeader, FrameRescale } from '../compress/index.ts';
 import { decodeTopKSparse, type SparseEntries } from '../compress/codecs/topk.ts';
 
 /** A validated update: dense, or (a CHOCO top-k delta) only its non-zero entries. */
@@ -17,22 +19,33 @@ const sparse: SparseEntries = { indices: new Int32Array(0), values: new Float32A
  * the result lives only until the next call: a top-k delta stays sparse (the dense form costs a
  * fill and an add over every parameter for 1% of them) and a dense one uses a shared buffer.
  */
-export function decodeUpdate(bytes: Uint8Array, expect: FrameExpectation, transient: boolean): { header: FrameHeader; update: DecodedUpdate } {
+export function decodeUpdate(
+  bytes: Uint8Array,
+  expect: FrameExpectation,
+  transient: boolean,
+): { header: FrameHeader; update: DecodedUpdate; rescales: FrameRescale[] } {
   const header = decodeFrameHeader(bytes, expect);
+  const rescales = frameRescales(bytes, header, expect);
   const payload = framePayload(bytes, header);
   if (transient && header.codecId === CODEC_IDS.topk && !header.keyframe) {
-    return { header, update: { kind: 'sparse', entries: sparse, count: decodeTopKSparse(payload, header.paramCount, sparse) } };
+    const count = decodeTopKSparse(payload, header.paramCount, sparse);
+    return { header, update: { kind: 'sparse', entries: sparse, count }, rescales };
   }
   if (transient && dense.length !== header.paramCount) dense = new Float32Array(header.paramCount);
   const values = transient ? dense : new Float32Array(header.paramCount);
   decodePayloadInto(header.codecId, payload, values);
-  return { header, update: { kind: 'dense', values } };
+  return { header, update: { kind: 'dense', values }, rescales };
 }
 
 /** Apply a decoded delta to a neighbour's public copy (see ChocoReceiver.apply). */
-export function applyUpdate(copy: ChocoReceiver, update: DecodedUpdate, seq: number): ChocoApplyResult {
-  if (update.kind === 'dense') return copy.apply(update.values, seq);
-  return copy.applySparse(update.entries.indices, update.entries.values, update.count, seq);
+export function applyUpdate(
+  copy: ChocoReceiver,
+  update: DecodedUpdate,
+  seq: number,
+  before?: (copy: Float32Array) => void,
+): ChocoApplyResult {
+  if (update.kind === 'dense') return copy.apply(update.values, seq, before);
+  return copy.applySparse(update.entries.indices, update.entries.values, update.count, seq, before);
 }
 
 /** The dense vector of an update that is never sparse (keyframes, direct gossip). */

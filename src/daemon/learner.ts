@@ -50,7 +50,8 @@ export class DaemonLearner implements LocalLearner {
     this.test = data.test;
     this.model = new Model(cfg.model, data.train);
     this.trainer = new Trainer(this.model);
-    this.optimizer = new FlatOptimizer(cfg.node.optimizer, this.model.size);
+    const total = cfg.rounds > 0 ? cfg.rounds * cfg.node.localSteps : Infinity;
+    this.optimizer = new FlatOptimizer(cfg.node.optimizer, this.model.size, total);
     this.sampler = this.freshSampler();
     this.batchSize = Math.min(cfg.node.batchSize, this.shard.y.length);
     const p = cfg.node.privacy;

@@ -41,10 +41,10 @@ export function trainCentralized(cfg: TrainConfig, onEpoch: (r: EpochReport) => 
   try {
     const trainer = new Trainer(model);
     const params = model.initParams(deriveSeed(cfg.seed, 'init'));
-    const opt = new FlatOptimizer(cfg.optimizer, model.size);
     const n = Math.min(cfg.trainSamples ?? train.y.length, train.y.length);
     const sampler = new BatchSampler(n, deriveSeed(cfg.seed, 'batches'));
     const steps = Math.ceil(n / cfg.batchSize);
+    const opt = new FlatOptimizer(cfg.optimizer, model.size, steps * cfg.epochs);
     const reports: EpochReport[] = [];
     for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
       const t0 = performance.now();

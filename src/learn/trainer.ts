@@ -67,6 +67,7 @@ export class Trainer {
   /** `steps` minibatches from `sampler` over `data`; mean batch loss. */
   train(params: Float32Array, opt: FlatOptimizer, data: Dataset, sampler: RowSampler, o: LocalTrainingOptions): number {
     if (o.steps <= 0) return NaN;
+    opt.beginRound(params);
     this.model.load(params);
     this.ensureBatch(Math.min(o.batchSize, data.y.length));
     let total = 0;
@@ -87,6 +88,7 @@ export class Trainer {
     labelTransform?: (l: number) => number,
   ): number {
     if (steps <= 0) return NaN;
+    opt.beginRound(params);
     const { model, grad } = this;
     model.load(params);
     const n = data.y.length;

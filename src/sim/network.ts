@@ -95,8 +95,12 @@ export class VirtualNetwork {
     return start + txMs + latency - now;
   }
 
+  /** Frames each node has sent (one per receiver). */
+  readonly framesSentBy: number[] = [];
+
   private send(from: number, to: number, frame: Uint8Array): void {
     this.stats.messages++;
+    this.framesSentBy[from] = (this.framesSentBy[from] ?? 0) + 1;
     const delay = this.transfer(from, to, frame.length);
     if (this.spec.loss > 0 && this.rng.next() < this.spec.loss) {
       this.stats.lost++;

@@ -47,6 +47,20 @@ function privacyFacts(r: SimulationResult): Array<[string, string]> {
   ];
 }
 
+function ratio(fp32: number, sent: number): string {
+  return sent > 0 ? `${(fp32 / sent).toFixed(1)}x fewer` : 'nothing sent';
+}
+
+/** Share of honest node-rounds that sent a keyframe, and of the bytes those rounds sent. */
+export function keyframeShare(r: SimulationResult): string {
+  const honest = r.lines.filter((l) => !l.byzantine);
+  const sent = (l: (typeof honest)[number]): number => l.bytesSentPayload + l.bytesSentMeta;
+  const withKeyframe = honest.filter((l) => l.keyframes > 0);
+  const total = honest.reduce((s, l) => s + sent(l), 0);
+  const share = total > 0 ? withKeyframe.reduce((s, l) => s + sent(l), 0) / total : 0;
+  return `${withKeyframe.length} of ${honest.length} node-rounds; ${pct(share)} of the bytes sent`;
+}
+
 export function summaryFacts(r: SimulationResult): Array<[string, string]> {
   const s = r.summary;
   const sc = r.scenario;
@@ -61,7 +75,8 @@ export function summaryFacts(r: SimulationResult): Array<[string, string]> {
     ['codec', JSON.stringify(sc.node.codec)],
     ['aggregation', JSON.stringify(sc.node.aggregator)],
     ['final accuracy (honest nodes)', `${pct(s.finalAccuracy)} (min ${pct(s.finalAccuracyMin)}, max ${pct(s.finalAccuracyMax)}, ${s.honestFinished} nodes)`],
-    ['bytes sent per honest node', mib(s.bytesPerNode)],
+    ['bytes sent per honest node', `${mib(s.bytesPerNode)}; fp32 gossip would have sent ${mib(r.fp32BytesPerNode)} for the same rounds (${ratio(r.fp32BytesPerNode, s.bytesPerNode)})`],
+    ['keyframes (full models)', keyframeShare(r)],
     ['messages / lost / model syncs', `${s.messages} / ${s.lost} / ${s.syncRequests}`],
     ['rejected updates', Object.keys(s.rejected).length ? JSON.stringify(s.rejected) : 'none'],
     ['byzantine nodes', s.byzantine.length ? `${s.byzantine.join(', ')} (${sc.byzantine.attack})` : 'none'],

@@ -6,6 +6,7 @@ import { buildTopology, parseTopologySpec, type Topology } from '../topology/ind
 import { optimizerSlots } from '../learn/optimizer.ts';
 import { samplingRate } from '../privacy/config.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
+import { frameLength } from '../compress/index.ts';
 import { EventQueue } from './event-queue.ts';
 import { loadDatasetCached } from '../learn/datasets/index.ts';
 import { ConsensusAccumulator, type NodeRoundLine, type RoundSummary } from './metrics.ts';
@@ -58,6 +59,8 @@ export interface SimulationResult {
   /** Wall-clock facts: kept out of the JSONL so that a seed reproduces it byte for byte. */
   readonly wallSeconds: number;
   readonly peakRssMB: number;
+  /** What fp32 gossip (full fp32 models in every frame) would have sent per honest node for the same frames. */
+  readonly fp32BytesPerNode: number;
   readonly backend: BackendName;
   readonly threads: number;
   /** Wall-clock split: setup (data, workers), the event loop, and the pool's busy time inside it. */
@@ -85,6 +88,8 @@ export interface RunOptions {
   /** Log one line (e.g. churn events, rejections) — off by default. */
   log?: (msg: string) => void;
 }
+
+const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;
 
 function pickNodes(rng: Rng, candidates: number[], count: number): number[] {
   return rng.shuffle([...candidates]).slice(0, count).sort((a, b) => a - b);
@@ -148,6 +153,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     optimizer: sc.node.optimizer,
     localSteps: sc.node.localSteps,
     batchSize: sc.node.batchSize,
+    ...(sc.node.optimizer.schedule ? { rounds: sc.rounds } : {}),
     labelFlipNodes: dataAttack ? byzantine : [],
     ...(sc.node.privacy ? { privacy: sc.node.privacy, nonPrivateNodes: byzantine } : {}),
     trainer: sc.trainer,
@@ -167,6 +173,13 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
 
   const nodes: Array<LearningNode | undefined> = new Array(n);
   const params: Float32Array[] = all.map((i) => (sc.init === 'shared' ? shared.slice() : world.initParams(i)));
+  const seedCopies = sc.init === 'independent' && sc.firstCopies === 'seed';
+  const initial = seedCopies ? params.map((p) => p.slice()) : [];
+  const byId = new Map(all.map((i) => [nodeId(i), i]));
+  const initialCopyOf = (peer: string): Float32Array | undefined => {
+    const j = byId.get(peer);
+    return j === undefined ? undefined : initial[j];
+  };
   const finished = new Set<number>();
   const down = new Set<number>();
   /** Started, not finished, not down: the run ends when this is empty (checked after every event). */
@@ -243,6 +256,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       seed: deriveSeed(sc.seed, 'node', i),
       startRound,
       sharedInitialCopy: sc.init === 'shared' && startRound === 0 ? shared : undefined,
+      initialCopyOf: seedCopies && startRound === 0 ? initialCopyOf : undefined,
       byzantine: byzSet.has(i) && !dataAttack ? { attack: sc.byzantine.attack as never, params: sc.byzantine.params, f: byzantine.length, n } : undefined,
       onRound: (r) => onRound(i, r),
       participates: participates(i),
@@ -333,6 +347,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   const rounds = recorder.rounds(consensus);
   const totals = recorder.totals();
   const finals = lines.filter((l) => !l.byzantine && l.round === sc.rounds - 1 && l.accuracy !== undefined).map((l) => l.accuracy!);
+  const fp32Frame = (i: number): number => frameLength(utf8Bytes(nodeId(i)), 4 * world.model.size);
+  const fp32Bytes = all.filter((i) => !byzSet.has(i)).reduce((s, i) => s + (network.framesSentBy[i] ?? 0) * fp32Frame(i), 0);
   const summary: SimulationSummary = {
     type: 'summary',
     scenario: sc.name,
@@ -360,6 +376,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     rounds,
     summary,
     wallSeconds: (performance.now() - wallStart) / 1000,
+    fp32BytesPerNode: fp32Bytes / (totals.honestNodes || 1),
     peakRssMB: peakRss / 2 ** 20,
     backend,
     threads: pool.threads,

@@ -39,6 +39,11 @@ export const scenarioSchema = z
     topology: z.unknown().default({ generator: { type: 'ring' } }),
     /** shared: every node starts from one seeded init (and CHOCO copies start there too); independent: each its own. */
     init: z.enum(['shared', 'independent']).default('shared'),
+    /**
+     * independent init, CHOCO: how neighbours get a node's first public copy. seed: built from its
+     * init seed (nothing sent); keyframe: the node sends its whole model first.
+     */
+    firstCopies: z.enum(['seed', 'keyframe']).default('seed'),
     node: z.unknown().default({}),
     network: networkSpecSchema.default({}),
     compute: z

@@ -21,6 +21,8 @@ export interface WorldSpec {
   readonly optimizer: OptimizerSpec;
   readonly localSteps: number;
   readonly batchSize: number;
+  /** Rounds in the run (the lr schedule spans rounds × localSteps); absent: no schedule. */
+  readonly rounds?: number;
   /** Nodes whose labels are flipped (a data-poisoning attack). */
   readonly labelFlipNodes: readonly number[];
   /** DP training for honest nodes (absent: plain SGD). */
@@ -79,7 +81,7 @@ export class TrainingWorld {
       const dp = this.privateNode(node);
       s = {
         shard: dp ? subset(this.data.train, rows, `node${node}`) : null,
-        optimizer: new FlatOptimizer(this.spec.optimizer, this.model.size),
+        optimizer: new FlatOptimizer(this.spec.optimizer, this.model.size, (this.spec.rounds ?? Infinity) * this.spec.localSteps),
         sampler: new ShardRowSampler(new BatchSampler(rows.length, deriveSeed(this.spec.seed, 'batches', node)), rows),
         dp: dp ? this.dpFor(node, rows.length) : null,
       };
