@@ -93,7 +93,7 @@ export function parseCodecConfig(obj: unknown): CodecConfig {
     fail('codec', 'an object like {"name": "topk", "fraction": 0.01} or a codec name', obj);
   }
   const o = obj as Record<string, unknown>;
-  const name = o['name'];
+  const name = o.name;
   if (typeof name !== 'string' || !(CODEC_NAMES as readonly string[]).includes(name)) {
     fail('name', `one of ${CODEC_NAMES.map((n) => `"${n}"`).join(', ')}`, name);
   }
@@ -120,19 +120,19 @@ export function parseCodecConfig(obj: unknown): CodecConfig {
       return { name: 'qsgd', levels, bucketSize };
     }
     case 'topk': {
-      const v = o['values'];
+      const v = o.values;
       if (v !== undefined && v !== 'fp16' && v !== 'fp32') fail('values', '"fp16" or "fp32"', v);
       return { name: 'topk', ...sparseSize(o), values: v ?? 'fp32' };
     }
     case 'powersgd': {
-      const f = o['factors'];
+      const f = o.factors;
       if (f !== undefined && f !== 'fp16' && f !== 'fp32') fail('factors', '"fp16" or "fp32"', f);
       return { name: 'powersgd', rank: optInt(o, 'rank', 1, 255) ?? CODEC_DEFAULTS.powersgdRank, factors: f ?? 'fp16' };
     }
     case 'layered':
       return { name: 'layered', budget: optFraction(o, 'budget') ?? CODEC_DEFAULTS.layeredBudget };
     case 'randk': {
-      const r = o['rescale'];
+      const r = o.rescale;
       if (r !== undefined && typeof r !== 'boolean') fail('rescale', 'true or false', r);
       return { name: 'randk', ...sparseSize(o), rescale: r ?? true };
     }

@@ -2,7 +2,8 @@ import { aggregate } from '../aggregate/registry.ts';
 import { getAttack, type Attack, type AttackName } from '../aggregate/attacks/index.ts';
 import { capTotalWeight, ParticipationWeights } from '../aggregate/participation-weights.ts';
 import {
-  ChocoReceiver, ChocoSender, FrameError, encodeFrame, getCodec, peekFrameHeader, type Codec, type FrameRescale,
+  ChocoReceiver, ChocoSender, FrameError, encodeFrame, getCodec, peekFrameHeader,
+  type Codec, type FrameHeader, type FrameRescale,
 } from '../compress/index.ts';
 import type { ParamLayout } from '../learn/layout.ts';
 import { PrivacyLedger } from '../privacy/ledger.ts';
@@ -505,7 +506,7 @@ export class LearningNode {
 
   private receive(from: string, bytes: Uint8Array): void {
     if (this.phaseValue === 'stopped') return;
-    let header;
+    let header: FrameHeader;
     let update: DecodedUpdate;
     let rescales: FrameRescale[];
     try {

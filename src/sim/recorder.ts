@@ -70,8 +70,10 @@ export class RunRecorder {
       t.rejected += rejections;
     } else this.perRound.set(line.round, { nodes: 1, bytes, rejected: rejections });
     let h = this.honest.get(line.index);
-    if (!h) this.honest.set(line.index, (h = { first: at, privacyRound: -1 }));
-    else if (before(at, h.first)) h.first = at;
+    if (!h) {
+      h = { first: at, privacyRound: -1 };
+      this.honest.set(line.index, h);
+    } else if (before(at, h.first)) h.first = at;
     if (line.privacy && line.round > h.privacyRound) {
       h.privacyRound = line.round;
       h.privacy = line.privacy;
