@@ -76,18 +76,32 @@ export function summariseRounds(lines: readonly NodeRoundLine[], consensus: Cons
       const accs = ls.filter((l) => l.accuracy !== undefined).map((l) => l.accuracy!);
       const bytes = ls.reduce((s, l) => s + l.bytesSentPayload + l.bytesSentMeta, 0) / ls.length;
       cumulative += bytes;
-      return {
-        type: 'round' as const,
-        round,
-        nodes: ls.length,
-        consensusDistance: consensus.distance(round),
-        meanAccuracy: accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : null,
-        minAccuracy: accs.length ? Math.min(...accs) : null,
-        maxAccuracy: accs.length ? Math.max(...accs) : null,
-        evaluated: accs.length,
-        bytesPerNode: bytes,
-        cumulativeBytesPerNode: cumulative,
-        rejected: ls.reduce((s, l) => s + Object.values(l.rejected).reduce((a, b) => a + b, 0), 0),
-      };
+      const rejected = ls.reduce((s, l) => s + Object.values(l.rejected).reduce((a, b) => a + b, 0), 0);
+      return roundSummary(round, ls.length, consensus.distance(round), accs, bytes, cumulative, rejected);
     });
+}
+
+/** One round's summary line from its totals (the same fields whether lines are kept or only summed). */
+export function roundSummary(
+  round: number,
+  nodes: number,
+  consensusDistance: number,
+  accs: readonly number[],
+  bytesPerNode: number,
+  cumulativeBytesPerNode: number,
+  rejected: number,
+): RoundSummary {
+  return {
+    type: 'round',
+    round,
+    nodes,
+    consensusDistance,
+    meanAccuracy: accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : null,
+    minAccuracy: accs.length ? Math.min(...accs) : null,
+    maxAccuracy: accs.length ? Math.max(...accs) : null,
+    evaluated: accs.length,
+    bytesPerNode,
+    cumulativeBytesPerNode,
+    rejected,
+  };
 }

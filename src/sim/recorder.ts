@@ -1,5 +1,5 @@
 import type { PrivacyRecord } from '../core/round-record.ts';
-import type { ConsensusAccumulator, NodeRoundLine, RoundSummary } from './metrics.ts';
+import { roundSummary, type ConsensusAccumulator, type NodeRoundLine, type RoundSummary } from './metrics.ts';
 
 /** Where a key first appeared in lines sorted by (round, node index), then by its place in the line. */
 type FirstSeen = [round: number, index: number, position: number];
@@ -100,19 +100,7 @@ export class RunRecorder {
         const accs = accuracies.get(round) ?? [];
         const bytes = t.bytes / t.nodes;
         cumulative += bytes;
-        return {
-          type: 'round' as const,
-          round,
-          nodes: t.nodes,
-          consensusDistance: consensus.distance(round),
-          meanAccuracy: accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : null,
-          minAccuracy: accs.length ? Math.min(...accs) : null,
-          maxAccuracy: accs.length ? Math.max(...accs) : null,
-          evaluated: accs.length,
-          bytesPerNode: bytes,
-          cumulativeBytesPerNode: cumulative,
-          rejected: t.rejected,
-        };
+        return roundSummary(round, t.nodes, consensus.distance(round), accs, bytes, cumulative, t.rejected);
       });
   }
 
