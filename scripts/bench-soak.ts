@@ -3,7 +3,8 @@
  * and restart each a few seconds later (from its checkpoint), for the whole duration. Then the same
  * cluster without churn, run to the same round, for the accuracy it would have had. Prints: resumes
  * that were exact (the restarted daemon's resumed digest equals the checkpoint on disk at the kill),
- * the longest a live node waited for a round against its deadline, RSS per daemon at start and end,
+ * the longest a live node waited for a round against its deadline, RSS per daemon process (5-s samples;
+ * growth after warm-up: its 2nd minute against its last minute),
  * and final accuracy with and without churn.
  *
  *   node_modules/.bin/node scripts/bench-soak.ts [--nodes 16] [--fraction 0.2] [--interval-s 60]
@@ -22,7 +23,7 @@ import { processRssBytes } from '../src/daemon/process-rss.ts';
 import { loadTopology } from '../src/topology/index.ts';
 import { Rng } from '../src/util/rng.ts';
 import { printTable } from './lib/experiment.ts';
-import { ClusterProgress, liveWaits, mib, type Incarnation, type WaitSummary } from './lib/soak.ts';
+import { ClusterProgress, liveWaits, mib, RssSampler, type Incarnation, type WaitSummary } from './lib/soak.ts';
 
 const USAGE = `Usage: node_modules/.bin/node scripts/bench-soak.ts [options]
 
@@ -179,6 +180,18 @@ async function churnRun(out: string): Promise<void> {
   if (!warm) throw new Error('the cluster never warmed up');
   const rssStart = rssAll(c);
   const t0 = Date.now();
+  const sampler = new RssSampler();
+  const sampleAll = (): void => {
+    for (let i = 0; i < c.n; i++) {
+      const pid = c.pid(i);
+      const rss = pid === undefined ? null : processRssBytes(pid);
+      if (pid !== undefined && rss !== null) sampler.add(i, pid, rss);
+    }
+  };
+  sampleAll();
+  const sampling = setInterval(sampleAll, 5000);
+  sampling.unref();
+  const startPids = Array.from({ length: c.n }, (_, i) => c.pid(i));
   log(`warm (every daemon past round 5); RSS at start taken; churn begins`);
 
   const killOne = async (i: number): Promise<void> => {
@@ -241,7 +254,11 @@ async function churnRun(out: string): Promise<void> {
   const settled = (): boolean =>
     Array.from({ length: nodes }, (_, i) => progress.lastStartedAt(i) > lastUp + 5000).every(Boolean);
   await waitUntil(c, progress, 'every daemon closing rounds after the last restart', settled, 300_000);
+  sampleAll();
+  clearInterval(sampling);
+  const tEnd = Date.now();
   const rssEnd = rssAll(c);
+  const endPids = Array.from({ length: c.n }, (_, i) => c.pid(i));
   progress.poll();
   const roundEnd = progress.medianRound();
   // Both runs are read the same way: each daemon's last evaluation below the churn run's median round.
@@ -275,6 +292,23 @@ async function churnRun(out: string): Promise<void> {
   const killedSlots = new Set(resumes.map((r) => r.slot));
   const steady = growth.filter((g, i) => g !== null && !killedSlots.has(i)) as number[];
   const allGrowth = growth.filter((g): g is number => g !== null);
+  // After warm-up: each process's second minute of samples against its last minute.
+  const minute = 60_000;
+  const settledOf = (pid: number | undefined, from: number): number | null =>
+    pid === undefined ? null : sampler.median(pid, from + minute, from + 2 * minute);
+  const settledRss = startPids.map((pid) => settledOf(pid, t0));
+  const endMedian = endPids.map((pid) => (pid === undefined ? null : sampler.median(pid, tEnd - minute, tEnd + 1)));
+  const processGrowth = sampler
+    .processes()
+    .filter((p) => p.last - p.first >= 4 * minute)
+    .map((p) => {
+      const s0 = sampler.median(p.pid, p.first + minute, p.first + 2 * minute);
+      const s1 = sampler.median(p.pid, p.last - minute, p.last + 1);
+      return s0 && s1 ? s1 / s0 - 1 : null;
+    })
+    .filter((g): g is number => g !== null);
+  const worstProcess = processGrowth.length ? Math.max(...processGrowth) : null;
+  const medianProcess = processGrowth.length ? [...processGrowth].sort((p, q) => p - q)[processGrowth.length >> 1]! : null;
   const accDiff = baseline && acc.mean !== null && baseline.mean !== null ? 100 * (acc.mean - baseline.mean) : null;
   const windowDiff = baseline && accWindow !== null && baseline.window !== null ? 100 * (accWindow - baseline.window) : null;
   const baseRatio = baseline?.waits.worst ? baseline.waits.worst.waitMs / baseline.waits.worst.deadlineMs : null;
@@ -325,12 +359,20 @@ async function churnRun(out: string): Promise<void> {
         '-',
       ],
       [
-        'RSS growth, start → end',
+        'RSS growth of each daemon process after warm-up: median of 5-s samples in its 2nd minute → in its ' +
+          'last minute (processes that lived ≥ 4 min)',
+        `${processGrowth.length} processes: max ${f(worstProcess === null ? null : 100 * worstProcess)}%, ` +
+          `median ${f(medianProcess === null ? null : 100 * medianProcess)}%`,
+        '≤ 10%',
+        worstProcess === null ? 'n/a' : worstProcess <= 0.1 ? 'yes' : 'NO',
+      ],
+      [
+        'RSS, one sample when every daemon passed round 5 → one sample at the end (includes warm-up)',
         `never-killed daemons (${steady.length}): max ${f(steady.length ? 100 * Math.max(...steady) : null)}%; ` +
           `all slots: median ${f(medianGrowth === null ? null : 100 * medianGrowth)}%, ` +
           `max ${f(allGrowth.length ? 100 * Math.max(...allGrowth) : null)}%`,
-        '≤ 10%',
-        steady.length === 0 ? 'n/a' : Math.max(...steady) <= 0.1 ? 'yes' : 'NO',
+        '-',
+        '-',
       ],
       [
         'final accuracy, churn vs no churn: mean of every evaluation (16 daemons, every 5 rounds, 2000 test ' +
@@ -348,12 +390,14 @@ async function churnRun(out: string): Promise<void> {
       ],
     ],
   );
-  console.log('\nRSS per daemon (MiB; start: every daemon past round 5; end: before the stop; kills: times killed)\n');
+  console.log('\nRSS per daemon (MiB; start: one sample when every daemon passed round 5; 2nd min: median of the ' +
+    'first process in the churn run\'s 2nd minute; end: median of the last process in the last minute)\n');
   printTable(
     ['daemon', ...Array.from({ length: nodes }, (_, i) => String(i))],
     [
       ['start', ...rssStart.map(mib)],
-      ['end', ...rssEnd.map(mib)],
+      ['2nd min', ...settledRss.map(mib)],
+      ['end', ...endMedian.map(mib)],
       ['growth %', ...growth.map((g) => f(g === null ? null : 100 * g, 0))],
       ['kills', ...Array.from({ length: nodes }, (_, i) => String(resumes.filter((r) => r.slot === i).length))],
     ],

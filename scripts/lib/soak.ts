@@ -123,3 +123,29 @@ export class ClusterProgress {
     return xs.length ? xs.reduce((s, x) => s + x.accuracy, 0) / xs.length : null;
   }
 }
+
+/**
+ * RSS of every daemon process, sampled every few seconds and kept per process, so that growth is read
+ * from medians of windows (one sample lands anywhere in a GC cycle) and a restarted daemon's fresh
+ * process is never compared with the one that was killed.
+ */
+export class RssSampler {
+  private readonly byPid = new Map<number, { slot: number; samples: Array<{ t: number; rss: number }> }>();
+
+  add(slot: number, pid: number, rss: number, t = Date.now()): void {
+    const p = this.byPid.get(pid) ?? { slot, samples: [] };
+    this.byPid.set(pid, p);
+    p.samples.push({ t, rss });
+  }
+
+  /** Median RSS of process `pid` over samples in [from, to); null when there are fewer than 3. */
+  median(pid: number, from: number, to: number): number | null {
+    const xs = (this.byPid.get(pid)?.samples ?? []).filter((s) => s.t >= from && s.t < to).map((s) => s.rss);
+    return xs.length < 3 ? null : quantile(xs.sort((a, b) => a - b), 0.5);
+  }
+
+  /** Each process: its slot and the times of its first and last samples. */
+  processes(): Array<{ pid: number; slot: number; first: number; last: number }> {
+    return [...this.byPid].map(([pid, p]) => ({ pid, slot: p.slot, first: p.samples[0]!.t, last: p.samples.at(-1)!.t }));
+  }
+}
