@@ -1,6 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alieZ, attackNames, coordinateMeanStd, flipLabels, getAttack, isDataAttack, normalQuantile } from '../src/aggregate/attacks/index.ts';
+import {
+  ATTACKS,
+  alieZ,
+  attackLabelTransform,
+  attackNames,
+  coordinateMeanStd,
+  getAttack,
+  isDataAttack,
+  normalQuantile,
+  parseAttackParams,
+} from '../src/aggregate/attacks/index.ts';
 import type { AttackContext } from '../src/aggregate/attacks/index.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -37,6 +47,16 @@ describe('every attack', () => {
   it('the registry rejects unknown names and marks label-flip as the only data attack', () => {
     assert.throws(() => getAttack('bit-flip'), /unknown attack "bit-flip"; expected one of sign-flip/);
     assert.deepEqual(attackNames.filter(isDataAttack), ['label-flip']);
+    assert.deepEqual(attackNames, ATTACKS.map((a) => a.name));
+    // Exactly the data attacks say how they change the labels.
+    for (const a of ATTACKS) assert.equal(a.transformLabels !== undefined, a.kind === 'data', a.name);
+  });
+
+  it('params are validated per attack, naming the key', () => {
+    assert.deepEqual(parseAttackParams('gaussian', { sigma: 2, center: 'self' }), { sigma: 2, center: 'self' });
+    assert.deepEqual(parseAttackParams('label-flip', {}), {});
+    assert.throws(() => parseAttackParams('replay', { delay: -1 }), /: byzantine\.params\.delay: .*got -1$/);
+    assert.throws(() => parseAttackParams('sign-flip', { sigma: 1 }), /: byzantine\.params: Unrecognized key\(s\) in object: 'sigma'$/);
   });
 });
 
@@ -114,16 +134,12 @@ describe('attack properties', () => {
     assert.ok(ctx.honest.some((h) => h !== out && h.every((x, i) => x === out[i])));
   });
 
-  it('label-flip is a data attack: flipLabels maps y to numClasses − 1 − y; the model is sent as is', () => {
-    const bytes = Uint8Array.of(0, 1, 9, 4);
-    const flipped = flipLabels(bytes, 10);
-    assert.ok(flipped instanceof Uint8Array);
-    assert.deepEqual(Array.from(flipped), [9, 8, 0, 5]);
-    assert.deepEqual(Array.from(bytes), [0, 1, 9, 4]);
-    const ints = flipLabels(Int32Array.of(0, 2), 3);
-    assert.ok(ints instanceof Int32Array);
-    assert.deepEqual(Array.from(ints), [2, 0]);
-    assert.throws(() => flipLabels(Uint8Array.of(10), 10), /outside \[0, 10\)/);
+  it('label-flip is a data attack: it trains on y ↦ numClasses − 1 − y and sends its model as is', () => {
+    const flip = attackLabelTransform('label-flip', 10)!;
+    assert.deepEqual([0, 1, 9, 4].map(flip), [9, 8, 0, 5]);
+    assert.deepEqual([0, 2].map(attackLabelTransform('label-flip', 3)!), [2, 0]);
+    assert.throws(() => attackLabelTransform('label-flip', 0), /numClasses must be a positive integer/);
+    assert.equal(attackLabelTransform('sign-flip', 10), undefined);
     const ctx = context(11);
     assert.deepEqual(getAttack('label-flip').craft(ctx), ctx.self);
   });

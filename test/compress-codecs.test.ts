@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  CODECS,
   CODEC_IDS,
   CODEC_NAMES,
   FrameError,
   TopKSelector,
+  codecNameOf,
   decodePayload,
   getCodec,
+  isCodecId,
   parseCodecConfig,
 } from '../src/compress/index.ts';
 import type { CodecConfig } from '../src/compress/index.ts';
@@ -54,6 +57,10 @@ test('wire ids are stable and distinct', () => {
     const cfg = name === 'qsgd' ? { name, levels: 3 } : { name };
     assert.equal(getCodec(cfg as CodecConfig, layout).id, CODEC_IDS[name]);
   }
+  // Names and ids come from the registry, in its order; the ids in use are exactly 0..8.
+  assert.deepEqual(CODEC_NAMES, CODECS.map((c) => c.name));
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, 1.5].filter(isCodecId), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  for (const c of CODECS) assert.equal(codecNameOf(c.id), c.name);
 });
 
 test('declared properties', () => {
@@ -333,18 +340,20 @@ test('parseCodecConfig fills defaults and names the bad key', () => {
   assert.deepEqual(parseCodecConfig({ name: 'topk' }), { name: 'topk', fraction: 0.01, values: 'fp32' });
   assert.deepEqual(parseCodecConfig('sign'), { name: 'sign', blockSize: 256 });
   assert.deepEqual(parseCodecConfig({ name: 'qsgd', levels: 8 }), { name: 'qsgd', levels: 8, bucketSize: 512 });
+  assert.deepEqual(parseCodecConfig({ name: 'randk', k: 7 }), { name: 'randk', k: 7, rescale: true });
   const bad: Array<[unknown, RegExp]> = [
-    [null, /"codec"/],
-    [{ name: 'zip' }, /"name" must be one of/],
-    [{ name: 'qsgd' }, /"levels" must be an integer from 1 to 32767, got nothing/],
-    [{ name: 'qsgd', levels: 0 }, /"levels".*got 0/],
-    [{ name: 'topk', fraction: 2 }, /"fraction" must be a number in \(0, 1\], got 2/],
-    [{ name: 'topk', fraction: 0.1, k: 3 }, /"k"/],
-    [{ name: 'topk', values: 'bf16' }, /"values" must be "fp16" or "fp32", got "bf16"/],
-    [{ name: 'randk', rescale: 'yes' }, /"rescale"/],
-    [{ name: 'int8', blockSize: 1.5 }, /"blockSize"/],
-    [{ name: 'int8', block: 16 }, /unknown key "block" for codec "int8"/],
+    [null, /: codec: must be an object like .* or a codec name, got null$/],
+    [{ name: 'zip' }, /: codec\.name: must be one of "none", "fp16", .*"layered", got "zip"$/],
+    ['zip', /: codec: must be one of "none"/],
+    [{ name: 'qsgd' }, /: codec\.levels: must be an integer from 1 to 32767, got nothing$/],
+    [{ name: 'qsgd', levels: 0 }, /: codec\.levels: .*got 0$/],
+    [{ name: 'topk', fraction: 2 }, /: codec\.fraction: must be a number in \(0, 1\], got 2$/],
+    [{ name: 'topk', fraction: 0.1, k: 3 }, /: codec\.k: must be absent when "fraction" is given/],
+    [{ name: 'topk', values: 'bf16' }, /: codec\.values: must be "fp16" or "fp32", got "bf16"$/],
+    [{ name: 'randk', rescale: 'yes' }, /: codec\.rescale: must be true or false, got "yes"$/],
+    [{ name: 'int8', blockSize: 1.5 }, /: codec\.blockSize: must be an integer from 1 to 4294967295, got 1\.5$/],
+    [{ name: 'int8', block: 16 }, /: codec: unknown key "block" for codec "int8" \(allowed: name, blockSize\)$/],
   ];
   for (const [input, msg] of bad) assert.throws(() => parseCodecConfig(input), msg);
-  assert.throws(() => getCodec({ name: 'qsgd', levels: -1 }), /"levels"/);
+  assert.throws(() => getCodec({ name: 'qsgd', levels: -1 }), /codec\.levels/);
 });

@@ -120,10 +120,10 @@ test('segments decoder: malformed, oversized and non-finite payloads are typed r
 test('powersgd and layered configs are validated and need the layer table', () => {
   assert.deepEqual(parseCodecConfig({ name: 'powersgd' }), { name: 'powersgd', rank: 4, factors: 'fp16' });
   assert.deepEqual(parseCodecConfig({ name: 'layered' }), { name: 'layered', budget: 0.04 });
-  assert.throws(() => parseCodecConfig({ name: 'powersgd', rank: 0 }), /"rank" must be an integer from 1 to 255/);
-  assert.throws(() => parseCodecConfig({ name: 'powersgd', factors: 'int8' }), /"factors"/);
-  assert.throws(() => parseCodecConfig({ name: 'layered', budget: 2 }), /"budget" must be a number in \(0, 1\]/);
-  assert.throws(() => parseCodecConfig({ name: 'layered', fraction: 0.1 }), /unknown key "fraction"/);
+  assert.throws(() => parseCodecConfig({ name: 'powersgd', rank: 0 }), /: codec\.rank: must be an integer from 1 to 255, got 0$/);
+  assert.throws(() => parseCodecConfig({ name: 'powersgd', factors: 'int8' }), /: codec\.factors: must be "fp16" or "fp32"/);
+  assert.throws(() => parseCodecConfig({ name: 'layered', budget: 2 }), /: codec\.budget: must be a number in \(0, 1\], got 2$/);
+  assert.throws(() => parseCodecConfig({ name: 'layered', fraction: 0.1 }), /unknown key "fraction" for codec "layered"/);
   assert.throws(() => getCodec({ name: 'powersgd' }), /needs the model's layer table/);
   assert.throws(() => getCodec({ name: 'layered' }, { totalSize: 10, entries: [{ offset: 0, size: 9, shape: [9], kind: 'bias' }] }), /cover 9 of 10/);
 });

@@ -36,7 +36,7 @@ test('config errors are one line naming the file and the key', () => {
     [withOverrides({ http: { port: 70000 } }), /^node\.json: http\.port: /],
     [withOverrides({ mdsn: true }), /^node\.json: \(root\): Unrecognized key\(s\) in object: 'mdsn'/],
     [withOverrides({}, { node: { localSteps: -1 } }), /^node\.json: learning\.node: localSteps: /],
-    [withOverrides({}, { node: { codec: { name: 'zip' } } }), /^node\.json: learning\.node: codec: /],
+    [withOverrides({}, { node: { codec: { name: 'zip' } } }), /^node\.json: learning\.node: codec\.name: must be one of /],
     [withOverrides({}, { dataset: { type: 'cifar' } }), /^node\.json: learning\.dataset\.type: /],
   ];
   for (const [input, re] of cases) {

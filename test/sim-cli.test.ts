@@ -46,8 +46,9 @@ test('every shipped scenario file is valid', () => {
 test('scenario errors are one line naming the key', () => {
   const bad: Array<[unknown, RegExp]> = [
     [{ ...tiny, nodes: 0 }, /s\.json: nodes: /],
-    [{ ...tiny, node: { codec: { name: 'zip' } } }, /node: codec: /],
-    [{ ...tiny, node: { aggregator: { rule: 'best' } } }, /aggregator/],
+    [{ ...tiny, node: { codec: { name: 'zip' } } }, /node: codec\.name: must be one of /],
+    [{ ...tiny, node: { codec: { name: 'topk', fraction: 2 } } }, /node: codec\.fraction: must be a number in \(0, 1\], got 2/],
+    [{ ...tiny, node: { aggregator: { rule: 'best' } } }, /node: aggregator\.rule: must be one of mean, /],
     [{ ...tiny, byzantine: { attack: 'nuke' } }, /byzantine\.attack/],
     [{ ...tiny, churn: { events: [{ round: 1, action: 'crash', nodes: [9] }] } }, /churn\.events\.0\.nodes: node 9 does not exist/],
   ];

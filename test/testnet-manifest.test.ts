@@ -44,7 +44,7 @@ test('bad manifests are refused in one line naming the file and the key', () => 
     [{ ...base, admission: { allowPeers: ['nope'] } }, /^m\.json: admission\.allowPeers\.0: /],
     [{ ...base, task: { ...TASK, model: { type: 'transformer' } } }, /^m\.json: task: model/],
     [{ ...base, task: { ...TASK, hyperparameters: { localSteps: -1 } } }, /^m\.json: task\.hyperparameters\.localSteps: /],
-    [{ ...base, task: { ...TASK, codec: { name: 'zip' } } }, /^m\.json: task\.codec: "name" must be one of/],
+    [{ ...base, task: { ...TASK, codec: { name: 'zip' } } }, /^m\.json: task\.codec\.name: must be one of "none"/],
     [{ ...base, extra: 1 }, /^m\.json: \(root\): Unrecognized key/],
   ];
   for (const [input, re] of bad) {

@@ -1,55 +1,50 @@
-/** Validation of an aggregator config read from a file or the command line. */
-import { ruleNames, varianceCorrections } from './types.ts';
-import type { AggregatorConfig, RuleName, VarianceCorrection } from './types.ts';
+/** Rule names and the aggregator config's validation, derived from the rule registry (rules/index.ts). */
+import { z } from 'zod';
+import { parseValue } from '../util/validate.ts';
+import { ruleParams, type RuleParamName } from './rule-definition.ts';
+import { RULES } from './rules/index.ts';
+import { varianceCorrections } from './types.ts';
 
-type NumericCheck = { test: (x: number) => boolean; expected: string };
+export type RuleName = (typeof RULES)[number]['name'];
+export const ruleNames: readonly RuleName[] = RULES.map((r) => r.name);
 
-const numericKeys = {
-  f: { test: (x) => Number.isInteger(x) && x >= 0, expected: 'a non-negative integer' },
-  beta: { test: (x) => x >= 0 && x < 0.5, expected: 'a number in [0, 0.5)' },
-  m: { test: (x) => Number.isInteger(x) && x >= 1, expected: 'a positive integer' },
-  tau: { test: (x) => x > 0, expected: 'a number > 0 (Infinity allowed; omit for the adaptive radius)' },
-  iterations: { test: (x) => Number.isInteger(x) && x >= 1, expected: 'a positive integer' },
-  selfWeight: { test: (x) => x >= 0 && x <= 1, expected: 'a number in [0, 1]' },
-  eps: { test: (x) => x > 0 && Number.isFinite(x), expected: 'a finite number > 0' },
-} as const satisfies Record<string, NumericCheck>;
+RULES.forEach((r, i) => {
+  if (RULES.findIndex((o) => o.name === r.name) !== i) throw new Error(`aggregation rule ${r.name} is listed twice`);
+});
 
-type NumericKey = keyof typeof numericKeys;
+/** The parameters some rule reads; a config may set any of them whatever its rule (sweeps set f for all). */
+const declared = new Set(RULES.flatMap((r) => Object.keys(r.options.shape)));
+const paramNames = (Object.keys(ruleParams.shape) as RuleParamName[]).filter((k) => declared.has(k));
+const mask = Object.fromEntries(paramNames.map((k) => [k, true])) as Record<RuleParamName, true>;
+const paramShape = ruleParams.pick(mask).partial().shape;
+const keys = ['rule', 'varianceCorrection', ...paramNames];
 
-const allowedKeys: readonly string[] = ['rule', 'varianceCorrection', ...Object.keys(numericKeys)];
+/** `{ rule, varianceCorrection?, ...parameters }`; varianceCorrection defaults to 'none', unknown keys are refused. */
+export const aggregatorConfigSchema = z
+  .object(
+    {
+      rule: z.enum(ruleNames as [RuleName, ...RuleName[]], { message: `must be one of ${ruleNames.join(', ')}` }),
+      varianceCorrection: z
+        .enum(varianceCorrections, { message: `must be one of ${varianceCorrections.join(', ')}` })
+        .default('none'),
+      ...paramShape,
+    },
+    {
+      errorMap: (issue, ctx) => {
+        if (issue.code === 'unrecognized_keys') return { message: `unknown key "${issue.keys.join('", "')}"; expected one of ${keys.join(', ')}` };
+        if (issue.code === 'invalid_type') return { message: 'must be an object like {"rule": "median"}' };
+        return { message: ctx.defaultError };
+      },
+    },
+  )
+  .strict();
 
-function oneOf<T extends string>(key: string, value: unknown, options: readonly T[]): T {
-  if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
-    throw new Error(`aggregator config "${key}" must be one of ${options.join(', ')}; got ${JSON.stringify(value)}`);
-  }
-  return value as T;
-}
+export type AggregatorConfig = z.output<typeof aggregatorConfigSchema>;
 
-/**
- * Parses `{ rule, varianceCorrection?, f?, beta?, m?, tau?, iterations?, selfWeight?, eps? }`.
- * varianceCorrection defaults to 'none'. Throws an Error naming the offending key and what
- * it expects; unknown keys are rejected so typos do not pass silently.
- */
-export function parseAggregatorConfig(obj: unknown): AggregatorConfig {
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    throw new Error(`aggregator config must be an object like {"rule": "median"}; got ${JSON.stringify(obj)}`);
-  }
-  const raw = obj as Record<string, unknown>;
-  for (const key of Object.keys(raw)) {
-    if (!allowedKeys.includes(key)) throw new Error(`unknown aggregator config key "${key}"; expected one of ${allowedKeys.join(', ')}`);
-  }
-  const config: AggregatorConfig = {
-    rule: oneOf<RuleName>('rule', raw.rule, ruleNames),
-    varianceCorrection: oneOf<VarianceCorrection>('varianceCorrection', raw.varianceCorrection ?? 'none', varianceCorrections),
-  };
-  for (const key of Object.keys(numericKeys) as NumericKey[]) {
-    const value = raw[key];
-    if (value === undefined) continue;
-    const check: NumericCheck = numericKeys[key];
-    if (typeof value !== 'number' || Number.isNaN(value) || !check.test(value)) {
-      throw new Error(`aggregator config "${key}" must be ${check.expected}; got ${JSON.stringify(value)}`);
-    }
-    config[key] = value;
-  }
-  return config;
+/** The tunable rule parameters a config file may set. */
+export type RuleParams = Omit<AggregatorConfig, 'rule' | 'varianceCorrection'>;
+
+/** Validate an untrusted aggregator config; a ConfigError names the key ("aggregator.f: ..."). */
+export function parseAggregatorConfig(input: unknown): AggregatorConfig {
+  return parseValue(aggregatorConfigSchema, input, 'aggregator');
 }

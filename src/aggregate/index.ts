@@ -7,8 +7,11 @@ export type {
   RuleParams,
   VarianceCorrection,
 } from './types.ts';
-export { ruleNames, varianceCorrections } from './types.ts';
-export { aggregate, getRule, parseAggregatorConfig } from './registry.ts';
+export { varianceCorrections } from './types.ts';
+export { aggregatorConfigSchema, parseAggregatorConfig, ruleNames } from './config.ts';
+export { aggregate, getRule } from './registry.ts';
+export { RULES } from './rules/index.ts';
+export type { RuleDefinition, RuleParamName } from './rule-definition.ts';
 export { correctVariance, layerMoments, layerVariance, targetVariance } from './variance-correction.ts';
 export type { VarianceTarget } from './variance-correction.ts';
 export { metropolisWeights } from './rules/metropolis.ts';

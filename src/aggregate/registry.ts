@@ -1,37 +1,19 @@
 /** Rules by name, and the entry point the node uses: rule first, then variance correction. */
 import type { ParamLayout } from '../learn/layout.ts';
-import type { AggregationContext, AggregationRule, AggregatorConfig, RuleName } from './types.ts';
-import { ruleNames } from './types.ts';
+import { ruleNames } from './config.ts';
+import type { RuleDefinition } from './rule-definition.ts';
+import { RULES } from './rules/index.ts';
+import type { AggregationContext, AggregationRule, AggregatorConfig } from './types.ts';
 import { correctVariance } from './variance-correction.ts';
-import { meanRule } from './rules/mean.ts';
-import { metropolisRule } from './rules/metropolis.ts';
-import { medianRule } from './rules/median.ts';
-import { trimmedMeanRule } from './rules/trimmed-mean.ts';
-import { krumRule, multiKrumRule } from './rules/krum.ts';
-import { geomedRule } from './rules/geomed.ts';
-import { centeredClipRule } from './rules/centered-clip.ts';
-import { clippedGossipRule } from './rules/clipped-gossip.ts';
-import { nnaRule } from './rules/nna.ts';
 
-export { ruleNames };
-export { parseAggregatorConfig } from './config.ts';
+export { parseAggregatorConfig, ruleNames } from './config.ts';
 
-const rules: Record<RuleName, AggregationRule> = {
-  mean: meanRule,
-  metropolis: metropolisRule,
-  median: medianRule,
-  'trimmed-mean': trimmedMeanRule,
-  krum: krumRule,
-  'multi-krum': multiKrumRule,
-  geomed: geomedRule,
-  'centered-clip': centeredClipRule,
-  'clipped-gossip': clippedGossipRule,
-  nna: nnaRule,
-};
+const byName = new Map<string, RuleDefinition>(RULES.map((r) => [r.name, r]));
 
 export function getRule(name: string): AggregationRule {
-  if (!Object.hasOwn(rules, name)) throw new Error(`unknown aggregation rule "${name}"; expected one of ${ruleNames.join(', ')}`);
-  return rules[name as RuleName];
+  const def = byName.get(name);
+  if (!def) throw new Error(`unknown aggregation rule "${name}"; expected one of ${ruleNames.join(', ')}`);
+  return def.aggregate;
 }
 
 /**
@@ -47,17 +29,8 @@ export function aggregate(
   ctx: AggregationContext,
 ): Float32Array {
   if (layout.totalSize !== self.length) throw new Error(`layout covers ${layout.totalSize} parameters, model has ${self.length}`);
-  const out = getRule(config.rule)(self, received, weights, {
-    f: config.f,
-    beta: config.beta,
-    m: config.m,
-    tau: config.tau,
-    iterations: config.iterations,
-    selfWeight: config.selfWeight,
-    eps: config.eps,
-    selfDegree: ctx.selfDegree,
-    neighbourDegrees: ctx.neighbourDegrees,
-  });
-  if (config.varianceCorrection !== 'none') correctVariance(out, [self, ...received], layout, config.varianceCorrection);
+  const { rule, varianceCorrection, ...params } = config;
+  const out = getRule(rule)(self, received, weights, { ...params, selfDegree: ctx.selfDegree, neighbourDegrees: ctx.neighbourDegrees });
+  if (varianceCorrection !== 'none') correctVariance(out, [self, ...received], layout, varianceCorrection);
   return out;
 }

@@ -1,19 +1,6 @@
 /** Shared types of the aggregation module. */
 
-export const ruleNames = [
-  'mean',
-  'metropolis',
-  'median',
-  'trimmed-mean',
-  'krum',
-  'multi-krum',
-  'geomed',
-  'centered-clip',
-  'clipped-gossip',
-  'nna',
-] as const;
-
-export type RuleName = (typeof ruleNames)[number];
+export type { AggregatorConfig, RuleName, RuleParams } from './config.ts';
 
 export interface RuleOptions {
   /** Number of Byzantine neighbours assumed. */
@@ -48,14 +35,6 @@ export type AggregationRule = (
 export const varianceCorrections = ['inputs', 'xavier', 'none'] as const;
 
 export type VarianceCorrection = (typeof varianceCorrections)[number];
-
-/** The tunable rule parameters a config file may set (degrees come from the topology). */
-export type RuleParams = Pick<RuleOptions, 'f' | 'beta' | 'm' | 'tau' | 'iterations' | 'selfWeight' | 'eps'>;
-
-export interface AggregatorConfig extends RuleParams {
-  rule: RuleName;
-  varianceCorrection: VarianceCorrection;
-}
 
 export interface AggregationContext {
   selfDegree: number;

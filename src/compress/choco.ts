@@ -6,7 +6,6 @@
  * a receiver that sees a gap refuses to apply further deltas until it is reset from a full copy.
  */
 import type { Codec } from './codecs.ts';
-import { decodePayloadInto } from './codecs.ts';
 import { decodeTopKSparse, type SparseEntries } from './codecs/topk.ts';
 import { CODEC_IDS } from './config.ts';
 
@@ -64,24 +63,9 @@ export class ChocoSender {
   /**
    * Encode C(x − x̂_self), advance x̂_self by exactly what receivers will decode, and return the
    * payload with its sequence number. The codec must be contractive (CHOCO diverges otherwise).
-   *
-   * There is deliberately no error-feedback argument: x − x̂_self already carries everything not
-   * sent yet, so an ErrorFeedback residual on top would send that part twice (and diverges for
-   * top-k). The 4-argument form exists for call sites written as makeUpdate(x, codec, undefined, seed).
+   * There is no separate error feedback: x − x̂_self already carries everything not sent yet.
    */
-  makeUpdate(x: Float32Array, codec: Codec, seed: number): { payload: Uint8Array; seq: number };
-  makeUpdate(x: Float32Array, codec: Codec, ef: null | undefined, seed: number): { payload: Uint8Array; seq: number };
-  makeUpdate(
-    x: Float32Array,
-    codec: Codec,
-    seedOrEf: number | null | undefined,
-    maybeSeed?: number,
-  ): { payload: Uint8Array; seq: number } {
-    const seed = typeof seedOrEf === 'number' ? seedOrEf : maybeSeed;
-    if (seedOrEf !== null && seedOrEf !== undefined && typeof seedOrEf !== 'number') {
-      throw new TypeError('ChocoSender.makeUpdate: error feedback is built into CHOCO (x − x̂ is the residual); pass no ErrorFeedback');
-    }
-    if (typeof seed !== 'number') throw new TypeError('ChocoSender.makeUpdate: seed must be a number');
+  makeUpdate(x: Float32Array, codec: Codec, seed: number): { payload: Uint8Array; seq: number } {
     const d = this.d;
     checkLength('ChocoSender.makeUpdate', x, d);
     if (!codec.contractive) {
@@ -137,7 +121,6 @@ export class ChocoReceiver {
   readonly publicCopy: Float32Array;
   private seq: number;
   private gapSeen = false;
-  private scratch: Float32Array | null = null;
 
   constructor(d: number, initial?: Float32Array, seq = 0) {
     checkSeq('ChocoReceiver', seq);
@@ -200,17 +183,6 @@ export class ChocoReceiver {
     return 'ok';
   }
 
-  /**
-   * Decode a payload and apply it, skipping the decode for duplicates and gaps.
-   * Throws FrameError on a malformed payload (state unchanged).
-   */
-  applyEncoded(codecId: number, payload: Uint8Array, seq: number): ChocoApplyResult {
-    const verdict = this.classify(seq);
-    if (verdict !== 'ok') return verdict;
-    this.scratch ??= new Float32Array(this.d);
-    return this.apply(decodePayloadInto(codecId, payload, this.scratch), seq);
-  }
-
   /** Replace x̂_j by a full copy from the sender (e.g. its snapshot()) and continue after seq. */
   resetFromFull(params: Float32Array, seq: number): void {
     checkLength('ChocoReceiver.resetFromFull', params, this.d);
@@ -228,24 +200,5 @@ export class ChocoReceiver {
       return 'gap';
     }
     return 'ok';
-  }
-}
-
-/**
- * CHOCO consensus step, in place: x ← x + γ · Σ_j w_j (x̂_j − x̂_self).
- */
-export function chocoConsensusStep(
-  x: Float32Array,
-  selfCopy: Float32Array,
-  neighbours: ReadonlyArray<{ readonly weight: number; readonly publicCopy: Float32Array }>,
-  gamma: number,
-): void {
-  const d = x.length;
-  checkLength('chocoConsensusStep selfCopy', selfCopy, d);
-  for (const n of neighbours) {
-    checkLength('chocoConsensusStep neighbour', n.publicCopy, d);
-    const g = gamma * n.weight;
-    const hat = n.publicCopy;
-    for (let i = 0; i < d; i++) x[i] = x[i]! + g * (hat[i]! - selfCopy[i]!);
   }
 }

@@ -1,11 +1,12 @@
-/** Public API of the compression module: codecs, error feedback, CHOCO gossip state, wire frames. */
-export { CODEC_DEFAULTS, CODEC_IDS, CODEC_NAMES, parseCodecConfig, sparseCount } from './config.ts';
+/** Public API of the compression module: codecs, CHOCO gossip state, wire frames. */
+export { CODECS } from './codecs/index.ts';
+export { CODEC_IDS, CODEC_NAMES, codecConfigSchema, codecDefinition, parseCodecConfig } from './config.ts';
 export type { CodecConfig, CodecId, CodecName } from './config.ts';
+export type { CodecDefinition, CodecParts } from './codec-definition.ts';
+export { sparseCount } from './codecs/sparse-size.ts';
 export { codecNameOf, decodePayload, decodePayloadInto, getCodec, isCodecId } from './codecs.ts';
 export type { Codec } from './codecs.ts';
-export { ErrorFeedback } from './error-feedback.ts';
-export type { ErrorFeedbackOptions, ErrorFeedbackState } from './error-feedback.ts';
-export { ChocoReceiver, ChocoSender, chocoConsensusStep } from './choco.ts';
+export { ChocoReceiver, ChocoSender } from './choco.ts';
 export type { ChocoApplyResult, ChocoSnapshot } from './choco.ts';
 export {
   FRAME_CHECKSUM_BYTES,

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { participationSchema } from '../aggregate/participation-weights.ts';
-import { parseAggregatorConfig } from '../aggregate/registry.ts';
-import type { AggregatorConfig } from '../aggregate/types.ts';
-import { parseCodecConfig, type CodecConfig } from '../compress/index.ts';
+import { aggregatorConfigSchema } from '../aggregate/config.ts';
+import { codecConfigSchema } from '../compress/index.ts';
 import { optimizerSpecSchema } from '../learn/optimizer.ts';
 import { privacySpecSchema } from '../privacy/config.ts';
 import { ConfigError, parseWith } from '../util/validate.ts';
@@ -15,7 +14,7 @@ const baseSchema = z
     localSteps: z.number().int().nonnegative().default(10),
     batchSize: z.number().int().positive().default(32),
     optimizer: optimizerSpecSchema.default({ type: 'sgd', lr: 0.1 }),
-    codec: z.unknown().default({ name: 'none' }),
+    codec: codecConfigSchema.default({ name: 'none' }),
     /**
      * choco: send C(x − x̂) against public copies (x − x̂ is the error-feedback residual, so nothing
      * compression drops is lost); direct: send C(x), needed for time-varying graphs.
@@ -28,7 +27,7 @@ const baseSchema = z
     keyframeResidual: z.number().min(0).default(0.3),
     /** Consensus step γ: x ← x + γ(aggregate − x̂_self). Default 1 uncompressed, 0.5 compressed. */
     consensusStep: z.number().gt(0).max(1).optional(),
-    aggregator: z.unknown().default({ rule: 'mean' }),
+    aggregator: aggregatorConfigSchema.default({ rule: 'mean' }),
     /**
      * CHOCO with variance correction: rescale the model after the consensus step (instead of the
      * aggregate) and send the per-layer maps, so every public copy is rescaled the same way and
@@ -75,34 +74,21 @@ const baseSchema = z
   })
   .strict();
 
-export type NodeConfig = Omit<z.output<typeof baseSchema>, 'codec' | 'aggregator'> & {
-  codec: CodecConfig;
-  aggregator: AggregatorConfig;
-};
-
-function withKey<T>(source: string, key: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    throw new ConfigError(`${source}: ${key}: ${(e as Error).message.replace(/^[^:]*config: /, '')}`);
-  }
-}
+export type NodeConfig = z.output<typeof baseSchema>;
 
 export function parseNodeConfig(input: unknown, source = 'node'): NodeConfig {
   const base = parseWith(baseSchema, input ?? {}, source);
-  const codec = withKey(source, 'codec', () => parseCodecConfig(base.codec));
-  const aggregator = withKey(source, 'aggregator', () => parseAggregatorConfig(base.aggregator));
   const conflict = (key: string, why: string): never => {
     throw new ConfigError(`${source}: ${key}: ${why}`);
   };
   if (base.outer && base.outer.fragments > 1 && base.gossip !== 'direct')
     conflict('outer.fragments', 'fragments need gossip "direct"');
   if (base.outer && base.privacy) conflict('outer', 'cannot be combined with privacy');
-  if (base.participation && aggregator.rule === 'metropolis')
+  if (base.participation && base.aggregator.rule === 'metropolis')
     conflict('participation', 'needs aggregator.rule "mean" (the "metropolis" rule ignores weights)');
   if (base.modest) {
     for (const key of ['outer', 'participation', 'privacy'] as const)
       if (base[key]) conflict(key, 'cannot be combined with modest');
   }
-  return { ...base, codec, aggregator };
+  return base;
 }

@@ -1,3 +1,4 @@
+import { isDataAttack } from '../aggregate/attacks/index.ts';
 import { LearningNode } from '../core/node.ts';
 import type { LocalLearner } from '../core/interfaces.ts';
 import type { RoundRecord } from '../core/round-record.ts';
@@ -139,7 +140,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
 
   const byzantine = sc.byzantine.nodes ?? pickNodes(rng, all, sc.byzantine.count);
   const byzSet = new Set(byzantine);
-  const dataAttack = sc.byzantine.attack === 'label-flip';
+  const dataAttack = isDataAttack(sc.byzantine.attack);
   const stragglers = new Set(sc.stragglers.nodes ?? pickNodes(rng, all, Math.round(sc.stragglers.fraction * n)));
   const participates = availabilityOf(sc, all);
   const modest = sc.node.modest !== undefined;
@@ -154,7 +155,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     localSteps: sc.node.localSteps,
     batchSize: sc.node.batchSize,
     ...(sc.node.optimizer.schedule ? { rounds: sc.rounds } : {}),
-    labelFlipNodes: dataAttack ? byzantine : [],
+    ...(dataAttack ? { dataAttack: { attack: sc.byzantine.attack, nodes: byzantine } } : {}),
     ...(sc.node.privacy ? { privacy: sc.node.privacy, nonPrivateNodes: byzantine } : {}),
     trainer: sc.trainer,
   };

@@ -1,3 +1,4 @@
+import { attackLabelTransform } from '../aggregate/attacks/index.ts';
 import { BatchSampler, ShardRowSampler, type RowSampler } from '../learn/batches.ts';
 import { featureSize, subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
 import { loadDatasetCached, type DatasetSpec } from '../learn/datasets/index.ts';
@@ -23,8 +24,8 @@ export interface WorldSpec {
   readonly batchSize: number;
   /** Rounds in the run (the lr schedule spans rounds × localSteps); absent: no schedule. */
   readonly rounds?: number;
-  /** Nodes whose labels are flipped (a data-poisoning attack). */
-  readonly labelFlipNodes: readonly number[];
+  /** A data-poisoning attack (e.g. label-flip) and the nodes that train on its transformed labels. */
+  readonly dataAttack?: { readonly attack: string; readonly nodes: readonly number[] };
   /** DP training for honest nodes (absent: plain SGD). */
   readonly privacy?: PrivacySpec;
   /** Nodes that train without DP (attackers). */
@@ -57,7 +58,8 @@ export class TrainingWorld {
   private readonly trainer: Trainer | null;
   private readonly flat: FlatDenseTrainer | null;
   private readonly nodes = new Map<number, NodeLearningState>();
-  private readonly flipped: Set<number>;
+  private readonly poisoned: Set<number>;
+  private readonly poisonedLabel: ((label: number) => number) | undefined;
 
   constructor(spec: WorldSpec, data: TrainTest = loadDatasetCached(spec.dataset, spec.seed)) {
     this.spec = spec;
@@ -67,7 +69,8 @@ export class TrainingWorld {
     const flat = spec.trainer === 'flat';
     this.trainer = flat ? null : new Trainer(this.model);
     this.flat = flat ? new FlatDenseTrainer(spec.model, this.model.layout, featureSize(data.train), data.train.numClasses) : null;
-    this.flipped = new Set(spec.labelFlipNodes);
+    this.poisoned = new Set(spec.dataAttack?.nodes);
+    this.poisonedLabel = spec.dataAttack && attackLabelTransform(spec.dataAttack.attack, data.train.numClasses);
   }
 
   initParams(node: number | 'shared'): Float32Array {
@@ -107,8 +110,7 @@ export class TrainingWorld {
   /** Local steps on `params` in place; returns the mean batch loss. */
   train(node: number, params: Float32Array): number {
     const s = this.state(node);
-    const classes = this.data.train.numClasses;
-    const labelTransform = this.flipped.has(node) ? (l: number) => classes - 1 - l : undefined;
+    const labelTransform = this.poisoned.has(node) ? this.poisonedLabel : undefined;
     const steps = this.spec.localSteps;
     const o = { steps, batchSize: Math.min(this.spec.batchSize, this.shards[node]!.length), labelTransform };
     if (this.flat) return this.flat.train(params, s.optimizer, this.data.train, s.sampler, o);

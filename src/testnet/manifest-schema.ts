@@ -55,9 +55,11 @@ export function parseTask(rawTask: unknown, source: string): Task {
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     // Name the manifest's key: the node config calls them codec / aggregator / <hyper-parameter>.
-    const m = /^@: ([^:]+): (.*)$/s.exec(e.message);
-    const key = m ? (m[1] === 'codec' ? 'task.codec' : m[1] === 'aggregator' ? 'task.aggregation' : `task.hyperparameters.${m[1]}`) : 'task.hyperparameters';
-    throw new ConfigError(`${source}: ${key}: ${m ? m[2] : e.message.replace(/^@: /, '')}`);
+    // The first segment of the key path is renamed (codec.fraction becomes task.codec.fraction).
+    const m = /^@: ([^:.]+)([^:]*): (.*)$/s.exec(e.message);
+    if (!m) throw new ConfigError(`${source}: task.hyperparameters: ${e.message.replace(/^@: /, '')}`);
+    const top = m[1] === 'codec' ? 'task.codec' : m[1] === 'aggregator' ? 'task.aggregation' : `task.hyperparameters.${m[1]}`;
+    throw new ConfigError(`${source}: ${top}${m[2]}: ${m[3]}`);
   }
   return task;
 }

@@ -29,3 +29,12 @@ export function parseWith<S extends z.ZodTypeAny>(schema: S, input: unknown, sou
   const got = issue.code === 'unrecognized_keys' ? '' : `, got ${describeValue(valueAt(input, issue.path))}`;
   throw new ConfigError(`${source}: ${key}: ${issue.message}${got}`);
 }
+
+/** Parse a value found at `key` of a config; on failure throw a ConfigError "key.path: message, got value". */
+export function parseValue<S extends z.ZodTypeAny>(schema: S, input: unknown, key: string): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const got = issue.code === 'unrecognized_keys' ? '' : `, got ${describeValue(valueAt(input, issue.path))}`;
+  throw new ConfigError(`${[key, ...issue.path].join('.')}: ${issue.message}${got}`);
+}

@@ -4,7 +4,8 @@
  * default z = Φ⁻¹((n − s)/n) with s = ⌊n/2 + 1⌋ − f, the paper's largest z for which the
  * crafted vector still looks more central than enough honest ones; params.z overrides it.
  */
-import type { Attack } from './types.ts';
+import { z } from 'zod';
+import { defineAttack } from './types.ts';
 import { coordinateMeanStd, observed } from './observed-stats.ts';
 import { normalQuantile } from './normal-quantile.ts';
 
@@ -14,14 +15,13 @@ export function alieZ(n: number, f: number): number {
   return normalQuantile(p);
 }
 
-export function alieAttack(): Attack {
-  return {
-    name: 'alie',
-    kind: 'model',
-    craft: (ctx, params = {}) => {
-      const z = params.z ?? alieZ(ctx.n, ctx.f);
-      const { mean, std } = coordinateMeanStd(observed(ctx));
-      return mean.map((m, i) => m - z * std[i]!);
-    },
-  };
-}
+export const alieAttack = defineAttack({
+  name: 'alie',
+  kind: 'model',
+  params: z.object({ z: z.number().optional() }),
+  create: () => (ctx, params = {}) => {
+    const z = params.z ?? alieZ(ctx.n, ctx.f);
+    const { mean, std } = coordinateMeanStd(observed(ctx));
+    return mean.map((m, i) => m - z * std[i]!);
+  },
+});

@@ -8,18 +8,18 @@
  * target never moves towards its neighbours; ε > 1 pushes it away. ε defaults to 1.
  * Without ctx.target the attacker's own model is the reference.
  */
-import type { Attack } from './types.ts';
+import { z } from 'zod';
+import { defineAttack } from './types.ts';
 
-export function dissensusAttack(): Attack {
-  return {
-    name: 'dissensus',
-    kind: 'model',
-    craft: (ctx, params = {}) => {
-      const target = ctx.target ?? ctx.self;
-      const c = (params.eps ?? 1) / Math.max(1, ctx.f);
-      const out = Float32Array.from(target);
-      for (const x of ctx.honest) for (let i = 0; i < out.length; i++) out[i] = out[i]! - c * (x[i]! - target[i]!);
-      return out;
-    },
-  };
-}
+export const dissensusAttack = defineAttack({
+  name: 'dissensus',
+  kind: 'model',
+  params: z.object({ eps: z.number().optional() }),
+  create: () => (ctx, params = {}) => {
+    const target = ctx.target ?? ctx.self;
+    const c = (params.eps ?? 1) / Math.max(1, ctx.f);
+    const out = Float32Array.from(target);
+    for (const x of ctx.honest) for (let i = 0; i < out.length; i++) out[i] = out[i]! - c * (x[i]! - target[i]!);
+    return out;
+  },
+});

@@ -1,4 +1,5 @@
-import type { Attack } from './types.ts';
+import { z } from 'zod';
+import { defineAttack } from './types.ts';
 import { coordinateMeanStd, observed } from './observed-stats.ts';
 
 /**
@@ -6,13 +7,12 @@ import { coordinateMeanStd, observed } from './observed-stats.ts';
  * vectors it observes), so the aggregate's inner product with the honest mean shrinks or
  * turns negative. ε defaults to 0.1.
  */
-export function ipmAttack(): Attack {
-  return {
-    name: 'ipm',
-    kind: 'model',
-    craft: (ctx, params = {}) => {
-      const eps = params.eps ?? 0.1;
-      return coordinateMeanStd(observed(ctx)).mean.map((m) => -eps * m);
-    },
-  };
-}
+export const ipmAttack = defineAttack({
+  name: 'ipm',
+  kind: 'model',
+  params: z.object({ eps: z.number().optional() }),
+  create: () => (ctx, params = {}) => {
+    const eps = params.eps ?? 0.1;
+    return coordinateMeanStd(observed(ctx)).mean.map((m) => -eps * m);
+  },
+});

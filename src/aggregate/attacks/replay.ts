@@ -4,14 +4,16 @@
  * looking perfectly plausible. Stateful (keeps up to delay + 1 snapshots of its model):
  * use one instance per attacking node.
  */
-import type { Attack } from './types.ts';
+import { z } from 'zod';
+import { defineAttack } from './types.ts';
 
-export function replayAttack(): Attack {
-  const history = new Map<number, Float32Array>();
-  return {
-    name: 'replay',
-    kind: 'model',
-    craft: (ctx, params = {}) => {
+export const replayAttack = defineAttack({
+  name: 'replay',
+  kind: 'model',
+  params: z.object({ delay: z.number().int().nonnegative().optional() }),
+  create: () => {
+    const history = new Map<number, Float32Array>();
+    return (ctx, params = {}) => {
       const delay = params.delay ?? 10;
       history.set(ctx.round, Float32Array.from(ctx.self));
       const wanted = ctx.round - delay;
@@ -21,6 +23,6 @@ export function replayAttack(): Attack {
       const best = oldEnough.length > 0 ? Math.max(...oldEnough) : Math.min(...rounds);
       for (const r of rounds) if (r < best) history.delete(r);
       return Float32Array.from(history.get(best)!);
-    },
-  };
-}
+    };
+  },
+});

@@ -1,8 +1,7 @@
+import type { z } from 'zod';
 import type { Rng } from '../../util/rng.ts';
 
-export const attackNames = ['sign-flip', 'gaussian', 'alie', 'ipm', 'dissensus', 'replay', 'free-rider', 'label-flip'] as const;
-
-export type AttackName = (typeof attackNames)[number];
+export type { AttackName } from './registry.ts';
 
 /** Everything a Byzantine node can see when it crafts the vector it sends. */
 export type AttackContext = {
@@ -41,9 +40,28 @@ export interface AttackParams {
  */
 export type AttackKind = 'model' | 'data';
 
+/** Returns a NEW vector of the model's length; never mutates the context's vectors. */
+export type Craft = (ctx: AttackContext, params?: AttackParams) => Float32Array;
+
 export interface Attack {
-  readonly name: AttackName;
+  readonly name: string;
   readonly kind: AttackKind;
-  /** Returns a NEW vector of the model's length; never mutates the context's vectors. */
-  craft(ctx: AttackContext, params?: AttackParams): Float32Array;
+  readonly craft: Craft;
+}
+
+/** What an attack file exports; the registry (index.ts) lists them and names derive from it. */
+export interface AttackDefinition<N extends string = string> {
+  readonly name: N;
+  readonly kind: AttackKind;
+  /** The params it reads (scenario `byzantine.params`) and what each must be; all optional. */
+  readonly params: z.AnyZodObject;
+  /** A fresh craft function: some attacks (replay) keep state, so one per attacker. */
+  readonly create: () => Craft;
+  /** Data attacks: the map applied to every training label of an attacker, for numClasses classes. */
+  readonly transformLabels?: (numClasses: number) => (label: number) => number;
+}
+
+/** Identity with inference, so that the registry keeps each attack's name as a literal type. */
+export function defineAttack<const N extends string>(def: AttackDefinition<N>): AttackDefinition<N> {
+  return def;
 }

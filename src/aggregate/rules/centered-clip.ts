@@ -8,10 +8,11 @@
 import type { AggregationRule } from '../types.ts';
 import { byzantineCount, candidates, iterationCount, mixingWeights } from '../inputs.ts';
 import { clippedStep } from '../clip.ts';
+import { defineRule, ruleParams } from '../rule-definition.ts';
 
 const DEFAULT_ITERATIONS = 3;
 
-export const centeredClipRule: AggregationRule = (self, received, weights, opts) => {
+const centeredClip: AggregationRule = (self, received, weights, opts) => {
   const all = candidates(self, received);
   const alpha = mixingWeights(received, weights, opts);
   const f = byzantineCount(opts);
@@ -20,3 +21,9 @@ export const centeredClipRule: AggregationRule = (self, received, weights, opts)
   for (let t = 0; t < iterations; t++) v = clippedStep(v, all, alpha, opts.tau, f);
   return v;
 };
+
+export const centeredClipRule = defineRule({
+  name: 'centered-clip',
+  options: ruleParams.pick({ selfWeight: true, f: true, iterations: true, tau: true }),
+  aggregate: centeredClip,
+});

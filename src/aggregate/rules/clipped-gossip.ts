@@ -9,9 +9,16 @@
 import type { AggregationRule } from '../types.ts';
 import { assertSameLength, byzantineCount, mixingWeights } from '../inputs.ts';
 import { clippedStep } from '../clip.ts';
+import { defineRule, ruleParams } from '../rule-definition.ts';
 
-export const clippedGossipRule: AggregationRule = (self, received, weights, opts) => {
+const clippedGossip: AggregationRule = (self, received, weights, opts) => {
   assertSameLength(self, received);
   const w = mixingWeights(received, weights, opts).subarray(1);
   return clippedStep(self, received, w, opts.tau, byzantineCount(opts));
 };
+
+export const clippedGossipRule = defineRule({
+  name: 'clipped-gossip',
+  options: ruleParams.pick({ selfWeight: true, f: true, tau: true }),
+  aggregate: clippedGossip,
+});

@@ -9,12 +9,13 @@
 import type { AggregationRule } from '../types.ts';
 import { candidates, iterationCount, mixingWeights } from '../inputs.ts';
 import { distancesFrom, squaredDistance, weightedSum } from '../vector-ops.ts';
+import { defineRule, ruleParams } from '../rule-definition.ts';
 
 const DEFAULT_ITERATIONS = 16;
 const DEFAULT_SMOOTHING = 1e-6;
 const RELATIVE_STOP = 1e-6;
 
-export const geomedRule: AggregationRule = (self, received, weights, opts) => {
+const geomed: AggregationRule = (self, received, weights, opts) => {
   const all = candidates(self, received);
   const alpha = mixingWeights(received, weights, opts);
   const nu = opts.eps ?? DEFAULT_SMOOTHING;
@@ -42,6 +43,12 @@ export const geomedRule: AggregationRule = (self, received, weights, opts) => {
   }
   return z;
 };
+
+export const geomedRule = defineRule({
+  name: 'geomed',
+  options: ruleParams.pick({ selfWeight: true, eps: true, iterations: true }),
+  aggregate: geomed,
+});
 
 function sum(w: Float64Array): number {
   let s = 0;

@@ -1,5 +1,5 @@
 /**
- * Krum and Multi-Krum (Blanchard et al. 2017) over {self} ∪ received, weights ignored.
+ * Krum (Blanchard et al. 2017) over {self} ∪ received, weights ignored; Multi-Krum is multi-krum.ts.
  * Cost: all pairwise distances, O(n²·d) for n candidates of dimension d.
  *
  * The score of a candidate is the sum of its squared distances to its n − f − 2 nearest
@@ -10,7 +10,8 @@
 import type { AggregationRule } from '../types.ts';
 import { byzantineCount, candidates } from '../inputs.ts';
 import { pairwiseSquaredDistances } from '../pairwise-distances.ts';
-import { argsortAscending, average } from '../vector-ops.ts';
+import { argsortAscending } from '../vector-ops.ts';
+import { defineRule, ruleParams } from '../rule-definition.ts';
 
 export function krumScores(vectors: readonly Float32Array[], f: number): Float64Array {
   const n = vectors.length;
@@ -34,7 +35,7 @@ export function krumScores(vectors: readonly Float32Array[], f: number): Float64
 }
 
 /** Indices of the m best-scored candidates with a finite score (self, index 0, if none). */
-function selectByScore(vectors: readonly Float32Array[], f: number, m: number): number[] {
+export function selectByScore(vectors: readonly Float32Array[], f: number, m: number): number[] {
   const scores = krumScores(vectors, f);
   const chosen = argsortAscending(scores)
     .slice(0, m)
@@ -43,16 +44,9 @@ function selectByScore(vectors: readonly Float32Array[], f: number, m: number): 
 }
 
 /** Krum: a copy of the single best-scored candidate (ties favour self). */
-export const krumRule: AggregationRule = (self, received, _weights, opts) => {
+const krum: AggregationRule = (self, received, _weights, opts) => {
   const all = candidates(self, received);
   return Float32Array.from(all[selectByScore(all, byzantineCount(opts), 1)[0]!]!);
 };
 
-/** Multi-Krum: uniform average of the m best-scored candidates (default m = n − f). */
-export const multiKrumRule: AggregationRule = (self, received, _weights, opts) => {
-  const all = candidates(self, received);
-  const f = byzantineCount(opts);
-  const m = opts.m ?? all.length - f;
-  if (!Number.isInteger(m) || m < 1) throw new Error(`m must be a positive integer, got ${m}`);
-  return average(selectByScore(all, f, Math.min(m, all.length)).map((i) => all[i]!));
-};
+export const krumRule = defineRule({ name: 'krum', options: ruleParams.pick({ f: true }), aggregate: krum });

@@ -1,5 +1,6 @@
 import type { AggregationRule } from '../types.ts';
 import { meanRule } from './mean.ts';
+import { defineRule, ruleParams } from '../rule-definition.ts';
 
 function checkDegree(name: string, deg: number): void {
   if (!Number.isInteger(deg) || deg < 0) throw new Error(`${name} must be a non-negative integer, got ${deg}`);
@@ -19,10 +20,12 @@ export function metropolisWeights(selfDegree: number, neighbourDegrees: readonly
  * the number of received vectors) and opts.neighbourDegrees; the self weight is 1 − Σ w_ij.
  * The `weights` argument and opts.selfWeight are ignored.
  */
-export const metropolisRule: AggregationRule = (self, received, _weights, opts) => {
+const metropolis: AggregationRule = (self, received, _weights, opts) => {
   const degrees = opts.neighbourDegrees;
   if (!degrees || degrees.length !== received.length) {
     throw new Error(`metropolis needs opts.neighbourDegrees with one degree per received vector (${received.length})`);
   }
-  return meanRule(self, received, metropolisWeights(opts.selfDegree ?? received.length, degrees), {});
+  return meanRule.aggregate(self, received, metropolisWeights(opts.selfDegree ?? received.length, degrees), {});
 };
+
+export const metropolisRule = defineRule({ name: 'metropolis', options: ruleParams.pick({}), aggregate: metropolis });

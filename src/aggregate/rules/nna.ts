@@ -7,8 +7,9 @@
 import type { AggregationRule } from '../types.ts';
 import { assertSameLength, byzantineCount } from '../inputs.ts';
 import { argsortAscending, average, distancesFrom } from '../vector-ops.ts';
+import { defineRule, ruleParams } from '../rule-definition.ts';
 
-export const nnaRule: AggregationRule = (self, received, _weights, opts) => {
+const nna: AggregationRule = (self, received, _weights, opts) => {
   assertSameLength(self, received);
   const keep = Math.max(0, received.length - byzantineCount(opts));
   const dist = distancesFrom(self, received);
@@ -17,3 +18,5 @@ export const nnaRule: AggregationRule = (self, received, _weights, opts) => {
     .filter((k) => Number.isFinite(dist[k]!));
   return average([self, ...nearest.map((k) => received[k]!)]);
 };
+
+export const nnaRule = defineRule({ name: 'nna', options: ruleParams.pick({ f: true }), aggregate: nna });

@@ -1,6 +1,7 @@
 import type { AggregationRule, RuleOptions } from '../types.ts';
 import { byzantineCount, candidates } from '../inputs.ts';
 import { coordinateTrimmedMean } from '../coordinatewise.ts';
+import { defineRule, ruleParams } from '../rule-definition.ts';
 
 /**
  * Values trimmed from each side for n candidates: ⌊β·n⌋ when opts.beta is given, else f;
@@ -18,7 +19,13 @@ export function trimCount(n: number, opts: RuleOptions): number {
 }
 
 /** Coordinate-wise trimmed mean over {self} ∪ received (uniform; weights are ignored). */
-export const trimmedMeanRule: AggregationRule = (self, received, _weights, opts) => {
+const trimmedMean: AggregationRule = (self, received, _weights, opts) => {
   const all = candidates(self, received);
   return coordinateTrimmedMean(all, trimCount(all.length, opts));
 };
+
+export const trimmedMeanRule = defineRule({
+  name: 'trimmed-mean',
+  options: ruleParams.pick({ f: true, beta: true }),
+  aggregate: trimmedMean,
+});

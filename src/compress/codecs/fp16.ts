@@ -1,5 +1,6 @@
 /** `fp16`: every value as IEEE binary16 (little-endian), round-to-nearest-even, saturating at ±65504. */
 import { requireLength } from '../bytes.ts';
+import { codecOptions, defineCodec } from '../codec-definition.ts';
 import { reject } from '../frame-error.ts';
 import { HALF_TO_F32, halfFromF32Bits } from '../half.ts';
 
@@ -37,3 +38,11 @@ export function decodeFp16Into(payload: Uint8Array, out: Float32Array): void {
     out[i] = HALF_TO_F32[h]!;
   }
 }
+
+export const fp16Codec = defineCodec({
+  name: 'fp16',
+  id: 1,
+  options: codecOptions('fp16', {}),
+  decodeInto: decodeFp16Into,
+  create: () => ({ label: 'fp16', unbiased: false, contractive: true, encode: (x) => encodeFp16(x) }),
+});

@@ -5,6 +5,7 @@
  */
 import { blockScale, readBlockHeader } from '../block-scales.ts';
 import { viewOf } from '../bytes.ts';
+import { MAX_U32, codecOptions, defineCodec, intIn } from '../codec-definition.ts';
 import { reject } from '../frame-error.ts';
 
 export function encodeInt8(x: Float32Array, blockSize: number): Uint8Array {
@@ -57,3 +58,16 @@ export function decodeInt8Into(payload: Uint8Array, out: Float32Array): void {
     }
   }
 }
+
+export const int8Codec = defineCodec({
+  name: 'int8',
+  id: 2,
+  options: codecOptions('int8', { blockSize: intIn(1, MAX_U32).default(256) }),
+  decodeInto: decodeInt8Into,
+  create: ({ blockSize }) => ({
+    label: `int8(block ${blockSize})`,
+    unbiased: false,
+    contractive: true,
+    encode: (x) => encodeInt8(x, blockSize),
+  }),
+});

@@ -11,10 +11,11 @@
  * Errors ignore fp16 rounding; top-k sizes are estimated (the index varints depend on the gaps).
  */
 import { varintSize } from '../bytes.ts';
+import { codecOptions, defineCodec, fraction, percent } from '../codec-definition.ts';
 import { encodeFp16 } from './fp16.ts';
 import { PowerState, encodeLowRank, lowRankBytes } from './lowrank.ts';
-import { matrixShape, type CodecLayout } from './powersgd.ts';
-import { SEGMENT_CODECS, encodeSegments, type EncodedSegment } from './segments.ts';
+import { checkLayout, matrixShape, type CodecLayout } from './powersgd.ts';
+import { SEGMENT_CODECS, decodeSegmentsInto, encodeSegments, type EncodedSegment } from './segments.ts';
 import { encodeSign } from './sign.ts';
 import { encodeTopK } from './topk.ts';
 import { TopKSelector } from '../select.ts';
@@ -127,3 +128,20 @@ export class LayeredEncoder {
     return encodeSegments(chosen.map((c) => c.make()));
   }
 }
+
+/** Per-layer choice of codec minimising the error within `budget` × the fp32 size. Needs the layout. */
+export const layeredCodec = defineCodec({
+  name: 'layered',
+  id: 8,
+  options: codecOptions('layered', { budget: fraction().default(0.04) }),
+  decodeInto: decodeSegmentsInto,
+  create: ({ budget }, layout) => {
+    const encoder = new LayeredEncoder(checkLayout(layout, 'layered'), budget);
+    return {
+      label: `layered(${percent(budget)} of fp32)`,
+      unbiased: false,
+      contractive: true,
+      encode: (x, seed) => encoder.encode(x, seed),
+    };
+  },
+});

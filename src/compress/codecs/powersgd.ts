@@ -2,9 +2,10 @@
  * `powersgd`: every weight matrix as warm-started rank-r factors (lowrank.ts), every other layer
  * (biases) as dense fp16, in a segments payload. Needs the model's layer table.
  */
+import { codecOptions, defineCodec, intIn, oneOf } from '../codec-definition.ts';
 import { encodeFp16 } from './fp16.ts';
-import { PowerState, encodeLowRank, type FactorFormat } from './lowrank.ts';
-import { SEGMENT_CODECS, encodeSegments, type EncodedSegment } from './segments.ts';
+import { LOWRANK_MAX_RANK, PowerState, encodeLowRank, type FactorFormat } from './lowrank.ts';
+import { SEGMENT_CODECS, decodeSegmentsInto, encodeSegments, type EncodedSegment } from './segments.ts';
 
 export interface CodecLayer {
   readonly offset: number;
@@ -68,3 +69,18 @@ export class PowerSgdEncoder {
     return encodeSegments(segments);
   }
 }
+
+/** Rank-r factors per weight matrix (fp16 or fp32 factors), dense fp16 biases. Needs the layout. */
+export const powersgdCodec = defineCodec({
+  name: 'powersgd',
+  id: 7,
+  options: codecOptions('powersgd', {
+    rank: intIn(1, LOWRANK_MAX_RANK).default(4),
+    factors: oneOf(['fp16', 'fp32']).default('fp16'),
+  }),
+  decodeInto: decodeSegmentsInto,
+  create: ({ rank, factors }, layout) => {
+    const encoder = new PowerSgdEncoder(checkLayout(layout, 'powersgd'), rank, factors);
+    return { label: `powersgd(rank ${rank}, ${factors})`, unbiased: false, contractive: true, encode: (x) => encoder.encode(x) };
+  },
+});

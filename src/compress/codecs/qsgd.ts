@@ -5,6 +5,7 @@
  * Payload: u16 levels | u32 bucketSize | f32 norm × nBuckets | packed codes.
  */
 import { requireAtLeast, requireLength, viewOf } from '../bytes.ts';
+import { MAX_U32, codecOptions, defineCodec, intIn } from '../codec-definition.ts';
 import { reject } from '../frame-error.ts';
 import { UniformFiller } from '../uniform-filler.ts';
 
@@ -108,3 +109,18 @@ export function decodeQsgdInto(payload: Uint8Array, out: Float32Array): void {
     }
   }
 }
+
+export const qsgdCodec = defineCodec({
+  name: 'qsgd',
+  id: 3,
+  options: codecOptions('qsgd', { levels: intIn(1, QSGD_MAX_LEVELS), bucketSize: intIn(1, MAX_U32).default(512) }),
+  decodeInto: decodeQsgdInto,
+  create: ({ levels, bucketSize }) => ({
+    label: `qsgd(s=${levels}, bucket ${bucketSize})`,
+    unbiased: true,
+    // Variance bound ω = min(n/s², √n/s) per bucket of n (Alistarh et al., Lemma 3.1):
+    // E‖C(x) − x‖² ≤ ω‖x‖², so it is contractive in expectation exactly when ω < 1.
+    contractive: Math.min(bucketSize / levels ** 2, Math.sqrt(bucketSize) / levels) < 1,
+    encode: (x, seed) => encodeQsgd(x, levels, bucketSize, seed),
+  }),
+});

@@ -5,9 +5,12 @@
  * codec unbiased (variance (d/k - 1)·‖x‖², as for uniform random-k); without, it is contractive.
  * Payload: u32 k | u8 flags (bit 0 = rescale) | u32 seed | f32 × k (unscaled values).
  */
+import { z } from 'zod';
 import { Rng } from '../../util/rng.ts';
 import { requireAtLeast, requireLength, viewOf } from '../bytes.ts';
 import { reject } from '../frame-error.ts';
+import { codecOptions, defineCodec } from '../codec-definition.ts';
+import { checkSparseSize, sparseCount, sparseLabel, sparseSize, sparseSizeOptions } from './sparse-size.ts';
 
 const HEADER = 9;
 
@@ -57,3 +60,18 @@ export function decodeRandKInto(payload: Uint8Array, out: Float32Array): void {
     start += size;
   }
 }
+
+export const randkCodec = defineCodec({
+  name: 'randk',
+  id: 5,
+  options: codecOptions('randk', { ...sparseSizeOptions, rescale: z.boolean({ message: 'must be true or false' }).default(true) })
+    .superRefine(checkSparseSize)
+    .transform(({ name, fraction, k, rescale }) => ({ name, ...sparseSize(fraction, k), rescale })),
+  decodeInto: decodeRandKInto,
+  create: (config) => ({
+    label: `randk(${sparseLabel(config)}${config.rescale ? '' : ', unscaled'})`,
+    unbiased: config.rescale,
+    contractive: !config.rescale,
+    encode: (x, seed) => encodeRandK(x, sparseCount(x.length, config), config.rescale, seed),
+  }),
+});

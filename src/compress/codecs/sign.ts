@@ -5,6 +5,7 @@
  */
 import { blockScale, readBlockHeader } from '../block-scales.ts';
 import { viewOf } from '../bytes.ts';
+import { MAX_U32, codecOptions, defineCodec, intIn } from '../codec-definition.ts';
 
 export function encodeSign(x: Float32Array, blockSize: number): Uint8Array {
   const d = x.length;
@@ -51,3 +52,16 @@ export function decodeSignInto(payload: Uint8Array, out: Float32Array): void {
     }
   }
 }
+
+export const signCodec = defineCodec({
+  name: 'sign',
+  id: 6,
+  options: codecOptions('sign', { blockSize: intIn(1, MAX_U32).default(256) }),
+  decodeInto: decodeSignInto,
+  create: ({ blockSize }) => ({
+    label: `sign(block ${blockSize})`,
+    unbiased: false,
+    contractive: true,
+    encode: (x) => encodeSign(x, blockSize),
+  }),
+});

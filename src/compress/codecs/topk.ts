@@ -6,7 +6,9 @@
 import { requireAtLeast, varintSize, viewOf, writeVarint } from '../bytes.ts';
 import { reject } from '../frame-error.ts';
 import { HALF_TO_F32, halfFromF32Bits } from '../half.ts';
-import type { TopKSelector } from '../select.ts';
+import { codecOptions, defineCodec, oneOf } from '../codec-definition.ts';
+import { TopKSelector } from '../select.ts';
+import { checkSparseSize, sparseCount, sparseLabel, sparseSize, sparseSizeOptions } from './sparse-size.ts';
 
 export type SparseValueFormat = 'fp32' | 'fp16';
 const HEADER = 5;
@@ -125,3 +127,21 @@ export function decodeTopKInto(payload: Uint8Array, out: Float32Array): void {
   const { indices, values } = denseScratch;
   for (let j = 0; j < k; j++) out[indices[j]!] = values[j]!;
 }
+
+export const topkCodec = defineCodec({
+  name: 'topk',
+  id: 4,
+  options: codecOptions('topk', { ...sparseSizeOptions, values: oneOf(['fp16', 'fp32']).default('fp32') })
+    .superRefine(checkSparseSize)
+    .transform(({ name, fraction, k, values }) => ({ name, ...sparseSize(fraction, k), values })),
+  decodeInto: decodeTopKInto,
+  create: (config) => {
+    const selector = new TopKSelector();
+    return {
+      label: `topk(${sparseLabel(config)}, ${config.values})`,
+      unbiased: false,
+      contractive: true,
+      encode: (x, seed) => encodeTopK(x, sparseCount(x.length, config), config.values, selector, seed),
+    };
+  },
+});
