@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { checkpointDigest, type CheckpointDigest } from '../src/daemon/checkpoint-digest.ts';
-import { Cluster, readRoundLines, sleep } from '../src/daemon/cluster.ts';
+import { Cluster, readRoundLines, sleep } from '../src/cluster/cluster.ts';
 import { FILES } from '../src/daemon/files.ts';
 import { processRssBytes } from '../src/daemon/process-rss.ts';
 import { loadTopology } from '../src/topology/index.ts';

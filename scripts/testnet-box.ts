@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ChurnDriver, roundsWithSurvivors, type RestartRule } from '../src/daemon/churn-driver.ts';
-import { readRoundLines, sleep } from '../src/daemon/cluster.ts';
+import { ChurnDriver, roundsWithSurvivors, type RestartRule } from '../src/cluster/churn-driver.ts';
+import { readRoundLines, sleep } from '../src/cluster/cluster.ts';
 import { FILES } from '../src/daemon/files.ts';
-import { RoundTail, type RoundLine } from '../src/daemon/round-tail.ts';
-import { TestnetBox } from '../src/testnet/box.ts';
+import { RoundTail, type RoundLine } from '../src/cluster/round-tail.ts';
+import { TestnetBox } from '../src/cluster/testnet-box.ts';
 import type { NetworkSnapshot } from '../src/testnet/network-view.ts';
 import { ConfigError } from '../src/util/validate.ts';
 

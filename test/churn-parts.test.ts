@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveCheckpoint, type Checkpoint } from '../src/daemon/checkpoint.ts';
 import { checkpointDigest } from '../src/daemon/checkpoint-digest.ts';
-import { CheckpointSampler } from '../src/daemon/checkpoint-sampler.ts';
+import { CheckpointSampler } from '../src/cluster/checkpoint-sampler.ts';
 import { paramsDigest } from '../src/daemon/params-digest.ts';
-import { RoundTail } from '../src/daemon/round-tail.ts';
-import { WireMeter, protocolBytes } from '../src/daemon/wire-meter.ts';
-import { renderReport } from '../src/sim/report.ts';
-import { summariseRounds, ConsensusAccumulator, type NodeRoundLine } from '../src/sim/metrics.ts';
+import { RoundTail } from '../src/cluster/round-tail.ts';
+import { WireMeter, protocolBytes } from '../src/cluster/wire-meter.ts';
+import { renderReport } from '../src/report/html.ts';
+import { summariseRounds, ConsensusAccumulator, type NodeRoundLine } from '../src/report/rounds.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gl-churn-parts-'));
 

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { roundsWithSurvivors, runCluster, writeClusterOutputs } from '../src/daemon/cluster-run.ts';
-import type { ClusterRunOptions } from '../src/daemon/cluster-run.ts';
+import { roundsWithSurvivors, runCluster, writeClusterOutputs } from '../src/cluster/cluster-run.ts';
+import type { ClusterRunOptions } from '../src/cluster/cluster-run.ts';
 import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-cluster-churn-'));

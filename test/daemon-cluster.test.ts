@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, type NodeStatus } from '../src/daemon/cluster.ts';
+import { Cluster, type NodeStatus } from '../src/cluster/cluster.ts';
 import { FILES } from '../src/daemon/files.ts';
 import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
 

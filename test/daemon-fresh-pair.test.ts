@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster } from '../src/daemon/cluster.ts';
+import { Cluster } from '../src/cluster/cluster.ts';
 import { pairLearning, pairTopology } from './support/daemon-pair.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-fresh-pair-'));

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lp from 'it-length-prefixed';
-import { Cluster } from '../src/daemon/cluster.ts';
+import { Cluster } from '../src/cluster/cluster.ts';
 import { HELLO_PROTOCOL, HELLO_VERSION, serveHello, type Hello } from '../src/p2p/hello-protocol.ts';
 import { GossipHost } from '../src/p2p/host.ts';
 import { createIdentityFile } from '../src/p2p/identity.ts';

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, type NodeStatus } from '../src/daemon/cluster.ts';
+import { Cluster, type NodeStatus } from '../src/cluster/cluster.ts';
 import { pairLearning, pairTopology } from './support/daemon-pair.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-metrics-'));

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CODEC_IDS, encodeFrame } from '../src/compress/index.ts';
-import { Cluster, sleep, type NodeStatus } from '../src/daemon/cluster.ts';
+import { Cluster, sleep, type NodeStatus } from '../src/cluster/cluster.ts';
 import { GossipHost } from '../src/p2p/host.ts';
 import { createIdentityFile } from '../src/p2p/identity.ts';
 import { topicOf } from '../src/p2p/transport.ts';

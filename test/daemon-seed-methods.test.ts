@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster } from '../src/daemon/cluster.ts';
+import { Cluster } from '../src/cluster/cluster.ts';
 import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
 import { pairLearning, pairTopology } from './support/daemon-pair.ts';
 

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, readRoundLines, type NodeStatus } from '../src/daemon/cluster.ts';
+import { Cluster, readRoundLines, type NodeStatus } from '../src/cluster/cluster.ts';
 import { PAIR_DATASET, pairTopology } from './support/daemon-pair.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-dp-daemon-'));

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { TestnetBox } from '../src/testnet/box.ts';
+import { TestnetBox } from '../src/cluster/testnet-box.ts';
 import { taskHashOf } from '../src/testnet/manifest.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -1,5 +1,5 @@
 // What the soak benchmark reads off a run: waits of live nodes per process, RSS summaries.
-import { RoundTail, type RoundLine } from '../../src/daemon/round-tail.ts';
+import { RoundTail, type RoundLine } from '../../src/cluster/round-tail.ts';
 
 /** One process of a daemon slot: from spawn to exit (Infinity: still running at the end). */
 export interface Incarnation {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import type { ChurnPlan, ClusterRunOptions } from '../daemon/cluster-run.ts';
+import type { ChurnPlan, ClusterRunOptions } from '../cluster/cluster-run.ts';
 import { loadTopology } from '../topology/index.ts';
 import { ConfigError } from '../util/validate.ts';
 import { parseIntOption, readJsonFile } from './options.ts';
@@ -70,7 +70,7 @@ export function clusterCommand(): Command {
         timeoutMs: 1000 * (o.timeout as number),
         log: (m) => console.log(m),
       };
-      const { runCluster, writeClusterOutputs } = await import('../daemon/cluster-run.ts');
+      const { runCluster, writeClusterOutputs } = await import('../cluster/cluster-run.ts');
       const result = await runCluster(opts);
       const report = await writeClusterOutputs(result, opts);
       const last = result.rounds[result.rounds.length - 1];

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { describeSelection, selectBackend, type BackendChoice } from '../learn/backend.ts';
-import { writeRunOutputs, mib } from '../sim/output.ts';
+import { mib } from '../report/units.ts';
+import { writeRunOutputs } from '../sim/output.ts';
 import { runSimulation } from '../sim/run.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { parseIntOption } from './options.ts';
@@ -11,6 +12,18 @@ import { backendOption } from './train-command.ts';
 function parseJsonlMode(v: string): 'full' | 'compact' {
   if (v !== 'full' && v !== 'compact') throw new InvalidArgumentError('--jsonl must be full or compact');
   return v;
+}
+
+/** The options as commander parses them (each through its parser above). */
+interface SimulateCli {
+  readonly out?: string;
+  readonly nodes?: number;
+  readonly rounds?: number;
+  readonly seed?: number;
+  readonly workers?: number;
+  readonly jsonl?: 'full' | 'compact';
+  readonly verbose?: boolean;
+  readonly backend: BackendChoice;
 }
 
 export function simulateCommand(): Command {
@@ -25,24 +38,24 @@ export function simulateCommand(): Command {
     .option('--jsonl <mode>', 'full: every node-round line; compact: evaluated nodes only, plus round summaries', parseJsonlMode)
     .option('-v, --verbose', 'log churn events and rejected updates')
     .addOption(backendOption)
-    .action(async (file: string, o: Record<string, unknown>) => {
+    .action(async (file: string, o: SimulateCli) => {
       const sc = loadScenario(file);
       const scenario = {
         ...sc,
-        ...(o.nodes !== undefined ? { nodes: o.nodes as number } : {}),
-        ...(o.rounds !== undefined ? { rounds: o.rounds as number } : {}),
-        ...(o.seed !== undefined ? { seed: o.seed as number } : {}),
-        ...(o.workers !== undefined ? { workers: o.workers as number } : {}),
-        ...(o.jsonl !== undefined ? { jsonl: o.jsonl as 'full' | 'compact' } : {}),
+        ...(o.nodes !== undefined ? { nodes: o.nodes } : {}),
+        ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.workers !== undefined ? { workers: o.workers } : {}),
+        ...(o.jsonl !== undefined ? { jsonl: o.jsonl } : {}),
       };
-      console.log(describeSelection(await selectBackend(o.backend as BackendChoice)));
+      console.log(describeSelection(await selectBackend(o.backend)));
       console.log(`simulating "${scenario.name}": ${scenario.nodes} nodes, ${scenario.rounds} rounds, codec ${scenario.node.codec.name}, rule ${scenario.node.aggregator.rule}`);
       const result = await runSimulation(scenario, {
-        backend: o.backend as BackendChoice,
+        backend: o.backend,
         onProgress: progressBar('rounds'),
         log: o.verbose ? (m) => console.log(m) : undefined,
       });
-      const dir = (o.out as string | undefined) ?? join('runs', scenario.name);
+      const dir = o.out ?? join('runs', scenario.name);
       const report = await writeRunOutputs(result, dir);
       const s = result.summary;
       console.log(

@@ -86,13 +86,15 @@ function joinCommand(): Command {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace', 'info')
     .action(async (file: string, o: JoinCli) => {
       const { loadManifest, createLogger, lifecycle, asConfigError, DataDirLock } = await loadCommon();
-      const [{ parseDaemonConfig }, { Daemon }, { joinConfig }, { loadOrCreateIdentity }, { FILES }] = await Promise.all([
-        import('../daemon/config.ts'),
-        import('../daemon/daemon.ts'),
-        import('../testnet/join-config.ts'),
-        import('../p2p/identity.ts'),
-        import('../daemon/files.ts'),
-      ]);
+      const [{ parseDaemonConfig }, { Daemon }, { joinConfig }, { loadOrCreateIdentity }, { FILES }, membership] =
+        await Promise.all([
+          import('../daemon/config.ts'),
+          import('../daemon/daemon.ts'),
+          import('../testnet/join-config.ts'),
+          import('../p2p/identity.ts'),
+          import('../daemon/files.ts'),
+          import('../testnet/daemon-membership.ts'),
+        ]);
       const manifest = loadManifest(file);
       const dataDir = resolve(o.dataDir);
       if (o.shard !== undefined && o.shard >= manifest.task.partition.shards)
@@ -114,7 +116,7 @@ function joinCommand(): Command {
       const log = createLogger({ level: cfg.log.level, file: false, dataDir });
       lifecycle.keepRunningOnStrayRejections(log);
       log.info({ manifest: resolve(file), network: manifest.network, taskHash: manifest.taskHash, shard: cfg.learning.partitionIndex }, 'joining testnet');
-      const daemon = await Daemon.start(cfg, log, lock).catch(asConfigError);
+      const daemon = await Daemon.start(cfg, log, lock, membership.daemonExtensionFor(cfg)).catch(asConfigError);
       const exit = lifecycle.stopOnSignals((reason) => daemon.stop(reason), log);
       if (o.exitWhenDone) daemon.whenFinished.then(() => exit('rounds done'), () => {});
     });

@@ -103,6 +103,8 @@ const daemonSchema = z
   .strict();
 
 type RawDaemonConfig = z.output<typeof daemonSchema>;
+/** A daemon config file as written (before defaults), e.g. by the local cluster. */
+export type DaemonConfigInput = z.input<typeof daemonSchema>;
 export type LearningConfig = Omit<RawDaemonConfig['learning'], 'node'> & { node: NodeConfig };
 export type DaemonConfig = Omit<RawDaemonConfig, 'learning'> & { learning: LearningConfig };
 

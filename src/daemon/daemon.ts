@@ -17,17 +17,16 @@ import { loadOrCreateIdentity } from '../p2p/identity.ts';
 import { Neighbours } from '../p2p/neighbours.ts';
 import { readPskFile } from '../p2p/psk.ts';
 import { P2PTransport } from '../p2p/transport.ts';
-import { DASHBOARD_HTML } from '../testnet/dashboard.ts';
-import { taskNetwork } from '../testnet/heartbeat.ts';
-import { TestnetMember } from '../testnet/member.ts';
-import type { NodeRoundLine } from '../sim/metrics.ts';
+import type { NodeRoundLine } from '../report/rounds.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { ConfigError } from '../util/validate.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { loadCheckpoint, outerStateNote, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { DaemonConfig } from './config.ts';
+import { DASHBOARD_HTML } from './dashboard.ts';
 import type { DataDirLock } from './data-dir.ts';
-import { jsonPage, StatusServer } from './http.ts';
+import { NO_EXTENSION_STATUS, type DaemonExtension, type ProgressSummary } from './extension.ts';
+import { StatusServer } from './http.ts';
 import { DaemonLearner } from './learner.ts';
 import type { Logger } from './logger.ts';
 import { FILES, type DaemonInfo } from './files.ts';
@@ -46,7 +45,8 @@ export class Daemon {
   private transport!: P2PTransport;
   private neighbours!: Neighbours;
   private http!: StatusServer;
-  private member: TestnetMember | null = null;
+  /** What a layer above plugs in (the testnet membership), or null: a plain node. */
+  private readonly extension: DaemonExtension | null;
   private hello!: HelloGate;
   /** Update bytes sent and received, payload + metadata, summed over rounds (this process). */
   private readonly totals = { sent: 0, received: 0, accepted: 0 };
@@ -72,15 +72,24 @@ export class Daemon {
 
   private readonly lock: DataDirLock;
 
-  private constructor(cfg: DaemonConfig, log: Logger, lock: DataDirLock) {
+  private constructor(cfg: DaemonConfig, log: Logger, lock: DataDirLock, extension: DaemonExtension | null) {
     this.cfg = cfg;
     this.log = log;
     this.lock = lock;
+    this.extension = extension;
   }
 
-  /** Start on a dataDir this process has locked (DataDirLock.acquire, before the logger opens files there). */
-  static async start(cfg: DaemonConfig, log: Logger, lock: DataDirLock): Promise<Daemon> {
-    const d = new Daemon(cfg, log, lock);
+  /**
+   * Start on a dataDir this process has locked (DataDirLock.acquire, before the logger opens files there),
+   * with the extension a layer above plugs in, if any.
+   */
+  static async start(
+    cfg: DaemonConfig,
+    log: Logger,
+    lock: DataDirLock,
+    extension: DaemonExtension | null = null,
+  ): Promise<Daemon> {
+    const d = new Daemon(cfg, log, lock, extension);
     try {
       await d.init();
     } catch (e) {
@@ -95,7 +104,7 @@ export class Daemon {
   }
 
   private async init(): Promise<void> {
-    const { cfg, log } = this;
+    const { cfg, log, extension } = this;
     const l = cfg.learning;
     // Measure timer lag from the start: start-up itself (tfjs, libp2p) is when the host is busiest.
     hostTimerLagMs();
@@ -127,10 +136,10 @@ export class Daemon {
     const allowPeers = cfg.admission.allowPeers ? [...cfg.admission.allowPeers, ...bootstrapPeers, identity.peerId] : undefined;
     this.host = await GossipHost.create({
       privateKey: identity.privateKey,
-      natTraversal: cfg.testnet?.natTraversal ?? false,
+      natTraversal: extension?.host.natTraversal ?? false,
       psk: cfg.admission.pskFile ? readPskFile(cfg.admission.pskFile) : undefined,
       allowPeers,
-      directDialsOnlyTo: cfg.testnet?.relayOnly ? bootstrapPeers : undefined,
+      directDialsOnlyTo: extension?.host.directDialsOnlyToBootstrap ? bootstrapPeers : undefined,
       listen: cfg.listen,
       announce: cfg.announce.length ? cfg.announce : undefined,
       bootstrap: cfg.bootstrap,
@@ -145,22 +154,10 @@ export class Daemon {
       const peer = peerOfAddr(a);
       if (peer) await this.host.addAddress(peer, a);
     }
-    const testnet = cfg.testnet;
-    if (testnet) {
-      this.member = new TestnetMember({
-        host: this.host,
-        network: cfg.network,
-        taskHash: testnet.taskHash,
-        protocolVersion: testnet.protocolVersion,
-        heartbeatMs: testnet.heartbeatMs,
-        log,
-        summary: () => ({ round: this.node.round, accuracy: this.lastEval?.accuracy ?? null, bytes: { sent: this.totals.sent, received: this.totals.received }, accepted: this.totals.accepted, rejected: this.metrics.rejections() }),
-      });
-    }
-    const member = this.member;
+    extension?.attach({ host: this.host, log, progress: () => this.progress() });
     this.hello = new HelloGate({
       host: this.host,
-      ours: { v: HELLO_VERSION, network: cfg.network, specHash: this.specHash, task: testnet?.taskHash ?? null },
+      ours: { v: HELLO_VERSION, network: cfg.network, specHash: this.specHash, task: extension?.helloTask ?? null },
       timeoutMs: 5000,
       backoffMs: 1000,
       maxBackoffMs: 30_000,
@@ -177,11 +174,11 @@ export class Daemon {
       maxNeighbours: cfg.maxNeighbours,
       checkEveryMs: 1000,
       maxBackoffMs: 4000,
-      admit: member ? (p) => member.admits(p) : undefined,
+      admit: extension ? (p) => extension.admits(p) : undefined,
     });
     this.transport = new P2PTransport({
       host: this.host,
-      network: testnet ? taskNetwork(cfg.network, testnet.taskHash) : cfg.network,
+      network: extension ? extension.topicNetwork(cfg.network) : cfg.network,
       neighbours: this.neighbours,
       expect: this.transportExpect,
       syncTimeoutMs: cfg.sync.timeoutMs,
@@ -251,10 +248,12 @@ export class Daemon {
 
     await this.transport.start();
     this.neighbours.start();
-    this.member?.start(this.neighbours);
-    const pages = { '/dashboard': async () => ({ contentType: 'text/html; charset=utf-8', body: DASHBOARD_HTML }) };
+    extension?.start(this.neighbours);
     this.http = new StatusServer({
-      pages: member ? { ...pages, '/network': async () => jsonPage(member.view.snapshot()) } : pages,
+      pages: {
+        '/dashboard': async () => ({ contentType: 'text/html; charset=utf-8', body: DASHBOARD_HTML }),
+        ...extension?.pages(),
+      },
       host: cfg.http.host,
       port: cfg.http.port,
       status: () => this.status(),
@@ -343,7 +342,16 @@ export class Daemon {
     this.resolveFinished();
   }
 
+  /** Round, accuracy and update traffic so far, as the extension may announce them. */
+  private progress(): ProgressSummary {
+    const { sent, received, accepted } = this.totals;
+    const accuracy = this.lastEval?.accuracy ?? null;
+    const rejected = this.metrics.rejections();
+    return { round: this.node.round, accuracy, bytes: { sent, received }, accepted, rejected };
+  }
+
   async status(): Promise<DaemonStatus> {
+    const ext = this.extension?.status() ?? NO_EXTENSION_STATUS;
     const wire = await this.metrics.wireBytes();
     const listening = new Set(this.transport.listeners());
     const liveness = new Map(this.node.neighbourLiveness().map((n) => [n.peer, n]));
@@ -368,8 +376,8 @@ export class Daemon {
       resumed: this.resumed,
       joined: this.joined,
       lastCheckpoint: this.lastCheckpoint,
-      testnet: this.cfg.testnet ? { taskHash: this.cfg.testnet.taskHash, protocolVersion: this.cfg.testnet.protocolVersion, relayOnly: this.cfg.testnet.relayOnly } : null,
-      refused: this.member?.refusedPeers() ?? [],
+      testnet: ext.testnet,
+      refused: ext.refused,
       handshakeRefused: this.hello.refused(),
       isolated: this.isIsolated(),
       timerLagMs: Math.round(hostTimerLagMs()),
@@ -451,7 +459,7 @@ export class Daemon {
       }
       this.neighbours?.stop();
       if (this.isolationTimer) clearInterval(this.isolationTimer);
-      this.member?.stop();
+      this.extension?.stop();
       for (const t of this.host?.subscriptions() ?? []) this.host.unsubscribe(t);
       await this.http?.close();
       await this.host?.stop();

@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeChunksAtomic, writeFileAtomic } from '../util/atomic-write.ts';
-import { renderReport } from './report.ts';
+import { renderReport } from '../report/html.ts';
+import { mib } from '../report/units.ts';
 import type { SimulationResult } from './run.ts';
 
 function pct(x: number | null): string {
   return x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`;
-}
-
-export function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { PrivacyRecord } from '../core/round-record.ts';
-import { roundSummary, type ConsensusAccumulator, type NodeRoundLine, type RoundSummary } from './metrics.ts';
+import { roundSummary, type ConsensusAccumulator, type NodeRoundLine, type RoundSummary } from '../report/rounds.ts';
 
 /** Where a key first appeared in lines sorted by (round, node index), then by its place in the line. */
 type FirstSeen = [round: number, index: number, position: number];

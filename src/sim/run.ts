@@ -10,7 +10,7 @@ import { Rng, deriveSeed } from '../util/rng.ts';
 import { frameLength } from '../compress/index.ts';
 import { EventQueue } from './event-queue.ts';
 import { loadDatasetCached } from '../learn/datasets/index.ts';
-import { ConsensusAccumulator, type NodeRoundLine, type RoundSummary } from './metrics.ts';
+import { ConsensusAccumulator, type NodeRoundLine, type RoundSummary } from '../report/rounds.ts';
 import { RunRecorder, type RunTotals } from './recorder.ts';
 import { VirtualNetwork, nodeId } from './network.ts';
 import type { Scenario } from './scenario.ts';

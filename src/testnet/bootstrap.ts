@@ -16,7 +16,7 @@ import { GossipHost, peerOfAddr } from '../p2p/host.ts';
 import { loadOrCreateIdentity } from '../p2p/identity.ts';
 import { readPskFile } from '../p2p/psk.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
-import { DASHBOARD_HTML } from './dashboard.ts';
+import { DASHBOARD_HTML } from '../daemon/dashboard.ts';
 import { encodeHeartbeat, every, listenHeartbeats, statusTopic } from './heartbeat.ts';
 import { joinPages, joinPagesAvailable } from './join-pages.ts';
 import { withWebSocketListeners } from '../p2p/ws-listen.ts';
@@ -44,6 +44,21 @@ export function admissionOf(m: Manifest, self: string): { allowPeers?: string[];
     allowPeers: m.admission.allowPeers ? [...m.admission.allowPeers, ...bootstrapPeers, self] : undefined,
     psk: m.pskPath ? readPskFile(m.pskPath) : undefined,
   };
+}
+
+/** What a bootstrap node's `GET /status` answers (the dashboard tells it from a daemon's by `role`). */
+export interface BootstrapStatus {
+  readonly role: 'bootstrap';
+  readonly peerId: string;
+  readonly network: string;
+  readonly testnet: { readonly taskHash: string; readonly protocolVersion: number };
+  readonly addresses: readonly string[];
+  readonly http: string;
+  readonly connectedPeers: number;
+  readonly relayReservations: number;
+  /** Members heard from recently. */
+  readonly members: number;
+  readonly uptimeSeconds: number;
 }
 
 export class BootstrapNode {
@@ -113,7 +128,7 @@ export class BootstrapNode {
     return node;
   }
 
-  status(): Record<string, unknown> {
+  status(): BootstrapStatus {
     const m = this.o.manifest;
     return {
       role: 'bootstrap',

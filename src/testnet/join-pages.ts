@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from '../daemon/http.ts';
 import { MNIST_DIGIT_FILES } from '../learn/datasets/mnist-digits.ts';
 import { mnistDigitsDir } from '../learn/datasets/mnist-embedded.ts';
-import { WEB_BUILD_DIR } from '../web/build.ts';
 import type { Manifest } from './manifest.ts';
 
+/** Where `npm run build:web` writes the browser node's page, relative to the package root (git-ignored). */
+export const WEB_BUILD_DIR = 'build/web';
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 

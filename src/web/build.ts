@@ -1,9 +1,10 @@
 /** Bundling the browser node with esbuild (a devDependency, loaded only when a build is asked for). */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { WEB_BUILD_DIR } from '../testnet/join-pages.ts';
 
-/** Where `npm run build:web` writes the page, relative to the package root (git-ignored). */
-export const WEB_BUILD_DIR = 'build/web';
+/** Where the page is written: where the bootstrap nodes' /join serves it from. */
+export { WEB_BUILD_DIR };
 export const WEB_FILES = ['index.html', 'app.js'] as const;
 
 export interface WebBuild {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { TestnetBox } from '../../src/testnet/box.ts';
+import { TestnetBox } from '../../src/cluster/testnet-box.ts';
 import { buildWebBundle, WEB_BUILD_DIR, webBuildIsFresh } from '../../src/web/build.ts';
 import type { BrowserNodeStatus } from '../../src/web/browser-node.ts';
 import { CHROMIUM_PATH as CHROMIUM, HEADLESS_CHROMIUM_ARGS } from '../../src/web/headless-chromium.ts';

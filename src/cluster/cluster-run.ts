@@ -1,19 +1,19 @@
 /**
  * One cluster experiment end to end: start the daemons, inject churn (kill -9 as the victims enter
  * a round, restart them while the others are still training), wait for every node to finish
- * (bounded), stop them, merge their JSONL and build the simulator's round summaries and HTML report.
+ * (bounded), stop them, merge their JSONL and build the round summaries and HTML report (src/report).
  */
 import { join } from 'node:path';
-import { ConsensusAccumulator, summariseRounds, type NodeRoundLine, type RoundSummary } from '../sim/metrics.ts';
-import { mib } from '../sim/output.ts';
-import { renderReport, type ReportEvent } from '../sim/report.ts';
+import { ConsensusAccumulator, summariseRounds, type NodeRoundLine, type RoundSummary } from '../report/rounds.ts';
+import { mib } from '../report/units.ts';
+import { renderReport, type ReportEvent } from '../report/html.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { CheckpointSampler } from './checkpoint-sampler.ts';
 import { ChurnDriver, roundsWithSurvivors } from './churn-driver.ts';
 import type { KillRecord, RestartRecord, RestartRule } from './churn-driver.ts';
 import { Cluster, sleep, type ClusterSpec, type NodeStatus } from './cluster.ts';
-import { FILES } from './files.ts';
+import { FILES } from '../daemon/files.ts';
 import { RoundTail } from './round-tail.ts';
 import { WireMeter, protocolBytes, type WireSpan } from './wire-meter.ts';
 

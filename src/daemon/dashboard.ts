@@ -1,6 +1,7 @@
 /**
- * The live dashboard (GET /dashboard): one static page whose script polls /status and /network
- * every second and draws this node, a table of the peers heard and the neighbour graph (SVG).
+ * The live dashboard (GET /dashboard, on every daemon and bootstrap node): one static page whose script
+ * polls /status every second and draws this node; where /network answers (a testnet member or bootstrap
+ * node) it also draws a table of the peers heard and the neighbour graph (SVG).
  */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">

@@ -5,7 +5,7 @@
  * consensus distance of a cluster run, at checkpoint granularity.
  */
 import { statSync, readFileSync } from 'node:fs';
-import { CheckpointError, decodeCheckpoint } from './checkpoint.ts';
+import { CheckpointError, decodeCheckpoint } from '../daemon/checkpoint.ts';
 
 export class CheckpointSampler {
   private readonly paths: readonly string[];

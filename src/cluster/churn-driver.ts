@@ -8,8 +8,8 @@
  * few stats, so it can run every few tens of milliseconds and react within the round.
  */
 import { join } from 'node:path';
-import { checkpointDigest, type CheckpointDigest } from './checkpoint-digest.ts';
-import { FILES } from './files.ts';
+import { checkpointDigest, type CheckpointDigest } from '../daemon/checkpoint-digest.ts';
+import { FILES } from '../daemon/files.ts';
 import type { RoundLine, RoundTail } from './round-tail.ts';
 
 /** What the driver needs of the processes it churns (the cluster; the testnet box through an adapter). */

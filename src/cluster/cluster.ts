@@ -8,14 +8,16 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createIdentityFile } from '../p2p/identity.ts';
-import type { NodeRoundLine } from '../sim/metrics.ts';
-import type { DaemonStatus } from './status.ts';
+import type { NodeRoundLine } from '../report/rounds.ts';
+import type { DaemonStatus } from '../daemon/status.ts';
 import type { Topology } from '../topology/index.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { ConfigError } from '../util/validate.ts';
-import { parseDaemonConfig } from './config.ts';
-import { FILES, type DaemonInfo } from './files.ts';
+import { parseDaemonConfig, type DaemonConfigInput } from '../daemon/config.ts';
+import { FILES, type DaemonInfo } from '../daemon/files.ts';
 import { DaemonProcesses } from './processes.ts';
+
+type LogLevel = NonNullable<NonNullable<DaemonConfigInput['log']>['level']>;
 
 export interface ClusterSpec {
   readonly outDir: string;
@@ -25,13 +27,12 @@ export interface ClusterSpec {
   readonly rounds: number;
   readonly network?: string;
   /** Extra top-level daemon config keys, e.g. startupWaitMs or sync. */
-  readonly daemon?: Record<string, unknown>;
-  readonly logLevel?: string;
+  readonly daemon?: Partial<Omit<DaemonConfigInput, 'learning'>>;
+  readonly logLevel?: LogLevel;
   /** Last word on each node's config before it is written (e.g. a test adds a peer of its own). */
-  readonly configure?: (index: number, config: Record<string, unknown>) => Record<string, unknown>;
+  readonly configure?: (index: number, config: DaemonConfigInput) => DaemonConfigInput;
 }
 
-/** What /status returns, as far as the cluster reads it. */
 /** A daemon's `/status`, as the cluster reads it. */
 export type NodeStatus = DaemonStatus;
 
@@ -101,11 +102,11 @@ export class Cluster {
     const ports = await freePorts(n);
     const addr = (j: number): string => `/ip4/127.0.0.1/tcp/${ports[j]}/p2p/${peerIds[j]}`;
     graph.adj.forEach((nbrs, i) => {
-      const config = {
+      const config: DaemonConfigInput = {
         network: spec.network ?? 'cluster',
         listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`],
         bootstrap: nbrs.map(addr),
-        neighbours: nbrs.map((j) => peerIds[j]),
+        neighbours: nbrs.map((j) => peerIds[j]!),
         maxNeighbours: Math.max(1, nbrs.length),
         mdns: false,
         dht: false,

@@ -5,13 +5,13 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePorts, sleep } from '../daemon/cluster.ts';
+import { freePorts, sleep } from './cluster.ts';
 import { FILES, type DaemonInfo } from '../daemon/files.ts';
-import { DaemonProcesses } from '../daemon/processes.ts';
+import { DaemonProcesses } from './processes.ts';
 import { createIdentityFile } from '../p2p/identity.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { readJsonFile } from '../util/json-file.ts';
-import { loadManifest, type Manifest } from './manifest.ts';
+import { loadManifest, type Manifest } from '../testnet/manifest.ts';
 
 export interface BoxSpec {
   readonly outDir: string;
@@ -117,7 +117,7 @@ export class TestnetBox {
   }
 
   /** GET a JSON page (/status, /network) of a running process; null when it does not answer. */
-  get<T = Record<string, unknown>>(name: string, page: string): Promise<T | null> {
+  get<T>(name: string, page: string): Promise<T | null> {
     return this.procs.getJson<T>(name, page);
   }
 

@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { NodeRoundLine, RoundSummary } from './metrics.ts';
+import type { NodeRoundLine, RoundSummary } from './rounds.ts';
 
 export interface ReportInput {
   readonly title: string;
