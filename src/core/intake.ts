@@ -46,7 +46,8 @@ export class UpdateIntake {
     let decoded: ReturnType<typeof decodeUpdate>;
     try {
       const { specHash, maxFrameBytes: maxBytes, layers } = this.o;
-      decoded = decodeUpdate(bytes, { paramCount: gossip.paramCountOf(bytes), specHash, maxBytes, layers }, gossip.transientDecode);
+      const expect = { paramCount: gossip.paramCountOf(bytes), specHash, maxBytes, layers };
+      decoded = decodeUpdate(bytes, expect, gossip.transientDecode);
     } catch (e) {
       counters().received(0, bytes.length);
       if (e instanceof FrameError) return this.o.reject(from, e.reason, e.message);

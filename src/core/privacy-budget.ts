@@ -20,7 +20,8 @@ export class PrivacyBudget {
   constructor(spec: NonNullable<NodeConfig['privacy']>, hooks: PrivacyHooks) {
     this.hooks = hooks;
     const q = hooks.samplingRate;
-    this.ledger = new PrivacyLedger({ q, sigma: spec.noiseMultiplier, delta: spec.delta, targetEpsilon: spec.targetEpsilon }, hooks.stepsSpent ?? 0);
+    const { noiseMultiplier: sigma, delta, targetEpsilon } = spec;
+    this.ledger = new PrivacyLedger({ q, sigma, delta, targetEpsilon }, hooks.stepsSpent ?? 0);
   }
 
   /** A node's budget from its options (which must give the sampling rate). */
@@ -28,7 +29,7 @@ export class PrivacyBudget {
     const given = o.privacy;
     if (!given) throw new Error(`node ${id}: privacy needs LearningNodeOptions.privacy (the sampling rate)`);
     const { onPrivacySpent: onSpent, onPrivacyBudgetReached: onReached } = o;
-    return new PrivacyBudget(spec, { samplingRate: given.samplingRate, stepsSpent: given.stepsSpent, onSpent, onReached });
+    return new PrivacyBudget(spec, { ...given, onSpent, onReached });
   }
 
   get targetEpsilon(): number | null {

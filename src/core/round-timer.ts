@@ -9,6 +9,8 @@ export class RoundTimer {
   /** When the round published (or began collecting without publishing). */
   publishedAt = 0;
   private at = Infinity;
+  /** Past the deadline, waiting for neighbours far behind (see hold). */
+  private heldValue = false;
 
   constructor(clock: Clock, opts: DeadlineOptions) {
     this.clock = clock;
@@ -34,12 +36,24 @@ export class RoundTimer {
   open(): void {
     this.publishedAt = this.clock.now();
     this.at = Infinity;
+    this.heldValue = false;
+  }
+
+  get held(): boolean {
+    return this.heldValue;
+  }
+
+  /** Past the deadline but not closing: check again one deadline from now (arm() no longer moves it). */
+  hold(fire: () => void): void {
+    this.timer?.();
+    this.heldValue = true;
+    this.timer = this.clock.schedule(this.ms(), fire);
   }
 
   /** (Re)arm the deadline; it only ever moves earlier as arrival samples come in. */
   arm(fire: () => void): void {
     const at = this.publishedAt + this.ms();
-    if (at >= this.at) return;
+    if (this.heldValue || at >= this.at) return;
     this.timer?.();
     this.at = at;
     this.timer = this.clock.schedule(Math.max(0, at - this.clock.now()), fire);

@@ -3,9 +3,11 @@ import type { SyncSnapshot, Transport } from './interfaces.ts';
 /** Why a snapshot from the network cannot be adopted by a node of this spec and size; null if it can. */
 export function snapshotProblem(s: SyncSnapshot, specHash: string, d: number): string | null {
   if (s.specHash !== specHash) return `model spec hash ${s.specHash} is not ${specHash}`;
-  if (s.params.length !== d || s.publicCopy.length !== d) return `snapshot has ${s.params.length} values, expected ${d}`;
+  if (s.params.length !== d || s.publicCopy.length !== d)
+    return `snapshot has ${s.params.length} values, expected ${d}`;
   if (!Number.isInteger(s.round) || s.round < 0 || !Number.isInteger(s.seq) || s.seq < 0) return 'bad round or seq';
-  for (let i = 0; i < d; i++) if (!Number.isFinite(s.params[i]!) || !Number.isFinite(s.publicCopy[i]!)) return 'non-finite values';
+  for (let i = 0; i < d; i++)
+    if (!Number.isFinite(s.params[i]!) || !Number.isFinite(s.publicCopy[i]!)) return 'non-finite values';
   return null;
 }
 
@@ -28,7 +30,7 @@ export function pullBestSnapshot(
       pending--;
       const problem = r instanceof Error ? r.message : check(r);
       if (problem) onFailed(peer, problem);
-      else if ((r as SyncSnapshot).round > minRound && (!best || (r as SyncSnapshot).round > best.snap.round)) best = { peer, snap: r as SyncSnapshot };
+      else if (!(r instanceof Error) && r.round > minRound && (!best || r.round > best.snap.round)) best = { peer, snap: r };
       if (pending === 0) done(best);
     });
   }

@@ -8,6 +8,8 @@ import { applyUpdate, denseValues, type DecodedUpdate } from '../update-decoder.
 import type { EncodedUpdate, FoldRejection, GossipScheme } from './scheme.ts';
 
 const KEYFRAME_CODEC: Codec = getCodec({ name: 'none' });
+const resync = true;
+type Rejection = FoldRejection | null;
 
 export interface ChocoOptions {
   readonly d: number;
@@ -54,7 +56,8 @@ export class ChocoGossip implements GossipScheme {
       const seq = this.sender.lastSeq + 1;
       this.sender.restore({ params: vector, seq });
       this.needKeyframe = false;
-      return { codecId: KEYFRAME_CODEC.id, payload: KEYFRAME_CODEC.encode(vector, seed), seq, keyframe: true, paramCount };
+      const payload = KEYFRAME_CODEC.encode(vector, seed);
+      return { codecId: KEYFRAME_CODEC.id, payload, seq, keyframe: true, paramCount };
     }
     const { payload, seq } = this.sender.makeUpdate(vector, this.o.codec, seed);
     return { codecId: this.o.codec.id, payload, seq, keyframe: false, paramCount, rescales };
@@ -79,7 +82,7 @@ export class ChocoGossip implements GossipScheme {
     return diff > limit * limit * norm;
   }
 
-  fold(peer: PeerState, from: string, header: FrameHeader, update: DecodedUpdate, rescales: FrameRescale[]): FoldRejection | null {
+  fold(peer: PeerState, from: string, header: FrameHeader, update: DecodedUpdate, rescales: FrameRescale[]): Rejection {
     const d = this.o.d;
     if (header.keyframe) {
       peer.choco ??= new ChocoReceiver(d);
@@ -88,10 +91,10 @@ export class ChocoGossip implements GossipScheme {
     }
     const seedBuilt = !peer.choco && header.seq === 1 ? this.o.initialCopyOf?.(from) : undefined;
     if (seedBuilt) peer.choco = new ChocoReceiver(d, seedBuilt, 0);
-    if (!peer.choco) return { reason: 'seq-gap', detail: `no public copy of ${from} yet (seq ${header.seq})`, resync: true };
+    if (!peer.choco) return { reason: 'seq-gap', detail: `no public copy of ${from} yet (seq ${header.seq})`, resync };
     const verdict = applyUpdate(peer.choco, update, header.seq, rescaleApplier(this.o.layout, rescales));
     if (verdict === 'duplicate') return { reason: 'duplicate', detail: `seq ${header.seq} ≤ ${peer.choco.lastSeq}` };
-    if (verdict === 'gap') return { reason: 'seq-gap', detail: `seq ${header.seq} after ${peer.choco.lastSeq}`, resync: true };
+    if (verdict === 'gap') return { reason: 'seq-gap', detail: `seq ${header.seq} after ${peer.choco.lastSeq}`, resync };
     return null;
   }
 

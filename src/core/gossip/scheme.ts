@@ -33,7 +33,13 @@ export interface GossipScheme {
   /** Parameters a frame from `bytes` must carry (fragments of an outer optimizer differ by round). */
   paramCountOf(bytes: Uint8Array): number;
   encode(vector: Float32Array, round: number, seed: number): EncodedUpdate;
-  fold(peer: PeerState, from: string, header: FrameHeader, update: DecodedUpdate, rescales: FrameRescale[]): FoldRejection | null;
+  fold(
+    peer: PeerState,
+    from: string,
+    header: FrameHeader,
+    update: DecodedUpdate,
+    rescales: FrameRescale[],
+  ): FoldRejection | null;
   /** A peer's snapshot (a resync): its public copy as of `seq`. */
   adopt(peer: PeerState, publicCopy: Float32Array, seq: number): void;
   snapshot(): { params: Float32Array; seq: number };
