@@ -118,10 +118,13 @@ test('runaway (issue 10): no running ahead of neighbours that came back slower; 
   net.setUp('C', true);
   await net.runUntil(20_000);
   net.stopAll();
+  // A keeps within S + 1 = 4 rounds of them (it closes once an update is usable again, S rounds old)...
   const lead = net.node('A').round - net.node('B').round;
-  assert.ok(lead <= 4, `A is ${lead} rounds ahead of B`);
+  assert.ok(lead >= 0 && lead <= 4, `A is ${lead} rounds ahead of B`);
+  assert.ok(net.node('B').round > 150, `B reached round ${net.node('B').round}`);
+  // ...and every round takes in an update of theirs instead of dropping all as stale.
   const last = net.rounds('A').slice(-20);
-  assert.ok(last.every((r) => r.used === 2), `A used ${last.map((r) => r.used)} in its last rounds`);
+  assert.ok(last.every((r) => r.used >= 1), `A used ${last.map((r) => r.used)} in its last rounds`);
 });
 
 test('a departed peer is forgotten: its public copy is freed once its last update is too old to use', async () => {

@@ -36,21 +36,21 @@ export class LearningNode {
 
   constructor(o: LearningNodeOptions) {
     this.o = o;
-    const cfg = (this.cfg = o.config);
+    this.cfg = o.config;
     this.id = o.transport.selfId;
     const d = o.layout.totalSize;
     if (o.params.length !== d) throw new Error(`node ${this.id}: params have ${o.params.length} values, layout ${d}`);
     this.params = o.params;
     this.roundValue = o.startRound ?? 0;
-    const p = (this.p = buildParts(o));
-    this.modest = cfg.modest ? new ModestRound(this.modestContext()) : null;
-    if (cfg.gossip === 'choco' && !this.modest) {
+    this.p = buildParts(o);
+    this.modest = o.config.modest ? new ModestRound(this.modestContext()) : null;
+    if (o.config.gossip === 'choco' && !this.modest) {
       const neighbours = o.transport.inNeighbours(this.roundValue);
-      if (o.sharedInitialCopy) p.inbox.seedChoco(neighbours, o.sharedInitialCopy);
-      else if (o.initialCopyOf) p.inbox.seedChocoFrom(neighbours, o.initialCopyOf);
+      if (o.sharedInitialCopy) this.p.inbox.seedChoco(neighbours, o.sharedInitialCopy);
+      else if (o.initialCopyOf) this.p.inbox.seedChocoFrom(neighbours, o.initialCopyOf);
     }
     this.intake = new UpdateIntake({
-      ...p,
+      ...this.p,
       specHash: o.specHash,
       d,
       layers: o.layout.entries.length,

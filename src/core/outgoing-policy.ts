@@ -29,7 +29,7 @@ export function byzantinePolicy(b: ByzantineBehaviour, seed: number): OutgoingPo
     outgoing(round, params, neighbours) {
       if (attack.kind === 'data') return params;
       const rng = new Rng(deriveSeed(seed, 'attack', round));
-      return attack.craft({ self: params, honest: neighbours, round, rng, f: b.f, n: b.n }, b.params ?? {});
+      return attack.craft({ self: params, honest: [...neighbours], round, rng, f: b.f, n: b.n }, b.params ?? {});
     },
     mix(params, received) {
       const mean = new Float32Array(params.length);

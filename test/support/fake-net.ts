@@ -108,8 +108,13 @@ export class FakeNet {
     this.handlers.get(to)!(from, frame);
   }
 
+  /** Run the clock to `timeMs` (a marker event there stops the loop, so no later event is lost). */
   async runUntil(timeMs: number): Promise<void> {
-    await this.queue.run(() => this.queue.now() >= timeMs, { maxEvents: 5_000_000, maxTimeMs: timeMs });
+    let reached = false;
+    this.queue.schedule(Math.max(0, timeMs - this.queue.now()), () => {
+      reached = true;
+    });
+    await this.queue.run(() => reached, { maxEvents: 5_000_000, maxTimeMs: Infinity });
   }
 
   stopAll(): void {
