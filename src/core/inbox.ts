@@ -68,4 +68,20 @@ export class Inbox {
   forget(peer: string): void {
     this.peers.delete(peer);
   }
+
+  /**
+   * Free what is kept of departed peers: not among `neighbours` any more, no resync under way, and
+   * nothing from them at or after round `oldestUsable` (it would be dropped as stale anyway).
+   * A peer that comes back starts afresh (CHOCO: it resyncs). Returns how many were forgotten.
+   */
+  pruneDeparted(neighbours: readonly string[], oldestUsable: number): number {
+    if (this.peers.size <= neighbours.length && neighbours.every((p) => this.peers.has(p))) return 0;
+    let forgotten = 0;
+    for (const [peer, s] of this.peers) {
+      if (neighbours.includes(peer) || s.syncing || s.lastRound >= oldestUsable) continue;
+      this.forget(peer);
+      forgotten++;
+    }
+    return forgotten;
+  }
 }

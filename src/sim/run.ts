@@ -1,5 +1,6 @@
 import { isDataAttack } from '../aggregate/attacks/index.ts';
 import { LearningNode } from '../core/node.ts';
+import { byzantinePolicy } from '../core/outgoing-policy.ts';
 import type { LocalLearner } from '../core/interfaces.ts';
 import type { RoundRecord } from '../core/round-record.ts';
 import { selectBackend, type BackendChoice, type BackendName } from '../learn/backend.ts';
@@ -246,6 +247,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   };
 
   const makeNode = (i: number, startRound: number): LearningNode => {
+    const seed = deriveSeed(sc.seed, 'node', i);
     const node = new LearningNode({
       config: sc.node,
       layout: world.model.layout,
@@ -254,11 +256,13 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       clock: queue,
       transport: network.transportFor(i),
       learner: learnerFor(i),
-      seed: deriveSeed(sc.seed, 'node', i),
+      seed,
       startRound,
       sharedInitialCopy: sc.init === 'shared' && startRound === 0 ? shared : undefined,
       initialCopyOf: seedCopies && startRound === 0 ? initialCopyOf : undefined,
-      byzantine: byzSet.has(i) && !dataAttack ? { attack: sc.byzantine.attack as never, params: sc.byzantine.params, f: byzantine.length, n } : undefined,
+      outgoing: byzSet.has(i) && !dataAttack
+        ? byzantinePolicy({ attack: sc.byzantine.attack as never, params: sc.byzantine.params, f: byzantine.length, n }, seed)
+        : undefined,
       onRound: (r) => onRound(i, r),
       participates: participates(i),
       lastRound: modest ? sc.rounds - 1 : undefined,

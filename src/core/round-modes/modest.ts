@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { FrameError, decodeFrame, encodeFrame, type Codec, type FrameHeader } from '../../compress/index.ts';
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { Cancel, Clock, LocalLearner, Transport } from '../interfaces.ts';
-import type { RoundRecord } from '../round-record.ts';
+import type { RoundCounters, RoundRecord } from '../round-record.ts';
 
 export const modestSchema = z
   .object({
@@ -77,9 +77,8 @@ export interface ModestContext {
   readonly config: ModestConfig;
   /** The last round to aggregate: its aggregators hand the model to nobody. */
   readonly lastRound?: number;
-  sent(copies: number, payload: number, meta: number): void;
-  received(payload: number, meta: number): void;
-  accepted(): void;
+  /** The current round's counters (sent, received, accepted). */
+  counters(): RoundCounters;
   reject(from: string, reason: string, detail: string): void;
   /** A finished activity: the node adds its counters, emits the record and resets them. */
   record(r: ActivityRecord): void;
@@ -153,7 +152,7 @@ export class ModestRound {
       this.after(0, () => done(true));
       return;
     }
-    this.c.sent(1, 0, PROBE_BYTES);
+    this.c.counters().sent(1, 0, PROBE_BYTES);
     this.c.transport.probe!(peer, (alive) => {
       if (!this.stopped) done(alive);
     });
@@ -221,7 +220,7 @@ export class ModestRound {
       const others = peers.filter((p) => p !== this.c.id);
       if (others.length > 0) {
         const copies = this.c.transport.sendTo!(others, frame);
-        this.c.sent(copies, frame.length, 0);
+        this.c.counters().sent(copies, frame.length, 0);
       }
       if (peers.includes(this.c.id)) this.after(0, () => this.receive(this.c.id, frame));
       sent?.();
@@ -268,10 +267,10 @@ export class ModestRound {
         maxBytes: this.c.maxFrameBytes,
       }));
     } catch (e) {
-      this.c.received(0, bytes.length);
+      this.c.counters().received(0, bytes.length);
       return this.refuse(from, e instanceof FrameError ? e.reason : 'bad-payload', String((e as Error).message));
     }
-    if (from !== this.c.id) this.c.received(header.payloadLength, header.frameLength - header.payloadLength);
+    if (from !== this.c.id) this.c.counters().received(header.payloadLength, header.frameLength - header.payloadLength);
     if (header.sender !== from) return this.refuse(from, 'sender-mismatch', `frame claims sender ${header.sender}`);
     const kind = header.seq - 2 * header.round;
     if (kind !== KIND_MODEL && kind !== KIND_TRAINED)
@@ -291,7 +290,7 @@ export class ModestRound {
     if (round < this.latest)
       return this.refuse(from, 'stale', `round ${round}, this node has seen round ${this.latest}`);
     this.latest = round;
-    this.c.accepted();
+    this.c.counters().accepted++;
     this.c.params.set(values);
     this.train(round, this.c.clock.now());
     return true;
@@ -326,7 +325,7 @@ export class ModestRound {
       this.aggregations.set(round, agg);
     }
     if (agg.models.has(from)) return this.refuse(from, 'duplicate', `second model from ${from} for round ${round}`);
-    this.c.accepted();
+    this.c.counters().accepted++;
     agg.models.set(from, values);
     if (agg.models.size >= this.cfg.trainers) this.closeAggregation(round, 'quorum');
     return true;
