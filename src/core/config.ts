@@ -10,7 +10,8 @@ import { defaultDeadline } from './deadline.ts';
 import { outerOptimizerSchema } from './outer-optimizer.ts';
 import { modestSchema } from './round-modes/modest.ts';
 
-const baseSchema = z
+/** The learning node's keys as written (codec and aggregator checked by completeNodeConfig). */
+export const nodeConfigSchema = z
   .object({
     localSteps: z.number().int().nonnegative().default(10),
     batchSize: z.number().int().positive().default(32),
@@ -75,7 +76,7 @@ const baseSchema = z
   })
   .strict();
 
-export type NodeConfig = Omit<z.output<typeof baseSchema>, 'codec' | 'aggregator'> & {
+export type NodeConfig = Omit<z.output<typeof nodeConfigSchema>, 'codec' | 'aggregator'> & {
   codec: CodecConfig;
   aggregator: AggregatorConfig;
 };
@@ -88,12 +89,15 @@ function withKey<T>(source: string, key: string, parse: () => T): T {
   }
 }
 
-export function parseNodeConfig(input: unknown, source = 'node'): NodeConfig {
-  const base = parseWith(baseSchema, input ?? {}, source);
-  const codec = withKey(source, 'codec', () => parseCodecConfig(base.codec));
-  const aggregator = withKey(source, 'aggregator', () => parseAggregatorConfig(base.aggregator));
+/**
+ * Codec, aggregator and the checks across keys, on a node config that passed nodeConfigSchema.
+ * `at`: its key path in the file (e.g. "task.node."), so errors name the full path.
+ */
+export function completeNodeConfig(base: z.output<typeof nodeConfigSchema>, source: string, at = ''): NodeConfig {
+  const codec = withKey(source, `${at}codec`, () => parseCodecConfig(base.codec));
+  const aggregator = withKey(source, `${at}aggregator`, () => parseAggregatorConfig(base.aggregator));
   const conflict = (key: string, why: string): never => {
-    throw new ConfigError(`${source}: ${key}: ${why}`);
+    throw new ConfigError(`${source}: ${at}${key}: ${why}`);
   };
   if (base.outer && base.outer.fragments > 1 && base.gossip !== 'direct')
     conflict('outer.fragments', 'fragments need gossip "direct"');
@@ -105,4 +109,8 @@ export function parseNodeConfig(input: unknown, source = 'node'): NodeConfig {
       if (base[key]) conflict(key, 'cannot be combined with modest');
   }
   return { ...base, codec, aggregator };
+}
+
+export function parseNodeConfig(input: unknown, source = 'node', at = ''): NodeConfig {
+  return completeNodeConfig(parseWith(nodeConfigSchema, input ?? {}, source, at), source, at);
 }
