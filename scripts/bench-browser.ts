@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
-import { parseNodeConfig } from '../src/core/config.ts';
+import { loadManifest } from '../src/testnet/manifest.ts';
 import type { NodeRoundLine } from '../src/report/rounds.ts';
 import { TestnetBox } from '../src/cluster/testnet-box.ts';
 import { buildWebBundle, WEB_BUILD_DIR, webBuildIsFresh } from '../src/web/build.ts';
@@ -160,9 +160,7 @@ async function browserPair(): Promise<Row[]> {
   }
 }
 
-type RawManifest = { task: { hyperparameters?: Record<string, unknown> } };
-const task = (JSON.parse(readFileSync(manifestPath, 'utf8')) as RawManifest).task;
-const batchSize = parseNodeConfig(task.hyperparameters ?? {}, `${manifestPath}: task.hyperparameters`).batchSize;
+const batchSize = loadManifest(manifestPath).task.node.batchSize;
 console.log(`task: ${manifestPath}, ${seconds} s per pair`);
 const rows = [...(await daemonPair(batchSize)), ...(await browserPair())];
 printTable(

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseNodeConfig } from '../src/core/config.ts';
+import { parseTaskSpec } from '../src/task/spec.ts';
 import { runCluster, type ClusterRunResult } from '../src/cluster/cluster-run.ts';
 import { parseDaemonConfig } from '../src/daemon/config.ts';
 import { DaemonLearner } from '../src/daemon/learner.ts';
@@ -43,17 +43,10 @@ const rounds = Number(args.rounds);
 
 type Json = Record<string, unknown>;
 const scenarioJson = JSON.parse(readFileSync(resolve(root, args.scenario!), 'utf8')) as Json;
-const seed = (scenarioJson.seed as number) ?? 1;
-/** The daemons' learning section: the scenario's data, model and node config. */
-const learning: Json = {
-  seed,
-  dataset: scenarioJson.dataset,
-  partition: scenarioJson.partition,
-  model: scenarioJson.model,
-  init: scenarioJson.init,
-  node: scenarioJson.node,
-  eval: { every: 5, testSamples: 500 },
-};
+/** The daemons' task: the scenario's, unchanged. */
+const task = (scenarioJson.task ?? {}) as Json;
+const seed = (task.seed as number | undefined) ?? 1;
+const evalEvery5 = { eval: { every: 5, testSamples: 500 } };
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const f = (x: number | null, digits = 1): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
@@ -80,8 +73,9 @@ function window(lines: readonly NodeRoundLine[], from: number, to: number): { pe
 /** Training time per local step in one quiet process (no other daemon competing for the CPU). */
 async function standaloneMsPerStep(): Promise<number> {
   await selectBackend('auto');
-  const cfg = parseDaemonConfig({ dataDir: '.', learning: { ...learning, partitionIndex: 0, partitionCount: nodes } }, 'bench');
-  const learner = new DaemonLearner(cfg.learning, loadDataset(cfg.learning.dataset, cfg.learning.seed));
+  const learning = { ...evalEvery5, partitionIndex: 0, partitionCount: nodes };
+  const cfg = parseDaemonConfig({ dataDir: '.', task, learning }, 'bench');
+  const learner = new DaemonLearner(cfg.task, cfg.learning, loadDataset(cfg.task.dataset, cfg.task.seed));
   const params = learner.initParams('own');
   const train = (): Promise<void> => new Promise((r) => learner.train(0, params, () => r()));
   for (let i = 0; i < 3; i++) await train();
@@ -93,11 +87,14 @@ async function standaloneMsPerStep(): Promise<number> {
   return ms;
 }
 
-async function cluster(topologyFile: string, n: number, r: number, learn: Json, out: string): Promise<ClusterRunResult> {
+async function cluster(
+  topologyFile: string, n: number, r: number, t: Json, learning: Json, out: string,
+): Promise<ClusterRunResult> {
   return runCluster({
     outDir: out,
     topology: loadTopology(resolve(root, topologyFile), { n, seed }),
-    learning: learn,
+    task: t,
+    learning,
     rounds: r,
     network: 'bench',
     daemon: { startupWaitMs: 60_000, log: { level: 'warn' } },
@@ -111,10 +108,10 @@ async function compareWithSimulator(): Promise<void> {
   const aloneMs = await standaloneMsPerStep();
   console.error(`standalone training: ${aloneMs.toFixed(2)} ms per local step`);
 
-  const daemons = await cluster(args.topology!, nodes, rounds, learning, join(work, 'main'));
+  const daemons = await cluster(args.topology!, nodes, rounds, task, evalEvery5, join(work, 'main'));
   const from = Math.ceil(rounds / 5);
   const to = rounds - from;
-  const steps = parseNodeConfig(scenarioJson.node).localSteps;
+  const steps = parseTaskSpec(task, args.scenario!).node.localSteps;
   const d = window(daemons.lines, from, to);
   const wireSent = mean(daemons.costs.map((c) => c.wireSentPerRound).filter((x): x is number => x !== null));
   const wireRecv = mean(daemons.costs.map((c) => c.wireReceivedPerRound).filter((x): x is number => x !== null));
@@ -147,7 +144,7 @@ async function compareWithSimulator(): Promise<void> {
   const s = window(sim.lines, from, to);
   const accS = sim.rounds[sim.rounds.length - 1]?.meanAccuracy ?? null;
 
-  console.log(`\n${nodes} nodes on ${args.topology}, ${rounds} rounds (steady state: rounds ${from}-${to - 1}); scenario ${args.scenario}: ${JSON.stringify(scenarioJson.model)}, codec ${JSON.stringify((scenarioJson.node as Json).codec)}, ${steps} local steps per round`);
+  console.log(`\n${nodes} nodes on ${args.topology}, ${rounds} rounds (steady state: rounds ${from}-${to - 1}); scenario ${args.scenario}: ${JSON.stringify(task.model)}, codec ${JSON.stringify((task.node as Json | undefined)?.codec)}, ${steps} local steps per round`);
   console.log(`training per local step: ${aloneMs.toFixed(2)} ms in one quiet process; inside the ${nodes}-daemon cluster a round's compute (start → publish) was ${cMean.toFixed(0)} ms (CV ${cv.toFixed(2)})`);
   console.log(`→ simulator compute.msPerStep ${msPerStep.toFixed(2)} ms, compute.jitter ${jitter.toFixed(2)}; network latency 0.1 ms, 10 Gbit/s\n`);
   printTable(
@@ -167,7 +164,10 @@ async function compareWithSimulator(): Promise<void> {
 /** Bytes a node sends per round should follow its degree, not the network size. */
 async function bytesVsDegree(): Promise<void> {
   // No keyframes after the start (shared init, no residual-triggered keyframes): only deltas.
-  const light: Json = { ...learning, model: { type: 'logreg' }, init: 'shared', node: { ...(learning.node as Json), keyframeResidual: 0 }, eval: { every: 10, testSamples: 200 } };
+  const light: Json = {
+    ...task, model: { type: 'logreg' }, init: 'shared', node: { ...(task.node as Json), keyframeResidual: 0 },
+  };
+  const lightEval = { eval: { every: 10, testSamples: 200 } };
   const cases: Array<[string, string, number]> = [
     ['ring', 'topologies/ring.json', 8],
     ['ring', 'topologies/ring.json', 16],
@@ -177,7 +177,7 @@ async function bytesVsDegree(): Promise<void> {
   ];
   const rows: string[][] = [];
   for (const [name, file, n] of cases) {
-    const r = await cluster(file, n, 12, light, join(work, `sweep-${name.replace(/\W+/g, '-')}-${n}`));
+    const r = await cluster(file, n, 12, light, lightEval, join(work, `sweep-${name.replace(/\W+/g, '-')}-${n}`));
     const deg = mean(loadTopology(resolve(root, file), { n, seed }).graph!.adj.map((a) => a.length));
     const sent = mean(r.costs.map((c) => c.wireSentPerRound).filter((x): x is number => x !== null));
     const app = mean(r.costs.map((c) => c.appSentPerRound));

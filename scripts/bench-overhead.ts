@@ -23,7 +23,7 @@ for (const [name, node] of [
   ['int8 + metropolis', { codec: { name: 'int8' }, consensusStep: 1 }],
   ['fp32 + metropolis', { codec: { name: 'none' } }],
 ] as const) {
-  const sc = scenarioFrom('default.json', { nodes: Number(values.nodes), rounds: Number(values.rounds), init: 'shared', workers: 0, node: node as Record<string, unknown>, eval: { sampleNodes: 5 } });
+  const sc = scenarioFrom('default.json', { nodes: Number(values.nodes), rounds: Number(values.rounds), task: { init: 'shared', node: node as Record<string, unknown> }, workers: 0, eval: { sampleNodes: 5 } });
   const startLoad = load();
   const r = await run(sc);
   const t = r.timing;

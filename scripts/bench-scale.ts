@@ -75,7 +75,7 @@ if (values.one !== undefined) {
   const c = JSON.parse(values.one) as Config;
   const startLoad = load();
   // The synthetic set grows with the node count (33 samples per node: 32 to train, 1 to test).
-  const data = c.file === 'scale-100k.json' ? { dataset: { samples: 33 * c.nodes } } : {};
+  const data = c.file === 'scale-100k.json' ? { task: { dataset: { samples: 33 * c.nodes } } } : {};
   const sc = scenarioFrom(c.file, { nodes: c.nodes, rounds: c.rounds, workers: c.workers, ...data });
   const r = await run(sc);
   const m: Measured = {

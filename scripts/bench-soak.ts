@@ -85,13 +85,10 @@ const perBatch = Math.max(1, Math.round(fraction * nodes));
 
 type Json = Record<string, unknown>;
 const scenario = JSON.parse(readFileSync(resolve(root, a.scenario!), 'utf8')) as Json;
+/** The daemons' task: the scenario's, unchanged. */
+const task = (scenario.task ?? {}) as Json;
+const taskSeed = (task.seed as number | undefined) ?? 1;
 const learning: Json = {
-  seed: (scenario.seed as number) ?? 1,
-  dataset: scenario.dataset,
-  partition: scenario.partition,
-  model: scenario.model,
-  init: scenario.init,
-  node: scenario.node,
   checkpointEvery: 5,
   // The whole test split: the churn / no-churn comparison is about 1 pp, well above its sampling noise then.
   eval: { every: 5, testSamples: 2000 },
@@ -104,7 +101,8 @@ const pct = (x: number | null): string => (x === null || !Number.isFinite(x) ? '
 async function makeCluster(out: string): Promise<Cluster> {
   return Cluster.create({
     outDir: out,
-    topology: loadTopology(resolve(root, a.topology!), { n: nodes, seed: (scenario.seed as number) ?? 1 }),
+    topology: loadTopology(resolve(root, a.topology!), { n: nodes, seed: taskSeed }),
+    task,
     learning,
     rounds: 0,
     network: 'soak',
@@ -278,7 +276,7 @@ async function churnRun(out: string): Promise<void> {
   const noChurnDir = join(dirname(out), 'no-churn');
   const baseline = a['no-baseline'] ? null : await baselineRun(noChurnDir, roundEnd, 1.5 * churnWallMs);
 
-  console.log(`\nsoak: ${nodes} daemons on ${a.topology}, ${a.scenario} (${JSON.stringify(scenario.model)}), ` +
+  console.log(`\nsoak: ${nodes} daemons on ${a.topology}, ${a.scenario} (${JSON.stringify(task.model)}), ` +
     `kill -9 ${perBatch} (${(100 * fraction).toFixed(0)}%) every ${intervalMs / 1000} s ` +
     `for ${(durationMs / 60_000).toFixed(1)} min, ` +
     `restart after ${restartAfterMs / 1000} s; churn run ${wallS.toFixed(0)} s to median round ${roundEnd}`);

@@ -16,21 +16,21 @@ const { values } = scriptArgs({
 });
 const sc = scenarioFrom(values.scenario!, values.rounds ? { rounds: Number(values.rounds) } : {});
 const r = await run(sc);
-const samples = sc.nodes * sc.rounds * sc.node.localSteps * sc.node.batchSize;
-const data = loadDataset(sc.dataset, sc.seed);
+const samples = sc.nodes * sc.rounds * sc.task.node.localSteps * sc.task.node.batchSize;
+const data = loadDataset(sc.task.dataset, sc.task.seed);
 const trainSize = data.train.y.length;
 const epochs = Math.max(1, Math.round(samples / trainSize));
-const base = { dataset: sc.dataset, model: sc.model, optimizer: sc.node.optimizer, seed: sc.seed, epochs };
-const central = trainCentralized(parseTrainConfig({ ...base, batchSize: sc.node.batchSize }), () => {}, data).at(-1)!;
-const bigBatch = trainCentralized(parseTrainConfig({ ...base, batchSize: sc.node.batchSize * sc.nodes }), () => {}, data).at(-1)!;
+const base = { dataset: sc.task.dataset, model: sc.task.model, optimizer: sc.task.node.optimizer, seed: sc.task.seed, epochs };
+const central = trainCentralized(parseTrainConfig({ ...base, batchSize: sc.task.node.batchSize }), () => {}, data).at(-1)!;
+const bigBatch = trainCentralized(parseTrainConfig({ ...base, batchSize: sc.task.node.batchSize * sc.nodes }), () => {}, data).at(-1)!;
 // Evaluate on the same test samples the simulator uses for its nodes.
 const decentralized = r.summary.finalAccuracy!;
-console.log(`\n${sc.nodes} nodes × ${sc.rounds} rounds × ${sc.node.localSteps} steps × batch ${sc.node.batchSize} = ${samples} samples ≈ ${epochs} epochs of ${trainSize}\n`);
+console.log(`\n${sc.nodes} nodes × ${sc.rounds} rounds × ${sc.task.node.localSteps} steps × batch ${sc.task.node.batchSize} = ${samples} samples ≈ ${epochs} epochs of ${trainSize}\n`);
 printTable(
   ['training', 'samples', 'test accuracy', 'gap to centralized'],
   [
-    ['centralized, batch ' + sc.node.batchSize, epochs * trainSize, pct(central.accuracy), '—'],
-    [`centralized, batch ${sc.node.batchSize * sc.nodes} (same global batch)`, epochs * trainSize, pct(bigBatch.accuracy), `${(100 * (bigBatch.accuracy - central.accuracy)).toFixed(2)} pp`],
+    ['centralized, batch ' + sc.task.node.batchSize, epochs * trainSize, pct(central.accuracy), '—'],
+    [`centralized, batch ${sc.task.node.batchSize * sc.nodes} (same global batch)`, epochs * trainSize, pct(bigBatch.accuracy), `${(100 * (bigBatch.accuracy - central.accuracy)).toFixed(2)} pp`],
     [`decentralized (${sc.topology && typeof sc.topology === 'string' ? sc.topology : 'topology'}), mean of ${r.summary.honestFinished} nodes`, samples, pct(decentralized), `${(100 * (decentralized - central.accuracy)).toFixed(2)} pp`],
     ['decentralized, worst node', samples, pct(r.summary.finalAccuracyMin), `${(100 * (r.summary.finalAccuracyMin! - central.accuracy)).toFixed(2)} pp`],
   ],

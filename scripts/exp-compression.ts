@@ -33,7 +33,7 @@ const rows: Array<Array<string | number>> = [];
 let fp32Bytes: number | null = null;
 for (const [name, node] of variants) {
   if (only && !name.startsWith('fp32') && !only.some((t) => name.includes(t))) continue;
-  const r = await run(scenarioFrom(values.scenario!, { ...(rounds ? { rounds } : {}), node }));
+  const r = await run(scenarioFrom(values.scenario!, { ...(rounds ? { rounds } : {}), task: { node } }));
   const bytes = bytesTo(r, target);
   if (name.startsWith('fp32')) fp32Bytes = bytes;
   const ratio = bytes !== null && fp32Bytes !== null ? (fp32Bytes / bytes).toFixed(1) + 'x' : 'n/a';

@@ -26,20 +26,20 @@ const rounds = values.rounds === undefined ? undefined : numberOption('rounds', 
 type Json = Record<string, unknown>;
 const settings: Array<[string, Json]> = [
   ['default (4-regular, Dirichlet 0.5)', {}],
-  ['Dirichlet α = 0.1', { partition: { type: 'dirichlet', alpha: 0.1 } }],
+  ['Dirichlet α = 0.1', { task: { partition: { type: 'dirichlet', alpha: 0.1 } } }],
   ['ring', { topology: '../ring.json' }],
 ];
 const base = scenarioFrom('default.json', rounds ? { rounds } : {});
 const fp32Node = { codec: { name: 'none' }, consensusStep: 1 };
 
 function centralizedAccuracy(sc: Scenario, lrFactor: number): { accuracy: number; epochs: number; lr: number } {
-  const data = loadDataset(sc.dataset, sc.seed);
-  const samples = sc.nodes * sc.rounds * sc.node.localSteps * sc.node.batchSize;
+  const data = loadDataset(sc.task.dataset, sc.task.seed);
+  const samples = sc.nodes * sc.rounds * sc.task.node.localSteps * sc.task.node.batchSize;
   const epochs = Math.max(1, Math.round(samples / data.train.y.length));
   // Quasi-global momentum exists for gossip (its buffer follows the gossiped model); alone it is heavy-ball momentum.
-  const o = sc.node.optimizer;
+  const o = sc.task.node.optimizer;
   const optimizer = { ...o, type: o.type === 'quasi-global' ? 'momentum' : o.type, lr: o.lr * lrFactor };
-  const cfg = parseTrainConfig({ dataset: sc.dataset, model: sc.model, optimizer, seed: sc.seed, epochs, batchSize: sc.node.batchSize });
+  const cfg = parseTrainConfig({ dataset: sc.task.dataset, model: sc.task.model, optimizer, seed: sc.task.seed, epochs, batchSize: sc.task.node.batchSize });
   // Evaluated on the test samples the simulator evaluates its nodes on.
   const n = Math.min(sc.eval.testSamples, data.test.y.length);
   const test = subset(data.test, Int32Array.from({ length: n }, (_, i) => i), 'test');
@@ -65,11 +65,11 @@ console.error(`centralized: ${candidates.map((c) => `lr ${c.lr}: ${pct(c.accurac
 for (const [name, overrides] of settings) {
   if (values.only && !name.includes(values.only)) continue;
   const over = { ...overrides, ...(rounds ? { rounds } : {}) };
-  const fp32 = await run(scenarioFrom('default.json', { ...over, node: fp32Node }));
+  const fp32 = await run(scenarioFrom('default.json', { ...over, task: { node: fp32Node } }));
   const dflt = await run(scenarioFrom('default.json', over));
   console.error(`${name}: done (${fp32.wallSeconds.toFixed(0)} s + ${dflt.wallSeconds.toFixed(0)} s)`);
   const fp32Bytes = fp32.summary.bytesPerNode;
-  for (const [label, r] of [['fp32 gossip (codec none, γ = 1)', fp32], [`default (${JSON.stringify(dflt.scenario.node.codec)})`, dflt]] as const) {
+  for (const [label, r] of [['fp32 gossip (codec none, γ = 1)', fp32], [`default (${JSON.stringify(dflt.scenario.task.node.codec)})`, dflt]] as const) {
     const acc = r.summary.finalAccuracy;
     if (acc === null) fail(`${name}: ${label} finished no node`);
     rows.push([
@@ -83,6 +83,6 @@ for (const [name, overrides] of settings) {
     ]);
   }
 }
-console.log(`\n${base.nodes} nodes × ${base.rounds} rounds × ${base.node.localSteps} steps × batch ${base.node.batchSize}, seed ${base.seed}\n`);
+console.log(`\n${base.nodes} nodes × ${base.rounds} rounds × ${base.task.node.localSteps} steps × batch ${base.task.node.batchSize}, seed ${base.task.seed}\n`);
 printTable(['setting', 'run', 'final acc', 'MiB / node', 'fewer bytes than fp32', 'gap to centralized', 'keyframes'], rows);
 console.log(`\nEvery model is evaluated on the first ${base.eval.testSamples} test samples.`);

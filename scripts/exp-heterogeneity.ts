@@ -17,24 +17,32 @@ const { values } = scriptArgs({
 });
 const rounds = values.rounds === undefined ? undefined : numberOption('rounds', values.rounds, { integer: true, min: 1 });
 const base = scenarioFrom('default.json');
-const opt = base.node.optimizer as Record<string, unknown>;
+const opt = base.task.node.optimizer as Record<string, unknown>;
 // Overrides are deep-merged into the scenario, so a schedule is switched off by naming 'constant'.
 const constant = { type: 'constant' };
+const topk5 = { name: 'topk', fraction: 0.05, values: 'fp16' };
 
 type Json = Record<string, unknown>;
 const rows: Array<[string, Json]> = [
   ['default', {}],
-  ['− cosine lr decay (constant lr)', { node: { optimizer: { ...opt, schedule: constant } } }],
-  ['lr 0.1 instead of 0.2', { node: { optimizer: { ...opt, lr: 0.1 } } }],
-  ['γ 0.6 instead of 0.9', { node: { consensusStep: 0.6 } }],
-  ['+ quasi-global momentum', { node: { optimizer: { ...opt, type: 'quasi-global' } } }],
-  ['+ tracked variance rescale', { node: { trackedRescale: true } }],
-  ['codec top-k 5% fp16 instead of layered', { node: { codec: { name: 'topk', fraction: 0.05, values: 'fp16' } } }],
+  ['− cosine lr decay (constant lr)', { task: { node: { optimizer: { ...opt, schedule: constant } } } }],
+  ['lr 0.1 instead of 0.2', { task: { node: { optimizer: { ...opt, lr: 0.1 } } } }],
+  ['γ 0.6 instead of 0.9', { task: { node: { consensusStep: 0.6 } } }],
+  ['+ quasi-global momentum', { task: { node: { optimizer: { ...opt, type: 'quasi-global' } } } }],
+  ['+ tracked variance rescale', { task: { node: { trackedRescale: true } } }],
+  ['codec top-k 5% fp16 instead of layered', { task: { node: { codec: topk5 } } }],
   [
     'previous default (top-k 5%, γ 0.6, lr 0.05, keyframes at 0.3, first copies as keyframes)',
     {
       firstCopies: 'keyframe',
-      node: { codec: { name: 'topk', fraction: 0.05, values: 'fp16' }, consensusStep: 0.6, keyframeResidual: 0.3, optimizer: { type: 'momentum', lr: 0.05, momentum: 0.9, schedule: constant } },
+      task: {
+        node: {
+          codec: topk5,
+          consensusStep: 0.6,
+          keyframeResidual: 0.3,
+          optimizer: { type: 'momentum', lr: 0.05, momentum: 0.9, schedule: constant },
+        },
+      },
     },
   ],
 ];
@@ -46,5 +54,5 @@ for (const [name, over] of rows) {
   const last = r.rounds[r.rounds.length - 1]!;
   table.push([name, pct(r.summary.finalAccuracy), pct(r.summary.finalAccuracyMin), (r.summary.bytesPerNode / 2 ** 20).toFixed(2), last.consensusDistance.toFixed(2), keyframeShare(r)]);
 }
-console.log(`\nDefault scenario (${base.nodes} nodes, ${rounds ?? base.rounds} rounds, seed ${base.seed}), one change per row\n`);
+console.log(`\nDefault scenario (${base.nodes} nodes, ${rounds ?? base.rounds} rounds, seed ${base.task.seed}), one change per row\n`);
 printTable(['configuration', 'final acc', 'worst node', 'MiB / node', 'final consensus dist.', 'keyframes'], table);

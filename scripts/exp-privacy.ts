@@ -6,10 +6,9 @@
 // ledger says it spent (mean and max over honest nodes).
 // Usage: node scripts/exp-privacy.ts [--epsilons 1,4,8] [--clip 1] [--delta 1e-5] [--rounds R]
 import { loadDatasetCached } from '../src/learn/datasets/index.ts';
-import { partition } from '../src/learn/partition.ts';
+import { taskShards } from '../src/task/node-learning.ts';
 import { noiseMultiplierFor } from '../src/privacy/accountant.ts';
 import { samplingRate } from '../src/privacy/config.ts';
-import { deriveSeed } from '../src/util/rng.ts';
 import { scriptArgs } from './lib/args.ts';
 import { pct, printTable, run, scenarioFrom } from './lib/experiment.ts';
 
@@ -45,13 +44,12 @@ for (const [name, v, text] of checks)
   }
 
 const base = scenarioFrom('default.json', roundsOverride ? { rounds: roundsOverride } : {});
-const steps = base.rounds * base.node.localSteps;
+const steps = base.rounds * base.task.node.localSteps;
 // The shards exactly as the simulator cuts them, for the largest sampling rate.
-const data = loadDatasetCached(base.dataset, base.seed);
-const partitionSeed = deriveSeed(base.seed, 'partition');
-const shards = partition(base.partition, data.train.y, data.train.numClasses, base.nodes, partitionSeed);
+const data = loadDatasetCached(base.task.dataset, base.task.seed);
+const shards = taskShards(base.task, data.train, base.nodes);
 const shardSizes = shards.map((s) => s.length);
-const qMax = Math.max(...shardSizes.map((n) => samplingRate(base.node.batchSize, n)));
+const qMax = Math.max(...shardSizes.map((n) => samplingRate(base.task.node.batchSize, n)));
 const sizeRange = `${Math.min(...shardSizes)}–${Math.max(...shardSizes)}`;
 console.error(`shards ${sizeRange} records, q ≤ ${qMax.toFixed(4)}, ${steps} steps`);
 
@@ -60,7 +58,7 @@ type Privacy = Record<string, unknown>;
 const runOne = async (label: string, mode: string, sigma: number | null, privacy?: Privacy): Promise<void> => {
   const t0 = performance.now();
   const rounds = roundsOverride ? { rounds: roundsOverride } : {};
-  const overrides = { ...rounds, ...(privacy ? { node: { privacy } } : {}) };
+  const overrides = { ...rounds, ...(privacy ? { task: { node: { privacy } } } : {}) };
   const r = await run(scenarioFrom('default.json', overrides));
   const p = r.summary.privacy;
   rows.push([
@@ -85,7 +83,7 @@ for (const target of epsilons) {
   await runOne(String(target), 'dice', sigma, { ...common, clip: clip / 2, errorClip: clip / 2, mode: 'dice' });
 }
 console.log(
-  `\nAccuracy vs ε (δ = ${delta}), ${base.nodes} nodes, ${base.rounds} rounds × ${base.node.localSteps} local steps, ` +
-    `batch ${base.node.batchSize} (Poisson), DP-SGD clip ${clip}, DiceSGD C₁ = C₂ = ${clip / 2}\n`,
+  `\nAccuracy vs ε (δ = ${delta}), ${base.nodes} nodes, ${base.rounds} rounds × ${base.task.node.localSteps} local steps, ` +
+    `batch ${base.task.node.batchSize} (Poisson), DP-SGD clip ${clip}, DiceSGD C₁ = C₂ = ${clip / 2}\n`,
 );
 printTable(['target ε', 'mode', 'σ', 'ε spent mean / max', 'stopped', 'final acc', 'min–max'], rows);

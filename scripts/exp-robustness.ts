@@ -25,7 +25,7 @@ async function accuracy(rule: string, f: number, attack: string): Promise<number
   const r = await run(
     scenarioFrom('robust.json', {
       nodes: honest + f,
-      node: { aggregator: { rule, f: Math.max(f, 1) } },
+      task: { node: { aggregator: { rule, f: Math.max(f, 1) } } },
       byzantine: { count: f, attack, params: attackParams[attack] ?? {} },
     }),
   );

@@ -26,11 +26,11 @@ for (const m of methods)
 
 type Json = Record<string, unknown>;
 
-/** A scenario file's JSON, edited in place by `edit`, then validated as any scenario file. */
-function scenario(file: string, edit: (s: Json & { node: Json }) => void = () => {}): Scenario {
+/** A scenario file's JSON, edited in place by `edit` (given it and its task.node), then validated as any scenario. */
+function scenario(file: string, edit: (s: Json, node: Json) => void = () => {}): Scenario {
   const path = resolve(scenarioDir, file);
-  const json = JSON.parse(readFileSync(path, 'utf8')) as Json & { node: Json };
-  edit(json);
+  const json = JSON.parse(readFileSync(path, 'utf8')) as Json & { task: { node: Json } };
+  edit(json, json.task.node);
   return parseScenario(json, path, dirname(path));
 }
 
@@ -76,10 +76,10 @@ const ACC = `${Math.round(100 * target)}%`;
 
 async function modest(): Promise<void> {
   // Gossip on the same task: every node trains every round, CHOCO on a 4-regular graph, same codec.
-  const asGossip = (s: Json & { node: Json }): void => {
-    delete s.node.modest;
+  const asGossip = (s: Json, node: Json): void => {
+    delete node.modest;
     s.topology = '../random-regular.json';
-    s.node.aggregator = { rule: 'metropolis' };
+    node.aggregator = { rule: 'metropolis' };
   };
   const crash = (s: Json): void => {
     s.churn = { events: [{ round: 15, action: 'crash', fraction: 0.8 }] };
@@ -116,8 +116,8 @@ async function modest(): Promise<void> {
     await measured('MoDeST, 80% crash', scenario('modest.json', crash)),
     await measured(
       'gossip, 80% crash',
-      scenario('modest.json', (s) => {
-        asGossip(s);
+      scenario('modest.json', (s, node) => {
+        asGossip(s, node);
         crash(s);
       }),
     ),
@@ -147,25 +147,25 @@ async function diloco(): Promise<void> {
     await measured('DiLoCo H = 20', scenario('diloco.json')),
     await measured(
       'H = 20, outer lr 1, no momentum (ablation)',
-      scenario('diloco.json', (s) => {
-        s.node.outer = { lr: 1, momentum: 0 };
+      scenario('diloco.json', (_s, node) => {
+        node.outer = { lr: 1, momentum: 0 };
       }),
     ),
     await measured(
       'DiLoCo H = 20, overlap λ = 0.5',
-      scenario('diloco.json', (s) => {
-        s.node.outer = { ...(s.node.outer as Json), overlap: { correction: 0.5 } };
+      scenario('diloco.json', (_s, node) => {
+        node.outer = { ...(node.outer as Json), overlap: { correction: 0.5 } };
       }),
     ),
     await measured(
       'Streaming DiLoCo H = 10, 4 fragments, direct fp16',
-      scenario('diloco.json', (s) => {
+      scenario('diloco.json', (s, node) => {
         s.rounds = 40;
-        s.node.localSteps = 10;
-        s.node.gossip = 'direct';
-        s.node.codec = { name: 'fp16' };
-        s.node.aggregator = { rule: 'metropolis' };
-        s.node.outer = { ...(s.node.outer as Json), fragments: 4 };
+        node.localSteps = 10;
+        node.gossip = 'direct';
+        node.codec = { name: 'fp16' };
+        node.aggregator = { rule: 'metropolis' };
+        node.outer = { ...(node.outer as Json), fragments: 4 };
       }),
     ),
   ];
@@ -200,8 +200,8 @@ async function fedau(): Promise<void> {
     await measured('FedAU participation weights', scenario('fedau.json')),
     await measured(
       'plain Metropolis weights',
-      scenario('fedau.json', (s) => {
-        delete s.node.participation;
+      scenario('fedau.json', (_s, node) => {
+        delete node.participation;
       }),
     ),
   ];

@@ -15,17 +15,18 @@ const { values } = scriptArgs({
 });
 const target = Number(values.target);
 const rounds = Number(values.rounds);
+const inputsCorrected = { task: { node: { aggregator: { varianceCorrection: 'inputs' } } } };
 const fedAvg = { aggregator: { rule: 'mean', selfWeight: 0 }, quorum: 1, deadline: { floorMs: 600_000, capMs: 600_000 } };
 const variants: Array<[string, Record<string, unknown>]> = [
   ['4-regular, plain averaging', {}],
-  ['4-regular, variance-corrected (inputs)', { node: { aggregator: { varianceCorrection: 'inputs' } } }],
-  ['4-regular, variance-corrected (xavier)', { node: { aggregator: { varianceCorrection: 'xavier' } } }],
+  ['4-regular, variance-corrected (inputs)', inputsCorrected],
+  ['4-regular, variance-corrected (xavier)', { task: { node: { aggregator: { varianceCorrection: 'xavier' } } } }],
   ['ring, plain averaging', { topology: '../ring.json' }],
-  ['ring, variance-corrected (inputs)', { topology: '../ring.json', node: { aggregator: { varianceCorrection: 'inputs' } } }],
+  ['ring, variance-corrected (inputs)', { topology: '../ring.json', ...inputsCorrected }],
   // Star with self weight 0 and no deadline: the hub averages every leaf, each leaf adopts the
   // hub's model and waits for it (synchronous FedAvg with a server that also trains, one round late).
-  ['star, FedAvg-like, independent init', { topology: '../star.json', node: fedAvg }],
-  ['star, FedAvg-like, shared init', { topology: '../star.json', init: 'shared', node: fedAvg }],
+  ['star, FedAvg-like, independent init', { topology: '../star.json', task: { node: fedAvg } }],
+  ['star, FedAvg-like, shared init', { topology: '../star.json', task: { init: 'shared', node: fedAvg } }],
 ];
 const rows: Array<Array<string | number>> = [];
 for (const [name, ov] of variants) {

@@ -31,12 +31,14 @@ test(NAME, { timeout: 900_000 }, async () => {
     outDir: out,
     topology: buildTopology(parseTopologySpec({ generator: { type: 'ring' } }, 'test'), { n: 4, seed: 1 }),
     rounds: ROUNDS,
-    learning: {
+    task: {
       seed: 3,
       dataset: { type: 'synthetic', samples: 4000, dim: 20, classes: 4, separation: 4 },
       partition: { type: 'iid' },
       model: { type: 'logreg' },
       node: { localSteps: 40, batchSize: 16, deadline: { capMs: 2000 } },
+    },
+    learning: {
       checkpointEvery: 5,
       eval: { every: 50, testSamples: 200 },
     },

@@ -28,13 +28,15 @@ test('4 daemons converge; kill -9 one mid-run: no stall, and it resumes from its
     topology: buildTopology(parseTopologySpec({ generator: { type: 'ring' } }, 'test'), { n: 4, seed: 1 }),
     // Run until stopped: the test ends the run once it has seen what it needs, whatever the pace.
     rounds: 0,
-    learning: {
+    task: {
       seed: 5,
       dataset: { type: 'synthetic', samples: 4000, dim: 20, classes: 4, separation: 4 },
       partition: { type: 'dirichlet', alpha: 1 },
       model: { type: 'logreg' },
       // No residual-triggered keyframes: the only keyframe is the victim's after its restart.
       node: { localSteps: 40, batchSize: 16, codec: { name: 'topk', fraction: 0.25 }, keyframeResidual: 0, deadline: { capMs: 2000 } },
+    },
+    learning: {
       checkpointEvery: 5,
       eval: { every: 10, testSamples: 400 },
     },

@@ -22,7 +22,7 @@ test('a minimal config gets safe defaults: loopback, no mDNS, no DHT, dataDir be
   assert.equal(c.dht, false);
   assert.equal(c.neighbours, 'auto');
   assert.equal(c.dataDir, '/etc/gl/data');
-  assert.equal(c.learning.node.codec.name, 'none');
+  assert.equal(c.task.node.codec.name, 'none');
   assert.equal(c.learning.rounds, 0);
 });
 
@@ -35,9 +35,13 @@ test('config errors are one line naming the file and the key', () => {
     [withOverrides({ neighbours: ['bob'] }), /^node\.json: neighbours/],
     [withOverrides({ http: { port: 70000 } }), /^node\.json: http\.port: /],
     [withOverrides({ mdsn: true }), /^node\.json: \(root\): Unrecognized key\(s\) in object: 'mdsn'/],
-    [withOverrides({}, { node: { localSteps: -1 } }), /^node\.json: learning\.node: localSteps: /],
-    [withOverrides({}, { node: { codec: { name: 'zip' } } }), /^node\.json: learning\.node: codec\.name: must be one of /],
-    [withOverrides({}, { dataset: { type: 'cifar' } }), /^node\.json: learning\.dataset\.type: /],
+    [withOverrides({ task: { node: { localSteps: -1 } } }), /^node\.json: task\.node\.localSteps: /],
+    [withOverrides({ task: { node: { deadline: { capMs: 0 } } } }), /^node\.json: task\.node\.deadline\.capMs: /],
+    [withOverrides({ task: { node: { codec: { name: 'zip' } } } }), /^node\.json: task\.node\.codec\.name: /],
+    [withOverrides({ task: { dataset: { type: 'cifar' } } }), /^node\.json: task\.dataset\.type: /],
+    // The old layout: the task's keys inside `learning`.
+    [withOverrides({}, { model: { type: 'logreg' } }), /^node\.json: learning\.model: moved to task\.model$/],
+    [withOverrides({}, { node: { localSteps: 5 } }), /^node\.json: learning\.node: moved to task\.node$/],
   ];
   for (const [input, re] of cases) {
     assert.throws(() => parseDaemonConfig(input, 'node.json'), (e: Error) => e instanceof ConfigError && re.test(e.message) && !e.message.includes('\n'), JSON.stringify(input));

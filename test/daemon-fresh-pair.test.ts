@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '../src/cluster/cluster.ts';
-import { pairLearning, pairTopology } from './support/daemon-pair.ts';
+import { pairLearning, pairTask, pairTopology } from './support/daemon-pair.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-fresh-pair-'));
 let cluster: Cluster | null = null;
@@ -26,7 +26,8 @@ test('two fresh daemons with auto neighbours close round 0 by quorum', { timeout
     rounds: 0,
     // The default 30 s deadline cap: a round 0 closed by deadline would take 30 s. No
     // residual-triggered keyframes: the first update is a delta on the shared init.
-    learning: pairLearning({ keyframeResidual: 0 }),
+    task: pairTask({ keyframeResidual: 0 }),
+    learning: pairLearning(),
     daemon: { startupWaitMs: 20_000 },
     configure: (_i, cfg) => ({ ...cfg, neighbours: 'auto' }),
   });

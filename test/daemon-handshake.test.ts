@@ -18,7 +18,7 @@ import { GossipHost } from '../src/p2p/host.ts';
 import { createIdentityFile } from '../src/p2p/identity.ts';
 import { SYNC_PROTOCOL } from '../src/p2p/sync-protocol.ts';
 import { topicOf } from '../src/p2p/transport.ts';
-import { pairLearning, pairTopology } from './support/daemon-pair.ts';
+import { pairLearning, pairTask, pairTopology } from './support/daemon-pair.ts';
 
 const NETWORK = 'hello-test';
 const CAP_MS = 4000;
@@ -63,7 +63,8 @@ test(TITLE, { timeout: 120_000 }, async () => {
     network: NETWORK,
     topology: pairTopology(),
     rounds: 0,
-    learning: pairLearning({ deadline: { capMs: CAP_MS } }),
+    task: pairTask({ deadline: { capMs: CAP_MS } }),
+    learning: pairLearning(),
     configure: (i, cfg) => ({ ...cfg, neighbours: 'auto', bootstrap: [], startupWaitMs: i === 0 ? 60_000 : 2000 }),
   });
   const c = cluster;

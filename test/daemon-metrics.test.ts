@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, type NodeStatus } from '../src/cluster/cluster.ts';
-import { pairLearning, pairTopology } from './support/daemon-pair.ts';
+import { pairLearning, pairTask, pairTopology } from './support/daemon-pair.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-metrics-'));
 let cluster: Cluster | null = null;
@@ -31,7 +31,8 @@ test('/metrics passes promtool and its connection gauges agree with /status', { 
     outDir: out,
     topology: pairTopology(),
     rounds: 0,
-    learning: pairLearning({ deadline: { capMs: 2000 } }, 2),
+    task: pairTask({ deadline: { capMs: 2000 } }),
+    learning: pairLearning(2),
     daemon: { startupWaitMs: 20_000 },
   });
   const c = cluster;

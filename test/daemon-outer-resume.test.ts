@@ -55,7 +55,7 @@ test('outer optimizer state survives SIGTERM and kill -9 bit-exactly; dropping o
     gossip: 'direct',
     outer: { lr: 0.7, momentum: 0.9, fragments: 2 },
   };
-  const outerConfig = loneDaemonConfig({}, { node, checkpointEvery: 3 });
+  const outerConfig = loneDaemonConfig({}, { checkpointEvery: 3 }, { node });
   const configPath = writeConfig(dir, outerConfig);
 
   const first = start(configPath);
@@ -114,7 +114,7 @@ test('outer optimizer state survives SIGTERM and kill -9 bit-exactly; dropping o
   assert.equal(await third.exited, 0);
 
   // `outer` taken out of the config: the model resumes, the outer state is dropped, with a warning.
-  writeConfig(dir, loneDaemonConfig({}, { node: { ...node, outer: undefined }, checkpointEvery: 3 }));
+  writeConfig(dir, loneDaemonConfig({}, { checkpointEvery: 3 }, { node: { ...node, outer: undefined } }));
   const saved = onDisk(dataDir);
   const fourth = start(configPath);
   const u = await status(dataDir, fourth);

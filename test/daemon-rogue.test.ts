@@ -13,7 +13,7 @@ import { Cluster, sleep, type NodeStatus } from '../src/cluster/cluster.ts';
 import { GossipHost } from '../src/p2p/host.ts';
 import { createIdentityFile } from '../src/p2p/identity.ts';
 import { topicOf } from '../src/p2p/transport.ts';
-import { pairLearning, pairTopology } from './support/daemon-pair.ts';
+import { pairLearning, pairTask, pairTopology } from './support/daemon-pair.ts';
 
 const NETWORK = 'rogue-test';
 const out = mkdtempSync(join(tmpdir(), 'gl-rogue-'));
@@ -35,7 +35,8 @@ test('malformed and forged frames from a rogue neighbour are rejected, counted a
     network: NETWORK,
     topology: pairTopology(),
     rounds: 0,
-    learning: pairLearning({ deadline: { capMs: 1000 } }),
+    task: pairTask({ deadline: { capMs: 1000 } }),
+    learning: pairLearning(),
     daemon: { startupWaitMs: 10_000 },
     // Daemon 0 takes the rogue for an honest neighbour.
     configure: (i, cfg) =>

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { buildTopology, parseTopologySpec } from '../src/topology/index.ts';
-import { pairLearning, pairTopology } from './support/daemon-pair.ts';
+import { pairLearning, pairTask, pairTopology } from './support/daemon-pair.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'gl-seed-methods-'));
 const clusters: Cluster[] = [];
@@ -36,7 +36,8 @@ test('a daemon pair with the outer optimizer (2 fragments, overlap) and particip
     outDir: join(out, 'pair'),
     topology: pairTopology(),
     rounds: 0,
-    learning: pairLearning(node, 1),
+    task: pairTask(node),
+    learning: pairLearning(1),
     daemon: { startupWaitMs: 20_000 },
   });
   clusters.push(c);
@@ -60,7 +61,8 @@ test('three daemons in MoDeST round mode hand the model from round to round', { 
     outDir: join(out, 'modest'),
     topology,
     rounds: 0,
-    learning: pairLearning(node, 1),
+    task: pairTask(node),
+    learning: pairLearning(1),
     daemon: { startupWaitMs: 20_000 },
   });
   clusters.push(c);

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 const SRC = resolve(import.meta.dirname, '../src');
 
 const CORE_AND_BELOW = ['core', 'aggregate', 'compress', 'learn', 'privacy', 'util'];
+const TASK_AND_BELOW = ['task', ...CORE_AND_BELOW];
 
 /** What each layer may import (directly), besides itself and packages. */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
@@ -20,15 +21,16 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   privacy: ['util'],
   aggregate: ['learn', 'util'],
   core: ['aggregate', 'compress', 'learn', 'privacy', 'util'],
+  task: ['core', 'learn', 'util'],
   topology: ['util'],
   report: ['core', 'util'],
-  sim: ['report', 'core', 'topology', 'aggregate', 'compress', 'learn', 'privacy', 'util'],
+  sim: ['report', 'topology', ...TASK_AND_BELOW],
   p2p: ['core', 'compress', 'util'],
-  daemon: ['p2p', 'report', 'core', 'aggregate', 'compress', 'learn', 'privacy', 'util'],
-  testnet: ['daemon', 'p2p', 'report', 'core', 'aggregate', 'compress', 'learn', 'privacy', 'util'],
-  cluster: ['testnet', 'daemon', 'p2p', 'report', 'topology', ...CORE_AND_BELOW],
-  web: ['testnet', 'daemon', 'p2p', ...CORE_AND_BELOW],
-  cli: ['cluster', 'testnet', 'daemon', 'p2p', 'sim', 'report', 'topology', ...CORE_AND_BELOW],
+  daemon: ['p2p', 'report', ...TASK_AND_BELOW],
+  testnet: ['daemon', 'p2p', 'report', ...TASK_AND_BELOW],
+  cluster: ['testnet', 'daemon', 'p2p', 'report', 'topology', ...TASK_AND_BELOW],
+  web: ['testnet', 'daemon', 'p2p', ...TASK_AND_BELOW],
+  cli: ['cluster', 'testnet', 'daemon', 'p2p', 'sim', 'report', 'topology', ...TASK_AND_BELOW],
 };
 
 /** `import … from '…'` and `export … from '…'`, `import('…')`, and the side-effect `import '…'`. */

@@ -31,10 +31,10 @@ test('a joiner of a manifest with a bootstrap node on another host listens on al
   const task = {
     model: { type: 'logreg' },
     dataset: { type: 'synthetic', samples: 500, dim: 4, classes: 2 },
-    partition: { rule: { type: 'iid' }, shards: 4 },
+    partition: { type: 'iid' },
   };
   const opts = { dataDir: '/tmp/x', peerId: PEER, relayOnly: false, http: { host: '127.0.0.1', port: 0 }, rounds: 0 };
-  const manifest = (boot: string) => parseManifest({ network: 'n', protocolVersion: 1, task, bootstrap: [boot] }, 'm');
+  const manifest = (boot: string) => parseManifest({ network: 'n', protocolVersion: 1, task, shards: 4, bootstrap: [boot] }, 'm');
   const remote = manifest(`/ip4/10.77.0.1/tcp/4001/p2p/${PEER}`);
   const local = manifest(`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`);
   assert.deepEqual(joinConfig(remote, { ...opts, logLevel: 'info' }).listen, ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']);

@@ -31,7 +31,7 @@ test('daemons report ε, stop at targetEpsilon, keep the budget over a restart',
     network: 'dp-test',
     topology: pairTopology(),
     rounds: 0,
-    learning: {
+    task: {
       dataset: PAIR_DATASET,
       model: { type: 'logreg' },
       node: {
@@ -40,8 +40,8 @@ test('daemons report ε, stop at targetEpsilon, keep the budget over a restart',
         deadline: { capMs: 500 },
         privacy: { clip: 1, noiseMultiplier: 1.2, delta: 1e-5, targetEpsilon: 2, mode: 'dp-sgd' },
       },
-      eval: { every: 1, testSamples: 200 },
     },
+    learning: { eval: { every: 1, testSamples: 200 } },
     daemon: { startupWaitMs: 10_000 },
   });
   const c = cluster;

@@ -7,12 +7,10 @@ import { runSimulation } from '../src/sim/run.ts';
 import { parseScenario } from '../src/sim/scenario.ts';
 import { ConfigError } from '../src/util/validate.ts';
 
+const task = { seed: 5, dataset: { type: 'synthetic', samples: 1000, dim: 10, classes: 3, separation: 4 }, model: { type: 'logreg' } };
 const base = {
-  seed: 5,
   nodes: 4,
   rounds: 8,
-  dataset: { type: 'synthetic', samples: 1000, dim: 10, classes: 3, separation: 4 },
-  model: { type: 'logreg' },
   topology: { generator: { type: 'ring' } },
   eval: { sampleNodes: 4, testSamples: 200 },
 };
@@ -21,7 +19,7 @@ const node = { localSteps: 4, batchSize: 20, optimizer: { type: 'sgd', lr: 0.2 }
 test('a node that reaches targetEpsilon stops publishing, and ε never passes the target', async () => {
   const privacy = { clip: 1, noiseMultiplier: 1.5, delta: 1e-5, targetEpsilon: 1.75, mode: 'dp-sgd' };
   const logs: string[] = [];
-  const r = await runSimulation(parseScenario({ ...base, node: { ...node, privacy } }), { log: (m) => logs.push(m) });
+  const r = await runSimulation(parseScenario({ ...base, task: { ...task, node: { ...node, privacy } } }), { log: (m) => logs.push(m) });
   const lines = r.lines.filter((l) => l.index === 0).sort((a, b) => a.round - b.round);
   assert.equal(lines.length, base.rounds);
   const stoppedAt = lines.findIndex((l) => l.privacy!.stopped);
@@ -43,7 +41,7 @@ test('a node that reaches targetEpsilon stops publishing, and ε never passes th
 
 test('ε in the JSONL is what the accountant gives for the node’s q and steps; the run is reproducible', async () => {
   const privacy = { clip: 0.5, noiseMultiplier: 1.1, delta: 1e-5, mode: 'dice' };
-  const sc = parseScenario({ ...base, rounds: 3, node: { ...node, privacy } });
+  const sc = parseScenario({ ...base, rounds: 3, task: { ...task, node: { ...node, privacy } } });
   const a = await runSimulation(sc);
   const b = await runSimulation(sc);
   assert.equal(toJsonl(a), toJsonl(b));
@@ -58,7 +56,7 @@ test('ε in the JSONL is what the accountant gives for the node’s q and steps;
 });
 
 test('without privacy the JSONL has no privacy fields', async () => {
-  const r = await runSimulation(parseScenario({ ...base, rounds: 2, node }));
+  const r = await runSimulation(parseScenario({ ...base, rounds: 2, task: { ...task, node } }));
   const text = toJsonl(r);
   assert.doesNotMatch(text, /privacy/);
 });
@@ -80,8 +78,8 @@ test('privacy config errors name the key', () => {
       JSON.stringify(input),
     );
   assert.throws(
-    () => parseScenario({ ...base, node: { privacy: { clip: 'big', noiseMultiplier: 1, delta: 1e-5 } } }, 's.json'),
-    (e: unknown) => e instanceof ConfigError && /^s\.json node: privacy\.clip: /.test(e.message),
+    () => parseScenario({ ...base, task: { ...task, node: { privacy: { clip: 'big', noiseMultiplier: 1, delta: 1e-5 } } } }, 's.json'),
+    (e: unknown) => e instanceof ConfigError && /^s\.json: task\.node\.privacy\.clip: /.test(e.message),
   );
   const ok = parseNodeConfig({ privacy: { clip: 1, noiseMultiplier: 1, delta: 1e-5 } });
   assert.equal(ok.privacy!.mode, 'dp-sgd');

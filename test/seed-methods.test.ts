@@ -14,13 +14,13 @@ import { runSimulation } from '../src/sim/run.ts';
 import { parseScenario } from '../src/sim/scenario.ts';
 import { ConfigError } from '../src/util/validate.ts';
 
-const base = {
+const task = {
   seed: 5,
   dataset: { type: 'synthetic', samples: 4000, dim: 20, classes: 4, separation: 4 },
   partition: { type: 'dirichlet', alpha: 1 },
   model: { type: 'logreg' },
-  eval: { sampleNodes: 4, testSamples: 400 },
 };
+const base = { eval: { sampleNodes: 4, testSamples: 400 } };
 const learning = { localSteps: 5, batchSize: 16, optimizer: { type: 'sgd', lr: 0.1 } };
 
 test('config: the new keys are validated and a conflict names its key', () => {
@@ -52,12 +52,12 @@ test('config: the new keys are validated and a conflict names its key', () => {
       e instanceof ConfigError && e.message === 'scenario: availability.nodes: node 7 does not exist (nodes: 4)',
   );
   assert.equal(parseNodeConfig({}).outer, undefined, 'every method is off by default');
-  const daemon = (node: unknown) => ({ dataDir: 'd', learning: { partitionIndex: 0, partitionCount: 2, node } });
+  const daemon = (node: unknown) => ({ dataDir: 'd', task: { node }, learning: { partitionIndex: 0, partitionCount: 2 } });
   assert.throws(
     () => parseDaemonConfig(daemon({ modest: { timeoutMs: -1 } })),
-    (e: Error) => e instanceof ConfigError && /^config: learning\.node: modest\.timeoutMs: /.test(e.message),
+    (e: Error) => e instanceof ConfigError && /^config: task\.node\.modest\.timeoutMs: /.test(e.message),
   );
-  assert.equal(parseDaemonConfig(daemon({ modest: {} })).learning.node.modest?.trainers, 8, 'the daemon takes the same options');
+  assert.equal(parseDaemonConfig(daemon({ modest: {} })).task.node.modest?.trainers, 8, 'the daemon takes the same options');
 });
 
 test('outer optimizer: lr 1, μ 0 is plain gossip; Nesterov steps match the formula; fragments take turns', () => {
@@ -113,7 +113,7 @@ test('availability: chosen nodes sit out rounds (no training, nothing sent), det
       nodes: 6,
       rounds: 20,
       topology: { generator: { type: 'ring' } },
-      node: { ...learning, aggregator: { rule: 'mean' }, participation: {} },
+      task: { ...task, node: { ...learning, aggregator: { rule: 'mean' }, participation: {} } },
       availability: { nodes: [1, 4], rate: 0.25 },
     });
   const r = await runSimulation(sc());
@@ -136,10 +136,13 @@ test('outer optimizer with fragments and overlap converges; overlap hides the ex
       nodes: 6,
       rounds: 12,
       topology: { generator: { type: 'ring' } },
-      node: {
-        ...learning,
-        gossip: 'direct',
-        outer: { lr: 0.7, momentum: 0.9, fragments: 2, ...(overlap ? { overlap: {} } : {}) },
+      task: {
+        ...task,
+        node: {
+          ...learning,
+          gossip: 'direct',
+          outer: { lr: 0.7, momentum: 0.9, fragments: 2, ...(overlap ? { overlap: {} } : {}) },
+        },
       },
       network: { latencyMs: 30 },
       compute: { msPerStep: 10, jitter: 0 },
@@ -169,7 +172,7 @@ test('MoDeST: the samples hand the model on; it converges and survives 80% of no
       nodes: 20,
       rounds: 14,
       topology: { generator: { type: 'full' } },
-      node: { ...learning, modest: { trainers: 4, aggregators: 2, timeoutMs: 500, watchdogMs: 1500, seed: 2 } },
+      task: { ...task, node: { ...learning, modest: { trainers: 4, aggregators: 2, timeoutMs: 500, watchdogMs: 1500, seed: 2 } } },
       network: { probeTimeoutMs: 200 },
       churn: { events: churn },
     });

@@ -12,10 +12,12 @@ const tiny = {
   name: 'tiny',
   nodes: 4,
   rounds: 3,
-  dataset: { type: 'synthetic', samples: 800, dim: 8, classes: 3 },
-  model: { type: 'logreg' },
+  task: {
+    dataset: { type: 'synthetic', samples: 800, dim: 8, classes: 3 },
+    model: { type: 'logreg' },
+    node: { localSteps: 2, codec: { name: 'topk', fraction: 0.2 } },
+  },
   topology: { generator: { type: 'ring' } },
-  node: { localSteps: 2, codec: { name: 'topk', fraction: 0.2 } },
   byzantine: { count: 1, attack: 'gaussian' },
 };
 
@@ -46,9 +48,18 @@ test('every shipped scenario file is valid', () => {
 test('scenario errors are one line naming the key', () => {
   const bad: Array<[unknown, RegExp]> = [
     [{ ...tiny, nodes: 0 }, /s\.json: nodes: /],
-    [{ ...tiny, node: { codec: { name: 'zip' } } }, /node: codec\.name: must be one of /],
-    [{ ...tiny, node: { codec: { name: 'topk', fraction: 2 } } }, /node: codec\.fraction: must be a number in \(0, 1\], got 2/],
-    [{ ...tiny, node: { aggregator: { rule: 'best' } } }, /node: aggregator\.rule: must be one of mean, /],
+    [{ ...tiny, task: { ...tiny.task, node: { codec: { name: 'zip' } } } }, /^s\.json: task\.node\.codec\.name: must be one of /],
+    [{ ...tiny, task: { ...tiny.task, node: { codec: { name: 'topk', fraction: 2 } } } },
+      /^s\.json: task\.node\.codec\.fraction: must be a number in \(0, 1\], got 2/],
+    [{ ...tiny, task: { ...tiny.task, node: { aggregator: { rule: 'best' } } } },
+      /^s\.json: task\.node\.aggregator\.rule: must be one of mean, /],
+    [{ ...tiny, task: { ...tiny.task, node: { localSteps: -1 } } }, /^s\.json: task\.node\.localSteps: /],
+    [{ ...tiny, task: { ...tiny.task, node: { staleness: { discount: 2 } } } }, /^s\.json: task\.node\.staleness\.discount: /],
+    [{ ...tiny, task: { ...tiny.task, partition: { type: 'dirichlet', alpha: -1 } } }, /^s\.json: task\.partition\.alpha: /],
+    // The old layout: the task's keys at the top level.
+    [{ ...tiny, model: { type: 'logreg' } }, /^s\.json: model: moved to task\.model$/],
+    [{ ...tiny, node: { localSteps: 2 } }, /^s\.json: node: moved to task\.node$/],
+    [{ ...tiny, seed: 2 }, /^s\.json: seed: moved to task\.seed$/],
     [{ ...tiny, byzantine: { attack: 'nuke' } }, /byzantine\.attack/],
     [{ ...tiny, churn: { events: [{ round: 1, action: 'crash', nodes: [9] }] } }, /churn\.events\.0\.nodes: node 9 does not exist/],
   ];

@@ -4,18 +4,25 @@ import { toJsonl } from '../src/sim/output.ts';
 import { runSimulation } from '../src/sim/run.ts';
 import { parseScenario } from '../src/sim/scenario.ts';
 
-const base = {
+const task = {
   seed: 3,
   dataset: { type: 'synthetic', samples: 4000, dim: 20, classes: 4, separation: 4 },
   partition: { type: 'dirichlet', alpha: 1 },
   model: { type: 'logreg' },
   node: { localSteps: 5, batchSize: 16, optimizer: { type: 'sgd', lr: 0.1 } },
-  eval: { sampleNodes: 4, testSamples: 400 },
 };
+const base = { task, eval: { sampleNodes: 4, testSamples: 400 } };
 
 test('the same seed gives byte-identical JSONL; another seed does not', async () => {
   const sc = (seed: number) =>
-    parseScenario({ ...base, seed, nodes: 6, rounds: 4, topology: { generator: { type: 'ring' } }, node: { ...base.node, codec: { name: 'topk', fraction: 0.1 } }, network: { loss: 0.05 } });
+    parseScenario({
+      ...base,
+      task: { ...task, seed, node: { ...task.node, codec: { name: 'topk', fraction: 0.1 } } },
+      nodes: 6,
+      rounds: 4,
+      topology: { generator: { type: 'ring' } },
+      network: { loss: 0.05 },
+    });
   const a = toJsonl(await runSimulation(sc(3)));
   const b = toJsonl(await runSimulation(sc(3)));
   const c = toJsonl(await runSimulation(sc(4)));
@@ -26,7 +33,14 @@ test('the same seed gives byte-identical JSONL; another seed does not', async ()
 
 test('training on worker threads gives the same JSONL as training in the main thread', async () => {
   const sc = (workers: number) =>
-    parseScenario({ ...base, workers, nodes: 5, rounds: 3, topology: { generator: { type: 'ring' } }, node: { ...base.node, codec: { name: 'topk', fraction: 0.1 } } });
+    parseScenario({
+      ...base,
+      workers,
+      nodes: 5,
+      rounds: 3,
+      topology: { generator: { type: 'ring' } },
+      task: { ...task, node: { ...task.node, codec: { name: 'topk', fraction: 0.1 } } },
+    });
   const threaded = await runSimulation(sc(2));
   assert.equal(threaded.threads, 2);
   assert.equal(toJsonl(threaded), toJsonl(await runSimulation(sc(0))));
@@ -48,8 +62,7 @@ test('churn: crashes, a late joiner and a rejoin complete without a stall', asyn
       nodes: 10,
       rounds: 12,
       topology: { generator: { type: 'random-regular', d: 4 } },
-      init: 'independent',
-      node: { ...base.node, codec: { name: 'topk', fraction: 0.2 }, deadline: { capMs: 2000 } },
+      task: { ...task, init: 'independent', node: { ...task.node, codec: { name: 'topk', fraction: 0.2 }, deadline: { capMs: 2000 } } },
       churn: {
         events: [
           { round: 3, action: 'crash', count: 2 },
@@ -80,7 +93,7 @@ test('Byzantine: a robust rule stays above a floor where mean falls below it', a
         nodes: 10,
         rounds: 10,
         topology: { generator: { type: 'full' } },
-        node: { ...base.node, aggregator: { rule, f: 2 } },
+        task: { ...task, node: { ...task.node, aggregator: { rule, f: 2 } } },
         byzantine: { count: 2, attack: 'sign-flip', params: { scale: 4 } },
       }),
     );

@@ -10,14 +10,16 @@ import { parseScenario } from '../src/sim/scenario.ts';
 import { ConfigError } from '../src/util/validate.ts';
 
 const base = {
-  seed: 5,
   nodes: 40,
   rounds: 4,
-  dataset: { type: 'synthetic', samples: 4000, dim: 16, classes: 4, separation: 4 },
-  partition: { type: 'iid' },
-  model: { type: 'logreg' },
+  task: {
+    seed: 5,
+    dataset: { type: 'synthetic', samples: 4000, dim: 16, classes: 4, separation: 4 },
+    partition: { type: 'iid' },
+    model: { type: 'logreg' },
+    node: { localSteps: 3, batchSize: 8, optimizer: { type: 'sgd', lr: 0.1 }, codec: { name: 'topk', fraction: 0.2, values: 'fp16' } },
+  },
   topology: { generator: { type: 'random-regular', d: 4 } },
-  node: { localSteps: 3, batchSize: 8, optimizer: { type: 'sgd', lr: 0.1 }, codec: { name: 'topk', fraction: 0.2, values: 'fp16' } },
   eval: { sampleNodes: 5, testSamples: 200 },
   trainer: 'flat',
 };
@@ -62,7 +64,7 @@ test('per-node state: parameters, own public copy, and copies only of actual nei
 });
 
 test('trainer "flat" refuses models and options it does not implement', () => {
-  assert.throws(() => parseScenario({ ...base, model: { type: 'cnn' } }), (e: unknown) => e instanceof ConfigError && /trainer/.test(e.message));
+  assert.throws(() => parseScenario({ ...base, task: { ...base.task, model: { type: 'cnn' } } }), (e: unknown) => e instanceof ConfigError && /trainer/.test(e.message));
   const privacy = { mode: 'dp-sgd', noiseMultiplier: 1, clip: 1, delta: 1e-5 };
-  assert.throws(() => parseScenario({ ...base, node: { ...base.node, privacy } }), (e: unknown) => e instanceof ConfigError && /trainer/.test(e.message));
+  assert.throws(() => parseScenario({ ...base, task: { ...base.task, node: { ...base.task.node, privacy } } }), (e: unknown) => e instanceof ConfigError && /trainer/.test(e.message));
 });

@@ -23,7 +23,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const TASK = { model: { type: 'logreg' }, dataset: { type: 'synthetic', samples: 500, dim: 4, classes: 2 }, partition: { rule: { type: 'iid' }, shards: 4 } };
+const TASK = { model: { type: 'logreg' }, dataset: { type: 'synthetic', samples: 500, dim: 4, classes: 2 }, partition: { type: 'iid' } };
 
 async function identity(): Promise<Identity> {
   return createIdentityFile(join(dir, `k${keys++}.key`));
@@ -49,12 +49,12 @@ async function connects(from: GossipHost, to: GossipHost): Promise<boolean> {
 test('pre-shared key: a node without the network key cannot connect, one with it can', { timeout: 30_000 }, async () => {
   writePskFile(join(dir, 'swarm.psk'));
   const [b, member, outsider] = [await identity(), await identity(), await identity()];
-  const manifest = parseManifest({ network: 'psk-net', protocolVersion: 1, task: TASK, admission: { pskFile: 'swarm.psk' } }, 'psk.json', dir);
+  const manifest = parseManifest({ network: 'psk-net', protocolVersion: 1, task: TASK, shards: 4, admission: { pskFile: 'swarm.psk' } }, 'psk.json', dir);
   const bootstrap = await host(b, admissionOf(manifest, b.peerId));
   assert.equal(await connects(await host(outsider), bootstrap), false, 'no key');
   const otherKey = join(dir, 'other.psk');
   writePskFile(otherKey);
-  const wrongKey = parseManifest({ network: 'psk-net', protocolVersion: 1, task: TASK, admission: { pskFile: 'other.psk' } }, 'other.json', dir);
+  const wrongKey = parseManifest({ network: 'psk-net', protocolVersion: 1, task: TASK, shards: 4, admission: { pskFile: 'other.psk' } }, 'other.json', dir);
   assert.equal(await connects(await host(await identity(), admissionOf(wrongKey, '')), bootstrap), false, 'another key');
   assert.equal(await connects(await host(member, admissionOf(manifest, member.peerId)), bootstrap), true, 'the network key');
 });
@@ -63,7 +63,7 @@ test('allow-list: a peer id not listed is refused both ways; listed peers and th
   const [b, allowed, stranger] = [await identity(), await identity(), await identity()];
   const strangerHost = await host(stranger);
   const bootstrapAddr = `/ip4/127.0.0.1/tcp/1/p2p/${b.peerId}`;
-  const manifest = parseManifest({ network: 'allow-net', protocolVersion: 1, task: TASK, bootstrap: [bootstrapAddr], admission: { allowPeers: [allowed.peerId] } }, 'allow.json');
+  const manifest = parseManifest({ network: 'allow-net', protocolVersion: 1, task: TASK, shards: 4, bootstrap: [bootstrapAddr], admission: { allowPeers: [allowed.peerId] } }, 'allow.json');
   const bootstrap = await host(b, admissionOf(manifest, b.peerId));
   const member = await host(allowed, admissionOf(manifest, allowed.peerId));
   assert.equal(await connects(strangerHost, bootstrap), false, 'inbound from a stranger');

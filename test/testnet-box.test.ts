@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { TestnetBox } from '../src/cluster/testnet-box.ts';
-import { taskHashOf } from '../src/testnet/manifest.ts';
+import { parseTaskSpec, taskHash } from '../src/task/spec.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const out = mkdtempSync(join(tmpdir(), 'gl-testnet-'));
@@ -36,9 +36,9 @@ before(async () => {
   box = await TestnetBox.create({ outDir: out, manifest: 'testnets/local.json' });
   const b = box;
   const other = b.writeVariant('other-task', (m) => {
-    const task = m.task as { hyperparameters: Record<string, unknown> };
-    const changed = { ...task, hyperparameters: { ...task.hyperparameters, localSteps: 7 } };
-    return { ...m, task: changed, taskHash: taskHashOf(changed) };
+    const task = m.task as { node: Record<string, unknown> };
+    const changed = { ...task, node: { ...task.node, localSteps: 7 } };
+    return { ...m, task: changed, taskHash: taskHash(parseTaskSpec(changed, 'variant'), m.shards as number) };
   });
   b.startBootstrap();
   await b.waitFor('the bootstrap node', () => b.get('bootstrap', '/status'), 20_000);

@@ -5,8 +5,13 @@ import { loadTopology } from '../topology/index.ts';
 import { ConfigError } from '../util/validate.ts';
 import { parseIntOption, readJsonFile } from './options.ts';
 
-/** A small default workload: embedded MNIST, logistic regression, iid shards. */
-const DEFAULT_LEARNING = { dataset: { type: 'mnist' }, model: { type: 'logreg' }, partition: { type: 'iid' }, node: { localSteps: 10, batchSize: 32 }, eval: { testSamples: 500 } };
+/** A small default task: embedded MNIST, logistic regression, iid shards. */
+const DEFAULT_TASK = {
+  dataset: { type: 'mnist' },
+  model: { type: 'logreg' },
+  partition: { type: 'iid' },
+  node: { localSteps: 10, batchSize: 32 },
+};
 
 type Opts = Record<string, number | string | undefined>;
 
@@ -34,7 +39,7 @@ export function clusterCommand(): Command {
     .argument('<topology>', 'topology JSON file (see topologies/)')
     .requiredOption('--nodes <n>', 'number of daemons', parseIntOption('--nodes', 2))
     .requiredOption('--rounds <n>', 'rounds each daemon runs', parseIntOption('--rounds', 1))
-    .option('--learning <file>', "JSON for the daemons' learning section (dataset, partition, model, node, seed, init, eval)")
+    .option('--task <file>', 'JSON of the learning task (model, dataset, partition, node, seed, init)')
     .option('--kill <k>', 'kill -9 this many daemons mid-run', parseIntOption('--kill', 0), 0)
     .option('--kill-at-round <r>', 'kill each chosen daemon as it enters this round', parseIntOption('--kill-at-round', 0), 5)
     .option(
@@ -60,11 +65,12 @@ export function clusterCommand(): Command {
     .action(async (file: string, o: Opts) => {
       const seed = o.seed as number;
       const rounds = o.rounds as number;
-      const learning = o.learning ? (readJsonFile(o.learning as string) as Record<string, unknown>) : { ...DEFAULT_LEARNING, seed };
+      const task = o.task ? (readJsonFile(o.task as string) as Record<string, unknown>) : { ...DEFAULT_TASK, seed };
       const opts: ClusterRunOptions = {
         outDir: resolve(o.out as string),
         topology: loadTopology(file, { n: o.nodes as number, seed }),
-        learning,
+        task,
+        learning: { eval: { testSamples: 500 } },
         rounds,
         churn: churnPlan(o, rounds, seed),
         timeoutMs: 1000 * (o.timeout as number),

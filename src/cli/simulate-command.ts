@@ -33,7 +33,7 @@ export function simulateCommand(): Command {
     .option('-o, --out <dir>', 'output directory (default: runs/<scenario name>)')
     .option('--nodes <n>', 'override the node count', parseIntOption('--nodes', 1))
     .option('--rounds <n>', 'override the number of rounds', parseIntOption('--rounds', 1))
-    .option('--seed <n>', 'override the seed', parseIntOption('--seed'))
+    .option('--seed <n>', 'override task.seed', parseIntOption('--seed'))
     .option('--workers <n>', 'training worker threads (0: main thread)', parseIntOption('--workers'))
     .option('--jsonl <mode>', 'full: every node-round line; compact: evaluated nodes only, plus round summaries', parseJsonlMode)
     .option('-v, --verbose', 'log churn events and rejected updates')
@@ -44,12 +44,12 @@ export function simulateCommand(): Command {
         ...sc,
         ...(o.nodes !== undefined ? { nodes: o.nodes } : {}),
         ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
-        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.seed !== undefined ? { task: { ...sc.task, seed: o.seed } } : {}),
         ...(o.workers !== undefined ? { workers: o.workers } : {}),
         ...(o.jsonl !== undefined ? { jsonl: o.jsonl } : {}),
       };
       console.log(describeSelection(await selectBackend(o.backend)));
-      console.log(`simulating "${scenario.name}": ${scenario.nodes} nodes, ${scenario.rounds} rounds, codec ${scenario.node.codec.name}, rule ${scenario.node.aggregator.rule}`);
+      console.log(`simulating "${scenario.name}": ${scenario.nodes} nodes, ${scenario.rounds} rounds, codec ${scenario.task.node.codec.name}, rule ${scenario.task.node.aggregator.rule}`);
       const result = await runSimulation(scenario, {
         backend: o.backend,
         onProgress: progressBar('rounds'),

@@ -97,8 +97,8 @@ function joinCommand(): Command {
         ]);
       const manifest = loadManifest(file);
       const dataDir = resolve(o.dataDir);
-      if (o.shard !== undefined && o.shard >= manifest.task.partition.shards)
-        throw new ConfigError(`--shard: must be below the task's ${manifest.task.partition.shards} shards, got ${o.shard}`);
+      if (o.shard !== undefined && o.shard >= manifest.shards)
+        throw new ConfigError(`--shard: must be below the manifest's ${manifest.shards} shards, got ${o.shard}`);
       const lock = DataDirLock.acquire(dataDir, '--data-dir');
       const identity = await loadOrCreateIdentity(resolve(dataDir, FILES.key)).catch(asConfigError);
       const raw = joinConfig(manifest, {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ConsensusAccumulator, summariseRounds, type NodeRoundLine, type RoundSummary } from '../report/rounds.ts';
 import { mib } from '../report/units.ts';
 import { renderReport, type ReportEvent } from '../report/html.ts';
+import { parseTaskSpec } from '../task/spec.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { CheckpointSampler } from './checkpoint-sampler.ts';
@@ -235,15 +236,14 @@ export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOpti
   const app = r.costs.filter((c) => c.wireRounds > 0).map((c) => c.appSentPerRound);
   const rejected: Record<string, number> = {};
   for (const line of r.lines) for (const [k, v] of Object.entries(line.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
-  const l = o.learning as Record<string, unknown>;
-  const node = (l.node ?? {}) as Record<string, unknown>;
-  const every = (l.checkpointEvery as number | undefined) ?? 5;
+  const t = parseTaskSpec(o.task, 'cluster');
+  const every = (o.learning?.checkpointEvery as number | undefined) ?? 5;
   const bytes = (xs: number[]): string => (xs.length ? `${mean(xs).toFixed(0)} B` : 'n/a');
   const facts: Array<[string, string]> = [
     ['nodes / rounds', `${o.topology.n} daemons / ${o.rounds} rounds (completed ${r.rounds.length})`],
     ['topology', `${o.topology.name} (${o.topology.source})`],
-    ['data / model', `${JSON.stringify(l.dataset ?? { type: 'mnist' })}, partition ${JSON.stringify(l.partition ?? { type: 'iid' })} / ${JSON.stringify(l.model ?? { type: 'mlp' })}`],
-    ['codec / aggregation', `${JSON.stringify(node.codec ?? { name: 'none' })} / ${JSON.stringify(node.aggregator ?? { rule: 'mean' })}`],
+    ['data / model', `${JSON.stringify(t.dataset)}, partition ${JSON.stringify(t.partition)} / ${JSON.stringify(t.model)}`],
+    ['codec / aggregation', `${JSON.stringify(t.node.codec)} / ${JSON.stringify(t.node.aggregator)}`],
     ['final accuracy', `${pct(finals.length ? mean(finals) : null)} (min ${pct(finals.length ? Math.min(...finals) : null)}, max ${pct(finals.length ? Math.max(...finals) : null)}, ${finals.length} nodes)`],
     ['mean round time', `${mean(r.costs.map((c) => c.msPerRound)).toFixed(1)} ms`],
     ['update bytes sent per node per round (frames × copies, as logged)', bytes(app)],

@@ -22,8 +22,10 @@ type LogLevel = NonNullable<NonNullable<DaemonConfigInput['log']>['level']>;
 export interface ClusterSpec {
   readonly outDir: string;
   readonly topology: Topology;
-  /** The daemons' `learning` section minus partitionIndex/partitionCount/rounds (raw JSON). */
-  readonly learning: Record<string, unknown>;
+  /** The learning task (raw JSON, src/task/spec.ts): every daemon's config embeds it under `task`. */
+  readonly task: Record<string, unknown>;
+  /** Extra keys of the daemons' `learning` section (eval, checkpointEvery); the cluster sets the shard and rounds. */
+  readonly learning?: Record<string, unknown>;
   readonly rounds: number;
   readonly network?: string;
   /** Extra top-level daemon config keys, e.g. startupWaitMs or sync. */
@@ -114,6 +116,7 @@ export class Cluster {
         http: { host: '127.0.0.1', port: 0 },
         log: { level: spec.logLevel ?? 'info' },
         ...spec.daemon,
+        task: spec.task,
         learning: { ...spec.learning, partitionIndex: i, partitionCount: n, rounds: spec.rounds },
       };
       const final = spec.configure ? spec.configure(i, config) : config;

@@ -87,7 +87,7 @@ export class TestnetBox {
   startJoiner(i: number, spec?: JoinerSpec): void {
     const s = spec ?? this.joinerSpecs.get(i) ?? {};
     this.joinerSpecs.set(i, s);
-    const args = ['join', s.manifest ?? this.manifestPath, '--shard', String(s.shard ?? i % this.manifest.task.partition.shards), '--rounds', String(s.rounds ?? 0)];
+    const args = ['join', s.manifest ?? this.manifestPath, '--shard', String(s.shard ?? i % this.manifest.shards), '--rounds', String(s.rounds ?? 0)];
     if (s.relayOnly) args.push('--relay-only');
     this.spawn(this.joinerName(i), [...args, ...(s.extraArgs ?? [])]);
   }

@@ -9,7 +9,8 @@ import { defaultDeadline } from './deadline.ts';
 import { outerOptimizerSchema } from './outer-optimizer.ts';
 import { modestSchema } from './round-modes/modest.ts';
 
-const baseSchema = z
+/** The learning node's keys as written (codec and aggregator checked by completeNodeConfig). */
+export const nodeConfigSchema = z
   .object({
     localSteps: z.number().int().nonnegative().default(10),
     batchSize: z.number().int().positive().default(32),
@@ -74,12 +75,15 @@ const baseSchema = z
   })
   .strict();
 
-export type NodeConfig = z.output<typeof baseSchema>;
+export type NodeConfig = z.output<typeof nodeConfigSchema>;
 
-export function parseNodeConfig(input: unknown, source = 'node'): NodeConfig {
-  const base = parseWith(baseSchema, input ?? {}, source);
+/**
+ * The checks across keys, on a node config that passed nodeConfigSchema.
+ * `at`: its key path in the file (e.g. "task.node."), so errors name the full path.
+ */
+export function completeNodeConfig(base: NodeConfig, source: string, at = ''): NodeConfig {
   const conflict = (key: string, why: string): never => {
-    throw new ConfigError(`${source}: ${key}: ${why}`);
+    throw new ConfigError(`${source}: ${at}${key}: ${why}`);
   };
   if (base.outer && base.outer.fragments > 1 && base.gossip !== 'direct')
     conflict('outer.fragments', 'fragments need gossip "direct"');
@@ -91,4 +95,8 @@ export function parseNodeConfig(input: unknown, source = 'node'): NodeConfig {
       if (base[key]) conflict(key, 'cannot be combined with modest');
   }
   return base;
+}
+
+export function parseNodeConfig(input: unknown, source = 'node', at = ''): NodeConfig {
+  return completeNodeConfig(parseWith(nodeConfigSchema, input ?? {}, source, at), source, at);
 }

@@ -2,12 +2,9 @@
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseNodeConfig, type NodeConfig } from '../core/config.ts';
-import { datasetSpecSchema } from '../learn/datasets/index.ts';
-import { modelSpecSchema } from '../learn/model-spec.ts';
-import { partitionSpecSchema } from '../learn/partition.ts';
+import { completeTaskSpec, movedToTask, refuseOldTaskLayout, taskSpecSchema, type TaskSpec } from '../task/spec.ts';
 import { readJsonFile } from '../util/json-file.ts';
-import { ConfigError, parseWith } from '../util/validate.ts';
+import { ConfigError, parseWith, refuseMovedKeys } from '../util/validate.ts';
 import { admissionSchema, multiaddrText, networkName, peerIdText } from './config-schemas.ts';
 
 export { admissionSchema, multiaddrText, networkName, peerIdText };
@@ -16,22 +13,16 @@ const addr = multiaddrText;
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 /** An IP address or a DNS host name to bind an HTTP server to. */
 export const httpHost = z.string().refine((s) => isIP(s) !== 0 || HOSTNAME.test(s), 'expected an IP address or a host name such as 127.0.0.1 or localhost');
+/** How this daemon runs the task: its shard, the run length, checkpoints and evaluation. */
 const learningSchema = z
   .object({
-    dataset: datasetSpecSchema.default({ type: 'mnist' }),
-    partition: partitionSpecSchema.default({ type: 'iid' }),
     /** This node's shard: the dataset is split into partitionCount shards exactly as the simulator splits it. */
     partitionIndex: z.number().int().nonnegative(),
     partitionCount: z.number().int().positive(),
-    model: modelSpecSchema.default({ type: 'mlp' }),
-    node: z.unknown().default({}),
-    seed: z.number().int().nonnegative().default(1),
     /** Stop training after this many rounds (0: run until stopped). */
     rounds: z.number().int().nonnegative().default(0),
     /** Write a checkpoint every this many rounds (and on shutdown). */
     checkpointEvery: z.number().int().positive().default(5),
-    /** shared: every node starts from one seeded init (CHOCO copies too); independent: each from its own. */
-    init: z.enum(['shared', 'independent']).default('shared'),
     eval: z
       .object({
         /** Evaluate on the test split every this many rounds (and at the last round). */
@@ -71,6 +62,8 @@ const daemonSchema = z
       })
       .strict()
       .default({}),
+    /** The learning task (src/task/spec.ts), the same object a scenario or a testnet manifest holds. */
+    task: taskSpecSchema.default({}),
     learning: learningSchema,
     log: z
       .object({
@@ -105,17 +98,20 @@ const daemonSchema = z
 type RawDaemonConfig = z.output<typeof daemonSchema>;
 /** A daemon config file as written (before defaults), e.g. by the local cluster. */
 export type DaemonConfigInput = z.input<typeof daemonSchema>;
-export type LearningConfig = Omit<RawDaemonConfig['learning'], 'node'> & { node: NodeConfig };
-export type DaemonConfig = Omit<RawDaemonConfig, 'learning'> & { learning: LearningConfig };
+export type LearningConfig = RawDaemonConfig['learning'];
+export type DaemonConfig = Omit<RawDaemonConfig, 'task'> & { task: TaskSpec };
 
 export function parseDaemonConfig(input: unknown, source = 'config', baseDir = process.cwd()): DaemonConfig {
+  const learning = (input as { learning?: unknown } | null)?.learning;
+  refuseMovedKeys(learning, movedToTask(), source, 'learning.');
+  refuseOldTaskLayout((input as { task?: unknown } | null)?.task, source);
   const raw = parseWith(daemonSchema, input, source);
   const l = raw.learning;
   if (l.partitionIndex >= l.partitionCount)
     throw new ConfigError(`${source}: learning.partitionIndex: must be below partitionCount (${l.partitionCount}), got ${l.partitionIndex}`);
-  const node = parseNodeConfig(l.node, `${source}: learning.node`);
+  const task = completeTaskSpec(raw.task, source);
   const admission = { ...raw.admission, pskFile: raw.admission.pskFile === undefined ? undefined : resolve(baseDir, raw.admission.pskFile) };
-  return { ...raw, admission, dataDir: resolve(baseDir, raw.dataDir), learning: { ...l, node } };
+  return { ...raw, admission, dataDir: resolve(baseDir, raw.dataDir), task };
 }
 
 export function loadDaemonConfig(path: string): DaemonConfig {

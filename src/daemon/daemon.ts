@@ -20,7 +20,7 @@ import { P2PTransport } from '../p2p/transport.ts';
 import type { NodeRoundLine } from '../report/rounds.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { ConfigError } from '../util/validate.ts';
-import { deriveSeed } from '../util/rng.ts';
+import { nodeSeed } from '../task/node-learning.ts';
 import { loadCheckpoint, outerStateNote, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { DaemonConfig } from './config.ts';
 import { DASHBOARD_HTML } from './dashboard.ts';
@@ -106,15 +106,16 @@ export class Daemon {
   private async init(): Promise<void> {
     const { cfg, log, extension } = this;
     const l = cfg.learning;
+    const task = cfg.task;
     // Measure timer lag from the start: start-up itself (tfjs, libp2p) is when the host is busiest.
     hostTimerLagMs();
     if (this.lock.tookOverFrom !== null) log.warn({ pid: this.lock.tookOverFrom }, 'took over the stale dataDir lock of a daemon that is gone');
     const identity = await loadOrCreateIdentity(this.path(FILES.key));
     log.info({ peerId: identity.peerId, keyFile: this.path(FILES.key), created: identity.created }, 'identity');
     const backend = await selectBackend(cfg.backend);
-    this.learner = new DaemonLearner(l, loadDataset(l.dataset, l.seed));
+    this.learner = new DaemonLearner(task, l, loadDataset(task.dataset, task.seed));
     // Before any network activity: a privacy ledger that does not match refuses to start.
-    const privacy = l.node.privacy;
+    const privacy = task.node.privacy;
     const privacyFile = this.path(FILES.privacy);
     const privacyParams = privacy
       ? { q: this.learner.samplingRate, noiseMultiplier: privacy.noiseMultiplier, delta: privacy.delta }
@@ -122,15 +123,15 @@ export class Daemon {
     const stepsSpent = privacyParams ? loadPrivacySteps(privacyFile, privacyParams) : 0;
     const model = this.learner.model;
     this.specHash = model.specHash;
-    log.info({ backend: backend.backend, model: l.model, params: model.size, specHash: this.specHash, shard: this.learner.shard.y.length, partition: `${l.partitionIndex}/${l.partitionCount}` }, 'learner ready');
+    log.info({ backend: backend.backend, model: task.model, params: model.size, specHash: this.specHash, shard: this.learner.shard.y.length, partition: `${l.partitionIndex}/${l.partitionCount}` }, 'learner ready');
 
-    const loaded = loadCheckpoint(this.path(FILES.checkpoint), { specHash: this.specHash, paramCount: model.size, optimizer: l.node.optimizer.type });
+    const loaded = loadCheckpoint(this.path(FILES.checkpoint), { specHash: this.specHash, paramCount: model.size, optimizer: task.node.optimizer.type });
     if (loaded.kind === 'rejected') log.warn({ reason: loaded.reason, movedTo: loaded.movedTo }, 'checkpoint unusable: moved aside, starting fresh');
     const ckpt = loaded.kind === 'ok' ? loaded.checkpoint : null;
-    const outerNote = ckpt ? outerStateNote(ckpt, l.node.outer !== undefined) : null;
+    const outerNote = ckpt ? outerStateNote(ckpt, task.node.outer !== undefined) : null;
     if (outerNote) log.warn({ reason: outerNote }, 'checkpoint and config differ on the outer optimizer');
 
-    const maxFrameBytes = l.node.maxFrameBytes ?? 8 * model.size + 65536;
+    const maxFrameBytes = task.node.maxFrameBytes ?? 8 * model.size + 65536;
     this.transportExpect = { paramCount: model.size, specHash: this.specHash, maxBytes: maxFrameBytes };
     const bootstrapPeers = cfg.bootstrap.map(peerOfAddr).filter((p): p is string => p !== null);
     const allowPeers = cfg.admission.allowPeers ? [...cfg.admission.allowPeers, ...bootstrapPeers, identity.peerId] : undefined;
@@ -183,24 +184,24 @@ export class Daemon {
       expect: this.transportExpect,
       syncTimeoutMs: cfg.sync.timeoutMs,
       keyframeViaSyncBytes: cfg.keyframeViaSyncBytes,
-      maxDirectFrameBytes: l.node.modest ? (l.node.maxFrameBytes ?? 8 * model.size + 65536) : undefined,
+      maxDirectFrameBytes: task.node.modest ? (task.node.maxFrameBytes ?? 8 * model.size + 65536) : undefined,
       onReject: (from, reason, detail) => this.node.noteRejected(from, reason, detail),
       onError: (what, err) => log.warn({ err: err.message }, `p2p: ${what} failed`),
     });
 
     const shared = this.learner.initParams('shared');
-    const params = ckpt ? ckpt.node.params.slice() : l.init === 'shared' ? shared : this.learner.initParams('own');
+    const params = ckpt ? ckpt.node.params.slice() : task.init === 'shared' ? shared : this.learner.initParams('own');
     this.node = new LearningNode({
-      config: l.node,
+      config: task.node,
       layout: model.layout,
       specHash: this.specHash,
       params,
       clock: wallClock,
       transport: this.transport,
       learner: this.learner,
-      seed: deriveSeed(l.seed, 'node', l.partitionIndex),
+      seed: nodeSeed(task, l.partitionIndex),
       startRound: ckpt?.node.round ?? 0,
-      sharedInitialCopy: l.init === 'shared' && !ckpt ? shared : undefined,
+      sharedInitialCopy: task.init === 'shared' && !ckpt ? shared : undefined,
       catchUp: true,
       lastRound: l.rounds > 0 ? l.rounds - 1 : undefined,
       onRound: (r) => this.onRound(r),

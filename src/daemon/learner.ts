@@ -3,18 +3,25 @@
  * the tf model, optimizer and batch order. Implements the node's LocalLearner with the real clock.
  */
 import type { LocalLearner } from '../core/interfaces.ts';
-import { BatchSampler } from '../learn/batches.ts';
+import type { BatchSampler } from '../learn/batches.ts';
 import { subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
 import { DpSgd } from '../learn/dp-sgd.ts';
 import { Model } from '../learn/model.ts';
-import { FlatOptimizer, type OptimizerState } from '../learn/optimizer.ts';
-import { partition } from '../learn/partition.ts';
+import type { FlatOptimizer, OptimizerState } from '../learn/optimizer.ts';
 import { Trainer, type Evaluation } from '../learn/trainer.ts';
 import { samplingRate } from '../privacy/config.ts';
 import { SecureRandom } from '../privacy/secure-random.ts';
+import { initSeed, NodeLearning, taskShards } from '../task/node-learning.ts';
+import type { TaskSpec } from '../task/spec.ts';
 import { nextTurn } from '../util/next-turn.ts';
-import { deriveSeed } from '../util/rng.ts';
-import type { LearningConfig } from './config.ts';
+
+/** Which shard this daemon trains on and for how long (a daemon config's `learning` section, or a tab's). */
+export interface LearnerPlacement {
+  readonly partitionIndex: number;
+  readonly partitionCount: number;
+  /** 0: open-ended (no lr schedule). */
+  readonly rounds: number;
+}
 
 export interface LearnerState {
   readonly optimizer: OptimizerState;
@@ -26,7 +33,8 @@ export class DaemonLearner implements LocalLearner {
   readonly model: Model;
   readonly shard: Dataset;
   readonly test: Dataset;
-  private readonly cfg: LearningConfig;
+  private readonly task: TaskSpec;
+  private readonly learning: NodeLearning;
   private readonly trainer: Trainer;
   private readonly optimizer: FlatOptimizer;
   private sampler: BatchSampler;
@@ -43,44 +51,41 @@ export class DaemonLearner implements LocalLearner {
   stepsDone = 0;
 
   /** `data`: the task's dataset, loaded and split by the caller (from files, or fetched in a browser). */
-  constructor(cfg: LearningConfig, data: TrainTest) {
-    this.cfg = cfg;
-    const shards = partition(cfg.partition, data.train.y, data.train.numClasses, cfg.partitionCount, deriveSeed(cfg.seed, 'partition'));
-    this.shard = subset(data.train, shards[cfg.partitionIndex]!, `node${cfg.partitionIndex}`);
+  constructor(task: TaskSpec, placement: LearnerPlacement, data: TrainTest) {
+    this.task = task;
+    const index = placement.partitionIndex;
+    const shards = taskShards(task, data.train, placement.partitionCount);
+    this.learning = new NodeLearning(task, shards, index, placement.rounds);
+    this.shard = subset(data.train, this.learning.rows, `node${index}`);
     this.test = data.test;
-    this.model = new Model(cfg.model, data.train);
+    this.model = new Model(task.model, data.train);
     this.trainer = new Trainer(this.model);
-    const total = cfg.rounds > 0 ? cfg.rounds * cfg.node.localSteps : Infinity;
-    this.optimizer = new FlatOptimizer(cfg.node.optimizer, this.model.size, total);
-    this.sampler = this.freshSampler();
-    this.batchSize = Math.min(cfg.node.batchSize, this.shard.y.length);
-    const p = cfg.node.privacy;
-    this.dp = p ? new DpSgd(p, this.model.size, this.shard.y.length, cfg.node.batchSize, new SecureRandom()) : null;
+    this.optimizer = this.learning.optimizer(this.model.size);
+    this.sampler = this.learning.sampler();
+    this.batchSize = Math.min(task.node.batchSize, this.shard.y.length);
+    const p = task.node.privacy;
+    this.dp = p ? new DpSgd(p, this.model.size, this.shard.y.length, task.node.batchSize, new SecureRandom()) : null;
   }
 
   /** Poisson sampling rate of this node's DP steps. */
   get samplingRate(): number {
-    return samplingRate(this.cfg.node.batchSize, this.shard.y.length);
-  }
-
-  private freshSampler(): BatchSampler {
-    return new BatchSampler(this.shard.y.length, deriveSeed(this.cfg.seed, 'batches', this.cfg.partitionIndex));
+    return samplingRate(this.task.node.batchSize, this.shard.y.length);
   }
 
   /** The same initial parameters the simulator gives node `partitionIndex` (or the shared init). */
   initParams(which: 'shared' | 'own'): Float32Array {
-    return this.model.initParams(deriveSeed(this.cfg.seed, 'init', which === 'shared' ? 'shared' : this.cfg.partitionIndex));
+    return this.model.initParams(which === 'shared' ? initSeed(this.task, 'shared') : this.learning.initSeed);
   }
 
   /** Trains on the next turn of the event loop, so network events are handled between rounds. */
   train(_round: number, params: Float32Array, done: (loss: number) => void): void {
     nextTurn(() => {
       const t0 = performance.now();
-      const steps = this.cfg.node.localSteps;
+      const steps = this.task.node.localSteps;
       let loss: number;
       if (this.dp) loss = this.trainer.trainPrivate(params, this.optimizer, this.shard, this.dp, steps);
       else {
-        const o = { steps, batchSize: this.cfg.node.batchSize };
+        const o = { steps, batchSize: this.task.node.batchSize };
         loss = this.trainer.train(params, this.optimizer, this.shard, this.sampler, o);
         this.samplesDrawn += steps * this.batchSize;
       }
@@ -100,7 +105,7 @@ export class DaemonLearner implements LocalLearner {
 
   setState(s: LearnerState): void {
     this.optimizer.setState(s.optimizer);
-    this.sampler = this.freshSampler();
+    this.sampler = this.learning.sampler();
     const skip = new Int32Array(4096);
     for (let left = s.samplesDrawn; left > 0; left -= skip.length) this.sampler.next(left >= skip.length ? skip : skip.subarray(0, left));
     this.samplesDrawn = s.samplesDrawn;

@@ -15,6 +15,7 @@ import { ConsensusAccumulator, type NodeRoundLine, type RoundSummary } from '../
 import { RunRecorder, type RunTotals } from './recorder.ts';
 import { VirtualNetwork, nodeId } from './network.ts';
 import type { Scenario } from './scenario.ts';
+import { nodeSeed } from '../task/node-learning.ts';
 import { InlinePool, WorkerPool, defaultThreads, type TrainingPool } from './training-pool.ts';
 import { TrainingWorld, type WorldSpec } from './training-world.ts';
 
@@ -98,7 +99,7 @@ function pickNodes(rng: Rng, candidates: number[], count: number): number[] {
 }
 
 function privacySummary(sc: Scenario, totals: RunTotals): PrivacySummary {
-  const p = sc.node.privacy!;
+  const p = sc.task.node.privacy!;
   const last = totals.lastPrivacy;
   const eps = last.map((l) => l.privacy.epsilon);
   return {
@@ -118,10 +119,25 @@ function availabilityOf(sc: Scenario, all: readonly number[]): (i: number) => ((
   const a = sc.availability;
   if (a.rate >= 1 || (a.nodes === undefined && a.fraction === 0)) return () => undefined;
   const count = Math.round(a.fraction * sc.nodes);
-  const chosen = new Set(a.nodes ?? pickNodes(new Rng(deriveSeed(sc.seed, 'availability')), [...all], count));
+  const chosen = new Set(a.nodes ?? pickNodes(new Rng(deriveSeed(sc.task.seed, 'availability')), [...all], count));
   const draw = (i: number, round: number): boolean =>
-    new Rng(deriveSeed(sc.seed, 'available', i, round)).next() < a.rate;
+    new Rng(deriveSeed(sc.task.seed, 'available', i, round)).next() < a.rate;
   return (i) => (chosen.has(i) ? (round) => draw(i, round) : undefined);
+}
+
+/**
+ * The learning side of a scenario: its task split over its nodes; `byzantine` nodes train without DP
+ * (and, under the label-flip attack, on flipped labels).
+ */
+export function worldSpecOf(sc: Scenario, byzantine: readonly number[]): WorldSpec {
+  return {
+    task: sc.task,
+    nodes: sc.nodes,
+    rounds: sc.rounds,
+    ...(isDataAttack(sc.byzantine.attack) ? { dataAttack: { attack: sc.byzantine.attack, nodes: byzantine } } : {}),
+    nonPrivateNodes: byzantine,
+    trainer: sc.trainer,
+  };
 }
 
 /** Run a scenario to completion in virtual time and return everything it measured. */
@@ -134,9 +150,9 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   };
   const backend = (await selectBackend(opts.backend ?? 'auto')).backend;
   const n = sc.nodes;
-  const topology = buildTopology(parseTopologySpec(sc.topology, 'scenario.topology'), { n, seed: sc.seed, baseDir: sc.baseDir });
+  const topology = buildTopology(parseTopologySpec(sc.topology, 'scenario.topology'), { n, seed: sc.task.seed, baseDir: sc.baseDir });
   const graph0 = topology.schedule.graphAt(0);
-  const rng = new Rng(deriveSeed(sc.seed, 'scenario'));
+  const rng = new Rng(deriveSeed(sc.task.seed, 'scenario'));
   const all = Array.from({ length: n }, (_, i) => i);
 
   const byzantine = sc.byzantine.nodes ?? pickNodes(rng, all, sc.byzantine.count);
@@ -144,29 +160,16 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   const dataAttack = isDataAttack(sc.byzantine.attack);
   const stragglers = new Set(sc.stragglers.nodes ?? pickNodes(rng, all, Math.round(sc.stragglers.fraction * n)));
   const participates = availabilityOf(sc, all);
-  const modest = sc.node.modest !== undefined;
+  const modest = sc.task.node.modest !== undefined;
 
-  const worldSpec: WorldSpec = {
-    seed: sc.seed,
-    nodes: n,
-    dataset: sc.dataset,
-    partition: sc.partition,
-    model: sc.model,
-    optimizer: sc.node.optimizer,
-    localSteps: sc.node.localSteps,
-    batchSize: sc.node.batchSize,
-    ...(sc.node.optimizer.schedule ? { rounds: sc.rounds } : {}),
-    ...(dataAttack ? { dataAttack: { attack: sc.byzantine.attack, nodes: byzantine } } : {}),
-    ...(sc.node.privacy ? { privacy: sc.node.privacy, nonPrivateNodes: byzantine } : {}),
-    trainer: sc.trainer,
-  };
-  const data = loadDatasetCached(sc.dataset, sc.seed);
+  const worldSpec = worldSpecOf(sc, byzantine);
+  const data = loadDatasetCached(sc.task.dataset, sc.task.seed);
   const world = new TrainingWorld(worldSpec, data);
   const threads = sc.workers === 'auto' ? defaultThreads() : sc.workers;
   const pool: TrainingPool = threads > 0 ? await WorkerPool.start(worldSpec, data, world.model.size, threads, backend) : new InlinePool(world);
 
   const queue = new EventQueue();
-  const network = new VirtualNetwork(queue, topology.schedule, sc.network, sc.seed);
+  const network = new VirtualNetwork(queue, topology.schedule, sc.network, sc.task.seed);
   const consensus = new ConsensusAccumulator(world.model.size);
   const recorder = new RunRecorder(sc.jsonl === 'full');
   const evaluations: Promise<void>[] = [];
@@ -174,8 +177,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   const evalStride = Math.max(1, Math.ceil(n / sc.eval.sampleNodes));
 
   const nodes: Array<LearningNode | undefined> = new Array(n);
-  const params: Float32Array[] = all.map((i) => (sc.init === 'shared' ? shared.slice() : world.initParams(i)));
-  const seedCopies = sc.init === 'independent' && sc.firstCopies === 'seed';
+  const params: Float32Array[] = all.map((i) => (sc.task.init === 'shared' ? shared.slice() : world.initParams(i)));
+  const seedCopies = sc.task.init === 'independent' && sc.firstCopies === 'seed';
   const initial = seedCopies ? params.map((p) => p.slice()) : [];
   const byId = new Map(all.map((i) => [nodeId(i), i]));
   const initialCopyOf = (peer: string): Float32Array | undefined => {
@@ -195,10 +198,10 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
 
   const learnerFor = (i: number): LocalLearner => {
     const slowdown = stragglers.has(i) ? sc.stragglers.slowdown : 1;
-    const computeRng = new Rng(deriveSeed(sc.seed, 'compute', i));
+    const computeRng = new Rng(deriveSeed(sc.task.seed, 'compute', i));
     return {
       train: (_round, p, done) => {
-        const cost = sc.node.localSteps * sc.compute.msPerStep * slowdown * (1 + sc.compute.jitter * Math.abs(computeRng.gaussian()));
+        const cost = sc.task.node.localSteps * sc.compute.msPerStep * slowdown * (1 + sc.compute.jitter * Math.abs(computeRng.gaussian()));
         let result: { params: Float32Array; loss: number } | undefined;
         const job = pool.train(i, p).then((r) => {
           result = r;
@@ -247,9 +250,9 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   };
 
   const makeNode = (i: number, startRound: number): LearningNode => {
-    const seed = deriveSeed(sc.seed, 'node', i);
+    const seed = nodeSeed(sc.task, i);
     const node = new LearningNode({
-      config: sc.node,
+      config: sc.task.node,
       layout: world.model.layout,
       specHash: world.model.specHash,
       params: params[i]!,
@@ -258,7 +261,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       learner: learnerFor(i),
       seed,
       startRound,
-      sharedInitialCopy: sc.init === 'shared' && startRound === 0 ? shared : undefined,
+      sharedInitialCopy: sc.task.init === 'shared' && startRound === 0 ? shared : undefined,
       initialCopyOf: seedCopies && startRound === 0 ? initialCopyOf : undefined,
       outgoing: byzSet.has(i) && !dataAttack
         ? byzantinePolicy({ attack: sc.byzantine.attack as never, params: sc.byzantine.params, f: byzantine.length, n }, seed)
@@ -266,7 +269,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       onRound: (r) => onRound(i, r),
       participates: participates(i),
       lastRound: modest ? sc.rounds - 1 : undefined,
-      privacy: sc.node.privacy ? { samplingRate: samplingRate(sc.node.batchSize, world.shardSize(i)) } : undefined,
+      privacy: sc.task.node.privacy ? { samplingRate: samplingRate(sc.task.node.batchSize, world.shardSize(i)) } : undefined,
       onPrivacyBudgetReached: opts.log
         ? (eps, round) => {
             const what = 'stops training and publishing';
@@ -372,7 +375,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     endedBy,
     byzantine,
     crashed: [...crashedEver].sort((a, b) => a - b),
-    ...(sc.node.privacy ? { privacy: privacySummary(sc, totals) } : {}),
+    ...(sc.task.node.privacy ? { privacy: privacySummary(sc, totals) } : {}),
   };
   return {
     scenario: sc,
@@ -411,7 +414,7 @@ function stateBytes(sc: Scenario, nodes: ReadonlyArray<LearningNode | undefined>
     params: params / n,
     publicCopy: publicCopy / n,
     inbox: inbox / n,
-    optimizer: 4 * optimizerSlots(sc.node.optimizer) * world.model.size,
+    optimizer: 4 * optimizerSlots(sc.task.node.optimizer) * world.model.size,
     shardRows: shardRows / n,
     sharedData: train.x.byteLength + train.y.byteLength + test.x.byteLength + test.y.byteLength,
   };

@@ -1,13 +1,10 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { getAttack } from '../aggregate/attacks/index.ts';
-import { parseNodeConfig, type NodeConfig } from '../core/config.ts';
-import { datasetSpecSchema } from '../learn/datasets/index.ts';
 import { flatTrainerSupports } from '../learn/flat-trainer.ts';
-import { modelSpecSchema } from '../learn/model-spec.ts';
-import { partitionSpecSchema } from '../learn/partition.ts';
+import { completeTaskSpec, movedToTask, refuseOldTaskLayout, taskSpecSchema, type TaskSpec } from '../task/spec.ts';
 import { readJsonFile } from '../util/json-file.ts';
-import { ConfigError, parseWith } from '../util/validate.ts';
+import { ConfigError, parseWith, refuseMovedKeys } from '../util/validate.ts';
 import { networkSpecSchema } from './network.ts';
 
 const nodeList = z.array(z.number().int().nonnegative());
@@ -30,21 +27,17 @@ export const scenarioSchema = z
   .object({
     name: z.string().min(1).default('scenario'),
     description: z.string().default(''),
-    seed: z.number().int().nonnegative().default(1),
+    /** The learning task (src/task/spec.ts); its seed seeds the whole simulation. */
+    task: taskSpecSchema.default({}),
+    /** Nodes, one shard of the task's partition each. */
     nodes: z.number().int().min(1).max(100_000),
     rounds: z.number().int().positive(),
-    dataset: datasetSpecSchema.default({ type: 'mnist' }),
-    partition: partitionSpecSchema.default({ type: 'iid' }),
-    model: modelSpecSchema.default({ type: 'mlp' }),
     topology: z.unknown().default({ generator: { type: 'ring' } }),
-    /** shared: every node starts from one seeded init (and CHOCO copies start there too); independent: each its own. */
-    init: z.enum(['shared', 'independent']).default('shared'),
     /**
      * independent init, CHOCO: how neighbours get a node's first public copy. seed: built from its
      * init seed (nothing sent); keyframe: the node sends its whole model first.
      */
     firstCopies: z.enum(['seed', 'keyframe']).default('seed'),
-    node: z.unknown().default({}),
     network: networkSpecSchema.default({}),
     compute: z
       .object({
@@ -108,11 +101,14 @@ export const scenarioSchema = z
   })
   .strict();
 
-export type Scenario = Omit<z.output<typeof scenarioSchema>, 'node'> & { node: NodeConfig; baseDir: string };
+export type Scenario = Omit<z.output<typeof scenarioSchema>, 'task'> & { task: TaskSpec; baseDir: string };
 
 export function parseScenario(input: unknown, source = 'scenario', baseDir = process.cwd()): Scenario {
+  refuseMovedKeys(input, movedToTask(), source);
+  refuseOldTaskLayout((input as { task?: unknown } | null)?.task, source);
   const s = parseWith(scenarioSchema, input, source);
-  const node = parseNodeConfig(s.node, `${source}: node`.replace(/^([^:]*): node$/, '$1 node'));
+  const task = completeTaskSpec(s.task, source);
+  const { node, model } = task;
   try {
     getAttack(s.byzantine.attack);
   } catch (e) {
@@ -132,12 +128,13 @@ export function parseScenario(input: unknown, source = 'scenario', baseDir = pro
       throw new ConfigError(`${source}: churn.events.${k}: give nodes, count or fraction`);
   });
   if (node.modest && s.availability.rate < 1)
-    throw new ConfigError(`${source}: availability: not supported with node.modest (use churn)`);
-  if (s.trainer === 'flat' && !flatTrainerSupports(s.model))
-    throw new ConfigError(`${source}: trainer: "flat" trains logreg and mlp models, not ${s.model.type}`);
-  if (s.trainer === 'flat' && node.privacy) throw new ConfigError(`${source}: trainer: "flat" has no DP-SGD; use "tfjs" with node.privacy`);
+    throw new ConfigError(`${source}: availability: not supported with task.node.modest (use churn)`);
+  if (s.trainer === 'flat' && !flatTrainerSupports(model))
+    throw new ConfigError(`${source}: trainer: "flat" trains logreg and mlp models, not ${model.type}`);
+  if (s.trainer === 'flat' && node.privacy)
+    throw new ConfigError(`${source}: trainer: "flat" has no DP-SGD; use "tfjs" with task.node.privacy`);
   if (s.byzantine.nodes === undefined && s.byzantine.count >= s.nodes) throw new ConfigError(`${source}: byzantine.count: must be below nodes (${s.nodes})`);
-  return { ...s, node, baseDir };
+  return { ...s, task, baseDir };
 }
 
 export function loadScenario(path: string): Scenario {

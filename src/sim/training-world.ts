@@ -1,34 +1,26 @@
 import { attackLabelTransform } from '../aggregate/attacks/index.ts';
-import { BatchSampler, ShardRowSampler, type RowSampler } from '../learn/batches.ts';
+import { ShardRowSampler, type RowSampler } from '../learn/batches.ts';
 import { featureSize, subset, type Dataset, type TrainTest } from '../learn/dataset.ts';
-import { loadDatasetCached, type DatasetSpec } from '../learn/datasets/index.ts';
+import { loadDatasetCached } from '../learn/datasets/index.ts';
 import { DpSgd } from '../learn/dp-sgd.ts';
 import { FlatDenseTrainer } from '../learn/flat-trainer.ts';
 import { Model } from '../learn/model.ts';
-import type { ModelSpec } from '../learn/model-spec.ts';
-import { FlatOptimizer, type OptimizerSpec } from '../learn/optimizer.ts';
-import { partition, type PartitionSpec } from '../learn/partition.ts';
+import type { FlatOptimizer } from '../learn/optimizer.ts';
 import { Trainer, type Evaluation } from '../learn/trainer.ts';
-import type { PrivacySpec } from '../privacy/config.ts';
-import { Rng, deriveSeed } from '../util/rng.ts';
+import { initSeed, NodeLearning, taskShards } from '../task/node-learning.ts';
+import type { TaskSpec } from '../task/spec.ts';
+import { Rng } from '../util/rng.ts';
 
 /** Everything needed to rebuild the same data shards and model in any thread. Plain JSON. */
 export interface WorldSpec {
-  readonly seed: number;
+  readonly task: TaskSpec;
+  /** Nodes, one shard each. */
   readonly nodes: number;
-  readonly dataset: DatasetSpec;
-  readonly partition: PartitionSpec;
-  readonly model: ModelSpec;
-  readonly optimizer: OptimizerSpec;
-  readonly localSteps: number;
-  readonly batchSize: number;
-  /** Rounds in the run (the lr schedule spans rounds × localSteps); absent: no schedule. */
-  readonly rounds?: number;
+  /** Rounds in the run (the lr schedule spans rounds × localSteps). */
+  readonly rounds: number;
   /** A data-poisoning attack (e.g. label-flip) and the nodes that train on its transformed labels. */
   readonly dataAttack?: { readonly attack: string; readonly nodes: readonly number[] };
-  /** DP training for honest nodes (absent: plain SGD). */
-  readonly privacy?: PrivacySpec;
-  /** Nodes that train without DP (attackers). */
+  /** Nodes that train without DP (attackers) when the task sets node.privacy. */
   readonly nonPrivateNodes?: readonly number[];
   /** 'flat': dense models trained in plain float32 loops (FlatDenseTrainer) instead of tfjs. */
   readonly trainer?: TrainerKind;
@@ -61,45 +53,46 @@ export class TrainingWorld {
   private readonly poisoned: Set<number>;
   private readonly poisonedLabel: ((label: number) => number) | undefined;
 
-  constructor(spec: WorldSpec, data: TrainTest = loadDatasetCached(spec.dataset, spec.seed)) {
+  constructor(spec: WorldSpec, data: TrainTest = loadDatasetCached(spec.task.dataset, spec.task.seed)) {
     this.spec = spec;
     this.data = data;
-    this.shards = partition(spec.partition, data.train.y, data.train.numClasses, spec.nodes, deriveSeed(spec.seed, 'partition'));
-    this.model = new Model(spec.model, data.train);
+    this.shards = taskShards(spec.task, data.train, spec.nodes);
+    this.model = new Model(spec.task.model, data.train);
     const flat = spec.trainer === 'flat';
     this.trainer = flat ? null : new Trainer(this.model);
-    this.flat = flat ? new FlatDenseTrainer(spec.model, this.model.layout, featureSize(data.train), data.train.numClasses) : null;
+    this.flat = flat ? new FlatDenseTrainer(spec.task.model, this.model.layout, featureSize(data.train), data.train.numClasses) : null;
     this.poisoned = new Set(spec.dataAttack?.nodes);
     this.poisonedLabel = spec.dataAttack && attackLabelTransform(spec.dataAttack.attack, data.train.numClasses);
   }
 
   initParams(node: number | 'shared'): Float32Array {
-    return this.model.initParams(deriveSeed(this.spec.seed, 'init', node));
+    return this.model.initParams(initSeed(this.spec.task, node));
   }
 
   private state(node: number): NodeLearningState {
     let s = this.nodes.get(node);
     if (!s) {
-      const rows = this.shards[node]!;
+      const learning = new NodeLearning(this.spec.task, this.shards, node, this.spec.rounds);
+      const rows = learning.rows;
       const dp = this.privateNode(node);
       s = {
         shard: dp ? subset(this.data.train, rows, `node${node}`) : null,
-        optimizer: new FlatOptimizer(this.spec.optimizer, this.model.size, (this.spec.rounds ?? Infinity) * this.spec.localSteps),
-        sampler: new ShardRowSampler(new BatchSampler(rows.length, deriveSeed(this.spec.seed, 'batches', node)), rows),
-        dp: dp ? this.dpFor(node, rows.length) : null,
+        optimizer: learning.optimizer(this.model.size),
+        sampler: new ShardRowSampler(learning.sampler(), rows),
+        dp: dp ? this.dpFor(learning) : null,
       };
       this.nodes.set(node, s);
     }
     return s;
   }
 
-  private dpFor(node: number, shardSize: number): DpSgd {
-    const rng = new Rng(deriveSeed(this.spec.seed, 'dp', node));
-    return new DpSgd(this.spec.privacy!, this.model.size, shardSize, this.spec.batchSize, rng);
+  private dpFor(learning: NodeLearning): DpSgd {
+    const { privacy, batchSize } = this.spec.task.node;
+    return new DpSgd(privacy!, this.model.size, learning.rows.length, batchSize, new Rng(learning.dpSeed));
   }
 
   private privateNode(node: number): boolean {
-    return this.spec.privacy !== undefined && !(this.spec.nonPrivateNodes ?? []).includes(node);
+    return this.spec.task.node.privacy !== undefined && !(this.spec.nonPrivateNodes ?? []).includes(node);
   }
 
   /** Records in a node's shard. */
@@ -111,8 +104,8 @@ export class TrainingWorld {
   train(node: number, params: Float32Array): number {
     const s = this.state(node);
     const labelTransform = this.poisoned.has(node) ? this.poisonedLabel : undefined;
-    const steps = this.spec.localSteps;
-    const o = { steps, batchSize: Math.min(this.spec.batchSize, this.shards[node]!.length), labelTransform };
+    const steps = this.spec.task.node.localSteps;
+    const o = { steps, batchSize: Math.min(this.spec.task.node.batchSize, this.shards[node]!.length), labelTransform };
     if (this.flat) return this.flat.train(params, s.optimizer, this.data.train, s.sampler, o);
     if (s.dp && s.shard) return this.tfjs().trainPrivate(params, s.optimizer, s.shard, s.dp, steps, labelTransform);
     return this.tfjs().train(params, s.optimizer, this.data.train, s.sampler, o);

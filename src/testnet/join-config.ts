@@ -1,4 +1,4 @@
-/** `gossiplearn testnet join`: the daemon config a manifest implies for one member. */
+/** `gossiplearn testnet join`: the daemon config a manifest implies for one member (its task embedded as written). */
 import { createHash } from 'node:crypto';
 import { defaultListen } from '../p2p/addresses.ts';
 import { withWebSocketListeners } from '../p2p/ws-listen.ts';
@@ -26,9 +26,8 @@ export function shardOf(peerId: string, shards: number): number {
   return shardFromDigest(createHash('sha256').update(peerId).digest(), shards);
 }
 
-/** Raw daemon config (validated by parseDaemonConfig like any config file). */
+/** Raw daemon config (validated by parseDaemonConfig like any config file); the task is the manifest's, unchanged. */
 export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown> {
-  const t = m.task;
   return {
     network: m.network,
     // A manifest naming bootstrap nodes on other hosts means the members are on other hosts too;
@@ -42,15 +41,10 @@ export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown>
     log: { level: o.logLevel },
     admission: { allowPeers: m.admission.allowPeers, pskFile: m.pskPath ?? undefined },
     testnet: { taskHash: m.taskHash, protocolVersion: m.protocolVersion, heartbeatMs: m.heartbeatMs, natTraversal: true, relayOnly: o.relayOnly },
+    task: m.rawTask,
     learning: {
-      dataset: t.dataset,
-      partition: t.partition.rule,
-      partitionIndex: o.shard ?? shardOf(o.peerId, t.partition.shards),
-      partitionCount: t.partition.shards,
-      model: t.model,
-      node: { ...t.hyperparameters, codec: t.codec, aggregator: t.aggregation },
-      seed: t.seed,
-      init: t.init,
+      partitionIndex: o.shard ?? shardOf(o.peerId, m.shards),
+      partitionCount: m.shards,
       rounds: o.rounds,
       eval: { every: o.evalEvery ?? 1, testSamples: o.testSamples ?? 500 },
     },

@@ -33,8 +33,8 @@ function cachedFile(path: string, contentType: string): () => Promise<Page> {
 
 /** The manifest as a tab re-validates it: the task exactly as written (it is hashed), the rest as parsed. */
 function manifestAsServed(m: Manifest): Record<string, unknown> {
-  const { network, protocolVersion, rawTask, taskHash, bootstrap, admission, heartbeatMs } = m;
-  return { network, protocolVersion, task: rawTask, taskHash, bootstrap, admission, heartbeatMs };
+  const { network, protocolVersion, rawTask, shards, taskHash, bootstrap, admission, heartbeatMs } = m;
+  return { network, protocolVersion, task: rawTask, shards, taskHash, bootstrap, admission, heartbeatMs };
 }
 
 export interface JoinPagesOptions {

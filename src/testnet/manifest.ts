@@ -1,19 +1,18 @@
 /**
  * A testnet manifest (`testnets/*.json`): the network name, protocol version, the learning task
- * every member must share (identified by its content hash), bootstrap multiaddrs and admission.
+ * every member must share and its shard count (identified by their content hash), bootstrap
+ * multiaddrs and admission.
  */
 import { dirname, resolve } from 'node:path';
-import type { z } from 'zod';
-import { contentHash } from '../util/canonical-json.ts';
+import type { TaskSpec } from '../task/spec.ts';
 import { readJsonFile } from '../util/json-file.ts';
-import { ConfigError, parseWith } from '../util/validate.ts';
-import { manifestSchema, parseTask, PROTOCOL_VERSION, type Task } from './manifest-schema.ts';
+import { parseManifestContent, PROTOCOL_VERSION, type RawManifest } from './manifest-schema.ts';
 
-export { PROTOCOL_VERSION, type Task };
+export { PROTOCOL_VERSION };
 
-export interface Manifest extends Omit<z.output<typeof manifestSchema>, 'task' | 'taskHash'> {
-  readonly task: Task;
-  /** As written in the file (hashed). */
+export interface Manifest extends Omit<RawManifest, 'task' | 'taskHash'> {
+  readonly task: TaskSpec;
+  /** As written in the file (what a member's daemon config embeds under `task`). */
   readonly rawTask: Record<string, unknown>;
   readonly taskHash: string;
   /** Absolute path of the PSK file, when admission uses one. */
@@ -21,19 +20,11 @@ export interface Manifest extends Omit<z.output<typeof manifestSchema>, 'task' |
   readonly source: string;
 }
 
-/** First 16 hex digits of SHA-256 over the task's canonical JSON. */
-export function taskHashOf(task: unknown): string {
-  return contentHash(task);
-}
-
 export function parseManifest(input: unknown, source: string, baseDir = process.cwd()): Manifest {
-  const raw = parseWith(manifestSchema, input, source);
-  const task = parseTask(raw.task, source);
-  const taskHash = taskHashOf(raw.task);
-  if (raw.taskHash !== undefined && raw.taskHash !== taskHash)
-    throw new ConfigError(`${source}: taskHash: the task section hashes to ${taskHash}, the manifest states ${raw.taskHash} (task edited? update or remove taskHash)`);
-  const pskPath = raw.admission.pskFile ? resolve(baseDir, raw.admission.pskFile) : null;
-  return { ...raw, task, rawTask: raw.task, taskHash, pskPath, source };
+  const { manifest, task, taskHash } = parseManifestContent(input, source);
+  const rawTask = (input as { task: Record<string, unknown> }).task;
+  const pskPath = manifest.admission.pskFile ? resolve(baseDir, manifest.admission.pskFile) : null;
+  return { ...manifest, task, rawTask, taskHash, pskPath, source };
 }
 
 export function loadManifest(path: string): Manifest {

@@ -20,12 +20,15 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return cur;
 }
 
-/** Parse with a zod schema; on failure throw a ConfigError "source: key.path: message, got value". */
-export function parseWith<S extends z.ZodTypeAny>(schema: S, input: unknown, source: string): z.output<S> {
+/**
+ * Parse with a zod schema; on failure throw a ConfigError "source: key.path: message, got value".
+ * `at`: the key path of `input` inside its file (e.g. "task."), so the message names the full path.
+ */
+export function parseWith<S extends z.ZodTypeAny>(schema: S, input: unknown, source: string, at = ''): z.output<S> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const key = issue.path.length ? issue.path.join('.') : '(root)';
+  const key = issue.path.length ? at + issue.path.join('.') : at ? at.slice(0, -1) : '(root)';
   const got = issue.code === 'unrecognized_keys' ? '' : `, got ${describeValue(valueAt(input, issue.path))}`;
   throw new ConfigError(`${source}: ${key}: ${issue.message}${got}`);
 }
@@ -37,4 +40,14 @@ export function parseValue<S extends z.ZodTypeAny>(schema: S, input: unknown, ke
   const issue = r.error.issues[0]!;
   const got = issue.code === 'unrecognized_keys' ? '' : `, got ${describeValue(valueAt(input, issue.path))}`;
   throw new ConfigError(`${[key, ...issue.path].join('.')}: ${issue.message}${got}`);
+}
+
+/**
+ * Refuse a file in an old layout: the first key of `moves` (key → its new path) present in `input`
+ * throws "source: <at><key>: moved to <new path>".
+ */
+export function refuseMovedKeys(input: unknown, moves: Readonly<Record<string, string>>, source: string, at = ''): void {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return;
+  for (const [key, to] of Object.entries(moves))
+    if (Object.hasOwn(input, key)) throw new ConfigError(`${source}: ${at}${key}: moved to ${to}`);
 }

@@ -16,7 +16,6 @@ import {
 import type { LearningConfig } from '../daemon/config.ts';
 import { DaemonLearner } from '../daemon/learner.ts';
 import type { TrainTest } from '../learn/dataset.ts';
-import { parseNodeConfig } from '../core/config.ts';
 import { BrowserHost } from '../p2p/browser-host.ts';
 import type { PeerPath } from '../p2p/libp2p-peer.ts';
 import { HelloGate } from '../p2p/hello-gate.ts';
@@ -25,7 +24,8 @@ import { Neighbours } from '../p2p/neighbours.ts';
 import { P2PTransport } from '../p2p/transport.ts';
 import { taskNetwork } from '../testnet/heartbeat.ts';
 import { TestnetMember, type MemberLog } from '../testnet/member.ts';
-import { deriveSeed } from '../util/rng.ts';
+import { nodeSeed } from '../task/node-learning.ts';
+import type { TaskSpec } from '../task/spec.ts';
 import type { BrowserIdentity } from './identity.ts';
 import type { JoinInfo } from './join-info.ts';
 import type { KvStore } from './kv-store.ts';
@@ -95,6 +95,7 @@ export class BrowserNode {
   private readonly o: BrowserNodeOptions;
   private readonly learner: DaemonLearner;
   private readonly cfg: LearningConfig;
+  private readonly task: TaskSpec;
   private host!: BrowserHost;
   private node!: LearningNode;
   private transport!: P2PTransport;
@@ -115,21 +116,15 @@ export class BrowserNode {
 
   private constructor(o: BrowserNodeOptions) {
     this.o = o;
-    const t = o.join.task;
+    this.task = o.join.task;
     this.cfg = {
-      dataset: t.dataset,
-      partition: t.partition.rule,
       partitionIndex: o.shard,
-      partitionCount: t.partition.shards,
-      model: t.model,
-      node: parseNodeConfig({ ...t.hyperparameters, codec: t.codec, aggregator: t.aggregation }, 'manifest task'),
-      seed: t.seed,
-      init: t.init,
+      partitionCount: o.join.shards,
       rounds: 0,
       checkpointEvery: o.checkpointEvery,
       eval: { every: 1, testSamples: o.testSamples },
     };
-    this.learner = new DaemonLearner(this.cfg, o.data);
+    this.learner = new DaemonLearner(this.task, this.cfg, o.data);
   }
 
   static async start(o: BrowserNodeOptions): Promise<BrowserNode> {
@@ -140,10 +135,10 @@ export class BrowserNode {
   }
 
   private async init(): Promise<void> {
-    const { o, cfg, learner } = this;
+    const { o, cfg, learner, task } = this;
     const model = learner.model;
     const ckpt = await this.loadCheckpoint();
-    const maxFrameBytes = cfg.node.maxFrameBytes ?? 8 * model.size + 65536;
+    const maxFrameBytes = task.node.maxFrameBytes ?? 8 * model.size + 65536;
     const expect: FrameExpectation = { paramCount: model.size, specHash: model.specHash, maxBytes: maxFrameBytes };
     this.host = await BrowserHost.create({
       privateKey: o.identity.privateKey,
@@ -200,18 +195,18 @@ export class BrowserNode {
       onError: (what, err) => o.log.warn({ err: err.message }, `p2p: ${what} failed`),
     });
     const shared = learner.initParams('shared');
-    const params = ckpt ? ckpt.node.params.slice() : cfg.init === 'shared' ? shared : learner.initParams('own');
+    const params = ckpt ? ckpt.node.params.slice() : task.init === 'shared' ? shared : learner.initParams('own');
     this.node = new LearningNode({
-      config: cfg.node,
+      config: task.node,
       layout: model.layout,
       specHash: model.specHash,
       params,
       clock: wallClock,
       transport: this.transport,
       learner,
-      seed: deriveSeed(cfg.seed, 'node', cfg.partitionIndex),
+      seed: nodeSeed(task, cfg.partitionIndex),
       startRound: ckpt?.node.round ?? 0,
-      sharedInitialCopy: cfg.init === 'shared' && !ckpt ? shared : undefined,
+      sharedInitialCopy: task.init === 'shared' && !ckpt ? shared : undefined,
       catchUp: true,
       onRound: (r) => this.onRound(r),
       onReject: (from, reason, detail) => {
@@ -256,7 +251,7 @@ export class BrowserNode {
     let problem: string | null;
     try {
       const c = decodeCheckpoint(bytes);
-      const expect = { specHash: model.specHash, paramCount: model.size, optimizer: this.cfg.node.optimizer.type };
+      const expect = { specHash: model.specHash, paramCount: model.size, optimizer: this.task.node.optimizer.type };
       problem = checkpointMismatch(c, expect);
       if (problem === null) return c;
     } catch (e) {
@@ -342,7 +337,7 @@ export class BrowserNode {
       training: {
         steps: this.learner.stepsDone,
         ms: this.learner.trainingMs,
-        samples: this.learner.stepsDone * Math.min(this.cfg.node.batchSize, this.learner.shard.y.length),
+        samples: this.learner.stepsDone * Math.min(this.task.node.batchSize, this.learner.shard.y.length),
       },
       roundMs: [...this.roundMs],
       lastRound: this.lastRound,

@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { multiaddrText } from '../daemon/config-schemas.ts';
-import { manifestSchema, parseTask, shardFromDigest, type Task } from '../testnet/manifest-schema.ts';
+import type { TaskSpec } from '../task/spec.ts';
+import { parseManifestContent, shardFromDigest } from '../testnet/manifest-schema.ts';
 import { sha256 } from '@noble/hashes/sha2';
 import { utf8ToBytes } from '@noble/hashes/utils';
-import { contentHash } from '../util/canonical-json.ts';
 import { parseWith } from '../util/validate.ts';
 
 /** GET /join/manifest.json on a bootstrap node. */
@@ -26,7 +26,9 @@ export interface JoinInfo {
   readonly network: string;
   readonly protocolVersion: number;
   readonly heartbeatMs: number;
-  readonly task: Task;
+  readonly task: TaskSpec;
+  /** Shards of the task's partition. */
+  readonly shards: number;
   readonly taskHash: string;
   readonly bootstrap: readonly string[];
   /** The manifest restricts membership to an allow-list (the tab's peer id must be on it). */
@@ -39,18 +41,15 @@ export interface JoinInfo {
  */
 export function parseJoinDocument(input: unknown, source: string, expectedTaskHash: string | null): JoinInfo {
   const doc = parseWith(joinDocumentSchema, input, source);
-  const m = parseWith(manifestSchema, doc.manifest, `${source}: manifest`);
-  const task = parseTask(m.task, `${source}: manifest`);
-  // The hash `taskHashOf` computes in Node: SHA-256 over the task's canonical JSON.
-  const hash = contentHash(m.task);
+  // The manifest's own taskHash is checked here, as a daemon checks it.
+  const { manifest: m, task, taskHash: hash } = parseManifestContent(doc.manifest, `${source}: manifest`);
   const claims: Array<[string, string | undefined | null]> = [
-    ['the manifest states', m.taskHash],
     ['the bootstrap computed', doc.taskHash],
     ['the page address asks for', expectedTaskHash],
   ];
   for (const [who, claimed] of claims)
     if (claimed && claimed !== hash)
-      throw new Error(`${source}: taskHash: the task section hashes to ${hash}, ${who} ${claimed}`);
+      throw new Error(`${source}: taskHash: task and shards hash to ${hash}, ${who} ${claimed}`);
   if (m.admission.pskFile)
     throw new Error(`${source}: admission.pskFile: this testnet is a private network (PSK); browsers cannot join it`);
   return {
@@ -58,6 +57,7 @@ export function parseJoinDocument(input: unknown, source: string, expectedTaskHa
     protocolVersion: m.protocolVersion,
     heartbeatMs: m.heartbeatMs,
     task,
+    shards: m.shards,
     taskHash: hash,
     bootstrap: doc.webSocketAddrs,
     allowList: m.admission.allowPeers !== undefined,

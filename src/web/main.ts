@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   const backend = await selectPageBackend(backendParam(), '/join/wasm/');
   setState(`loading the dataset (${join.task.dataset.type})`);
   const data = await fetchTaskDataset(join.task.dataset, join.task.seed, '/join/mnist');
-  const shards = join.task.partition.shards;
+  const shards = join.shards;
   const shard = params.has('shard') ? intParam('shard', 0, 0) : shardOfPeer(identity.peerId, shards);
   if (shard >= shards) throw new Error(`?shard=${shard}: the task has ${shards} shards`);
   setState('connecting');

@@ -8,12 +8,12 @@ export function pairTopology(): Topology {
   return buildTopology(parseTopologySpec({ edges: [[0, 1]] }, 'test'), { n: 2, seed: 1 });
 }
 
-/** The daemons' `learning` section: logreg on PAIR_DATASET, 5 steps of 16 per round, with node-config extras. */
-export function pairLearning(node: Record<string, unknown>, evalEvery = 5): Record<string, unknown> {
-  return {
-    dataset: PAIR_DATASET,
-    model: { type: 'logreg' },
-    node: { localSteps: 5, batchSize: 16, ...node },
-    eval: { every: evalEvery, testSamples: 300 },
-  };
+/** The daemons' task: logreg on PAIR_DATASET, 5 steps of 16 per round, with node-config extras. */
+export function pairTask(node: Record<string, unknown>): Record<string, unknown> {
+  return { dataset: PAIR_DATASET, model: { type: 'logreg' }, node: { localSteps: 5, batchSize: 16, ...node } };
+}
+
+/** The daemons' `learning` extras: evaluation every `evalEvery` rounds on 300 test samples. */
+export function pairLearning(evalEvery = 5): Record<string, unknown> {
+  return { eval: { every: evalEvery, testSamples: 300 } };
 }

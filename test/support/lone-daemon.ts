@@ -4,17 +4,23 @@ import { join } from 'node:path';
 import { FILES, type DaemonInfo } from '../../src/daemon/files.ts';
 import { startCli, type CliProcess } from './cli.ts';
 
-export function loneDaemonConfig(over: Record<string, unknown> = {}, learning: Record<string, unknown> = {}): Record<string, unknown> {
+type Json = Record<string, unknown>;
+
+/** `over`: top-level keys; `learning`: keys of the learning section; `task`: keys of the task. */
+export function loneDaemonConfig(over: Json = {}, learning: Json = {}, task: Json = {}): Json {
   return {
     dataDir: 'data',
     startupWaitMs: 0,
-    learning: {
-      partitionIndex: 0,
-      partitionCount: 1,
+    task: {
       seed: 3,
       dataset: { type: 'synthetic', samples: 3000, dim: 20, classes: 4, separation: 2 },
       model: { type: 'logreg' },
       node: { localSteps: 10, batchSize: 16, optimizer: { type: 'momentum', lr: 0.05, momentum: 0.9 } },
+      ...task,
+    },
+    learning: {
+      partitionIndex: 0,
+      partitionCount: 1,
       checkpointEvery: 3,
       eval: { every: 1, testSamples: 500 },
       ...learning,
