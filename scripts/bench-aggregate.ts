@@ -15,7 +15,8 @@ import { scriptArgs } from './lib/args.ts';
 
 scriptArgs({
   script: import.meta.url,
-  summary: 'Time of every aggregation rule for n = 8, 16, 32 inputs at d = 100k and 1M, as a ratio to one summing pass.',
+  summary:
+    'Time of every aggregation rule for n = 8, 16, 32 inputs at d = 100k and 1M, as a ratio to one summing pass.',
   options: {},
 });
 
@@ -49,7 +50,10 @@ function measure(pool: Float32Array[], n: number, d: number): Column {
   const ms = new Map<string, number>();
   for (const name of ruleNames) {
     const rule = getRule(name);
-    ms.set(name, bestTimeMs(() => rule(self!, received, weights, opts), reps));
+    ms.set(
+      name,
+      bestTimeMs(() => rule(self!, received, weights, opts), reps),
+    );
   }
   return { n, d, f, floorMs, ms };
 }
@@ -61,14 +65,21 @@ function table(columns: Column[]): string {
     ...ruleNames.map((name) => [name, ...columns.map((c) => (c.ms.get(name)! / c.floorMs).toFixed(2))]),
   ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
-  return [line(head), '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|', ...rows.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
+  return [
+    line(head),
+    '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|',
+    ...rows.map(line),
+  ].join('\n');
 }
 
 const started = performance.now();
 const rng = new Rng(2024);
 const maxD = Math.max(...DIMENSIONS);
-const pool = Array.from({ length: Math.max(...INPUT_COUNTS) }, () => Float32Array.from({ length: maxD }, () => rng.gaussian()));
+const pool = Array.from({ length: Math.max(...INPUT_COUNTS) }, () =>
+  Float32Array.from({ length: maxD }, () => rng.gaussian()),
+);
 
 const columns: Column[] = [];
 for (const d of DIMENSIONS) for (const n of INPUT_COUNTS) columns.push(measure(pool, n, d));
@@ -79,5 +90,7 @@ console.log(table(columns));
 const misses = columns.flatMap((c) =>
   [...TARGET_RULES].filter((r) => c.ms.get(r)! / c.floorMs > TARGET_RATIO).map((r) => `${r} n=${c.n} d=${c.d}`),
 );
-console.log(`\nmedian / trimmed-mean within ${TARGET_RATIO}x of the floor: ${misses.length === 0 ? 'yes' : `no (${misses.join(', ')})`}`);
+console.log(
+  `\nmedian / trimmed-mean within ${TARGET_RATIO}x of the floor: ${misses.length === 0 ? 'yes' : `no (${misses.join(', ')})`}`,
+);
 console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);

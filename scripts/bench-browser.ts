@@ -34,7 +34,12 @@ the median round time, training samples/s and update bytes per round.`,
       description: 'testnet manifest whose task both pairs learn',
     },
     seconds: { type: 'string', default: '30', value: 'N', description: 'learning time per pair after start-up' },
-    backend: { type: 'string', default: 'wasm', value: 'NAME', description: "the pages' tfjs backend: wasm, webgl or cpu" },
+    backend: {
+      type: 'string',
+      default: 'wasm',
+      value: 'NAME',
+      description: "the pages' tfjs backend: wasm, webgl or cpu",
+    },
     chromium: { type: 'string', default: CHROMIUM_PATH, value: 'PATH', description: 'Chromium executable' },
     json: { type: 'boolean', default: false, description: 'print the results as JSON too' },
   },
@@ -82,16 +87,23 @@ async function daemonPair(batchSize: number): Promise<Row[]> {
     box.startBootstrap();
     await box.waitFor('the bootstrap', () => box.get('bootstrap', '/status'), 20_000);
     for (const i of [0, 1]) box.startJoiner(i, { shard: i + 1, extraArgs: ['--max-neighbours', '4'] });
-    await box.waitFor('both daemons past round 2', async () => {
-      const s = await Promise.all([0, 1].map((i) => box.get<{ round: number }>(`joiner-${i}`, '/status')));
-      return s.every((x) => x && x.round > 2);
-    }, 90_000);
+    await box.waitFor(
+      'both daemons past round 2',
+      async () => {
+        const s = await Promise.all([0, 1].map((i) => box.get<{ round: number }>(`joiner-${i}`, '/status')));
+        return s.every((x) => x && x.round > 2);
+      },
+      90_000,
+    );
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const rows: Row[] = [];
     for (const i of [0, 1]) {
       const s = (await box.get<{ peerId: string; training: { steps: number; ms: number } }>(`joiner-${i}`, '/status'))!;
       const text = readFileSync(join(box.dir(`joiner-${i}`), 'rounds.jsonl'), 'utf8');
-      const lines = text.trim().split('\n').map((l) => JSON.parse(l) as NodeRoundLine);
+      const lines = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as NodeRoundLine);
       const recent = lines.slice(3);
       const roundBytes = (r: NodeRoundLine): number =>
         r.bytesSentPayload + r.bytesSentMeta + r.bytesRecvPayload + r.bytesRecvMeta;
@@ -126,7 +138,10 @@ async function browserPair(): Promise<Row[]> {
     await box.waitFor('the bootstrap', () => box.get('bootstrap', '/status'), 20_000);
     const http = box.info('bootstrap')!.http;
     const pages: Page[] = [];
-    for (const [slot, shard] of [['a', 1], ['b', 2]] as const) {
+    for (const [slot, shard] of [
+      ['a', 1],
+      ['b', 2],
+    ] as const) {
       const p = await browser.newPage();
       await p.goto(`${http}/join?slot=${slot}&shard=${shard}&backend=${args.backend}`);
       pages.push(p);

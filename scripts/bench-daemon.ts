@@ -27,13 +27,28 @@ import { scriptArgs } from './lib/args.ts';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = scriptArgs({
   script: import.meta.url,
-  summary: 'N real daemons on loopback against the simulator on the same scenario: round time ratio and bytes per node per round.',
+  summary:
+    'N real daemons on loopback against the simulator on the same scenario: round time ratio and bytes per node per round.',
   options: {
     nodes: { type: 'string', default: '16', value: 'N', description: 'daemons to run' },
     rounds: { type: 'string', default: '30', value: 'N', description: 'rounds each daemon trains' },
-    topology: { type: 'string', default: 'topologies/random-regular.json', value: 'FILE', description: 'topology file' },
-    scenario: { type: 'string', default: 'topologies/scenarios/default.json', value: 'FILE', description: 'scenario whose task the daemons run' },
-    sweep: { type: 'boolean', default: false, description: 'also measure pubsub bytes per round against degree and network size' },
+    topology: {
+      type: 'string',
+      default: 'topologies/random-regular.json',
+      value: 'FILE',
+      description: 'topology file',
+    },
+    scenario: {
+      type: 'string',
+      default: 'topologies/scenarios/default.json',
+      value: 'FILE',
+      description: 'scenario whose task the daemons run',
+    },
+    sweep: {
+      type: 'boolean',
+      default: false,
+      description: 'also measure pubsub bytes per round against degree and network size',
+    },
     'sweep-only': { type: 'boolean', default: false, description: 'only the sweep' },
     keep: { type: 'boolean', default: false, description: 'keep the run directory' },
   },
@@ -57,11 +72,17 @@ const f = (x: number | null, digits = 1): string => (x === null || !Number.isFin
  * (start → publish: local steps and encoding, what the simulator charges as compute) and the
  * update bytes it sent per round (copies × frame size).
  */
-function window(lines: readonly NodeRoundLine[], from: number, to: number): { period: number; duration: number; compute: number[]; bytesPerRound: number } {
+function window(
+  lines: readonly NodeRoundLine[],
+  from: number,
+  to: number,
+): { period: number; duration: number; compute: number[]; bytesPerRound: number } {
   const inside = lines.filter((l) => l.round >= from && l.round < to);
   const byNode = new Map<number, NodeRoundLine[]>();
   for (const l of inside) (byNode.get(l.index) ?? byNode.set(l.index, []).get(l.index)!).push(l);
-  const periods = [...byNode.values()].map((ls) => (Math.max(...ls.map((l) => l.closedAt)) - Math.min(...ls.map((l) => l.startedAt))) / ls.length);
+  const periods = [...byNode.values()].map(
+    (ls) => (Math.max(...ls.map((l) => l.closedAt)) - Math.min(...ls.map((l) => l.startedAt))) / ls.length,
+  );
   return {
     period: mean(periods),
     duration: mean(inside.map((l) => l.closedAt - l.startedAt)),
@@ -88,7 +109,12 @@ async function standaloneMsPerStep(): Promise<number> {
 }
 
 async function cluster(
-  topologyFile: string, n: number, r: number, t: Json, learning: Json, out: string,
+  topologyFile: string,
+  n: number,
+  r: number,
+  t: Json,
+  learning: Json,
+  out: string,
 ): Promise<ClusterRunResult> {
   return runCluster({
     outDir: out,
@@ -144,18 +170,39 @@ async function compareWithSimulator(): Promise<void> {
   const s = window(sim.lines, from, to);
   const accS = sim.rounds[sim.rounds.length - 1]?.meanAccuracy ?? null;
 
-  console.log(`\n${nodes} nodes on ${args.topology}, ${rounds} rounds (steady state: rounds ${from}-${to - 1}); scenario ${args.scenario}: ${JSON.stringify(task.model)}, codec ${JSON.stringify((task.node as Json | undefined)?.codec)}, ${steps} local steps per round`);
-  console.log(`training per local step: ${aloneMs.toFixed(2)} ms in one quiet process; inside the ${nodes}-daemon cluster a round's compute (start → publish) was ${cMean.toFixed(0)} ms (CV ${cv.toFixed(2)})`);
-  console.log(`→ simulator compute.msPerStep ${msPerStep.toFixed(2)} ms, compute.jitter ${jitter.toFixed(2)}; network latency 0.1 ms, 10 Gbit/s\n`);
+  console.log(
+    `\n${nodes} nodes on ${args.topology}, ${rounds} rounds (steady state: rounds ${from}-${to - 1}); scenario ${args.scenario}: ${JSON.stringify(task.model)}, codec ${JSON.stringify((task.node as Json | undefined)?.codec)}, ${steps} local steps per round`,
+  );
+  console.log(
+    `training per local step: ${aloneMs.toFixed(2)} ms in one quiet process; inside the ${nodes}-daemon cluster a round's compute (start → publish) was ${cMean.toFixed(0)} ms (CV ${cv.toFixed(2)})`,
+  );
+  console.log(
+    `→ simulator compute.msPerStep ${msPerStep.toFixed(2)} ms, compute.jitter ${jitter.toFixed(2)}; network latency 0.1 ms, 10 Gbit/s\n`,
+  );
   printTable(
     ['', 'daemons (libp2p, loopback)', 'simulator', 'ratio'],
     [
-      ['round period, ms ((last close − first start) / rounds)', f(d.period), f(s.period), `${f(d.period / s.period, 2)}x`],
+      [
+        'round period, ms ((last close − first start) / rounds)',
+        f(d.period),
+        f(s.period),
+        `${f(d.period / s.period, 2)}x`,
+      ],
       ['round duration, ms (start → close)', f(d.duration), f(s.duration), `${f(d.duration / s.duration, 2)}x`],
       ['compute per round, ms (start → publish)', f(cMean), f(mean(s.compute)), `${f(cMean / mean(s.compute), 2)}x`],
-      ['update bytes sent per node per round', f(d.bytesPerRound, 0), f(s.bytesPerRound, 0), `${f(d.bytesPerRound / s.bytesPerRound, 2)}x`],
+      [
+        'update bytes sent per node per round',
+        f(d.bytesPerRound, 0),
+        f(s.bytesPerRound, 0),
+        `${f(d.bytesPerRound / s.bytesPerRound, 2)}x`,
+      ],
       ['pubsub wire bytes sent / received per node per round', `${f(wireSent, 0)} / ${f(wireRecv, 0)}`, '-', '-'],
-      ['final mean accuracy', accD === null ? 'n/a' : `${(100 * accD).toFixed(2)}%`, accS === null ? 'n/a' : `${(100 * accS).toFixed(2)}%`, '-'],
+      [
+        'final mean accuracy',
+        accD === null ? 'n/a' : `${(100 * accD).toFixed(2)}%`,
+        accS === null ? 'n/a' : `${(100 * accS).toFixed(2)}%`,
+        '-',
+      ],
       ['wall time, s', f(daemons.wallSeconds), f(sim.wallSeconds), '-'],
     ],
   );
@@ -165,7 +212,10 @@ async function compareWithSimulator(): Promise<void> {
 async function bytesVsDegree(): Promise<void> {
   // No keyframes after the start (shared init, no residual-triggered keyframes): only deltas.
   const light: Json = {
-    ...task, model: { type: 'logreg' }, init: 'shared', node: { ...(task.node as Json), keyframeResidual: 0 },
+    ...task,
+    model: { type: 'logreg' },
+    init: 'shared',
+    node: { ...(task.node as Json), keyframeResidual: 0 },
   };
   const lightEval = { eval: { every: 10, testSamples: 200 } };
   const cases: Array<[string, string, number]> = [
@@ -184,7 +234,17 @@ async function bytesVsDegree(): Promise<void> {
     rows.push([name, String(n), f(deg, 1), f(app, 0), f(sent, 0), f(sent / deg, 0)]);
   }
   console.log(`\nbytes vs degree (logreg on the same data, ${12} rounds):\n`);
-  printTable(['topology', 'n', 'mean degree', 'update bytes sent / node / round', 'pubsub wire bytes sent / node / round', 'wire bytes per neighbour'], rows);
+  printTable(
+    [
+      'topology',
+      'n',
+      'mean degree',
+      'update bytes sent / node / round',
+      'pubsub wire bytes sent / node / round',
+      'wire bytes per neighbour',
+    ],
+    rows,
+  );
 }
 
 try {

@@ -7,23 +7,40 @@ import { scriptArgs } from './lib/args.ts';
 
 const { values } = scriptArgs({
   script: import.meta.url,
-  summary: 'Time outside local training (compression, decoding, aggregation, network simulation) as a share of training time.',
+  summary:
+    'Time outside local training (compression, decoding, aggregation, network simulation) as a share of training time.',
   options: {
     nodes: { type: 'string', default: '100', value: 'N', description: 'simulated nodes' },
     rounds: { type: 'string', default: '10', value: 'N', description: 'rounds' },
   },
 });
 const rows: Array<Array<string | number>> = [];
-const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 const GOAL = 5;
 let worst = 0;
 for (const [name, node] of [
   ['top-k 1% CHOCO + metropolis', { codec: { name: 'topk', fraction: 0.01, values: 'fp16' }, consensusStep: 0.4 }],
-  ['top-k 1% CHOCO + trimmed-mean', { codec: { name: 'topk', fraction: 0.01, values: 'fp16' }, consensusStep: 0.4, aggregator: { rule: 'trimmed-mean', f: 1 } }],
+  [
+    'top-k 1% CHOCO + trimmed-mean',
+    {
+      codec: { name: 'topk', fraction: 0.01, values: 'fp16' },
+      consensusStep: 0.4,
+      aggregator: { rule: 'trimmed-mean', f: 1 },
+    },
+  ],
   ['int8 + metropolis', { codec: { name: 'int8' }, consensusStep: 1 }],
   ['fp32 + metropolis', { codec: { name: 'none' } }],
 ] as const) {
-  const sc = scenarioFrom('default.json', { nodes: Number(values.nodes), rounds: Number(values.rounds), task: { init: 'shared', node: node as Record<string, unknown> }, workers: 0, eval: { sampleNodes: 5 } });
+  const sc = scenarioFrom('default.json', {
+    nodes: Number(values.nodes),
+    rounds: Number(values.rounds),
+    task: { init: 'shared', node: node as Record<string, unknown> },
+    workers: 0,
+    eval: { sampleNodes: 5 },
+  });
   const startLoad = load();
   const r = await run(sc);
   const t = r.timing;
@@ -35,7 +52,9 @@ for (const [name, node] of [
   rows.push([name, seconds(t.trainMs), seconds(t.evalMs), seconds(overhead), `${share.toFixed(1)}%`, loads]);
   console.error(`${name}: ${r.wallSeconds.toFixed(0)} s`);
 }
-console.log(`\n${values.nodes} nodes, ${values.rounds} rounds, MLP 784-128-10, 4-regular graph, single thread (setup excluded)\n`);
+console.log(
+  `\n${values.nodes} nodes, ${values.rounds} rounds, MLP 784-128-10, 4-regular graph, single thread (setup excluded)\n`,
+);
 const header = ['configuration', 'training s', 'evaluation s', 'everything else s', 'overhead / training', 'load'];
 printTable(header, rows);
 const verdict = worst <= GOAL ? 'met' : 'NOT met';

@@ -35,7 +35,7 @@ const { values } = scriptArgs({
     'determinism-rounds': {
       type: 'string',
       value: 'N',
-      description: 'rounds for the determinism pair (default: --rounds, reusing the table\'s run)',
+      description: "rounds for the determinism pair (default: --rounds, reusing the table's run)",
     },
     one: { type: 'string', value: 'JSON', description: '(internal) run one configuration, print its measurements' },
   },
@@ -69,7 +69,10 @@ interface Measured {
   load: string;
 }
 
-const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 if (values.one !== undefined) {
   const c = JSON.parse(values.one) as Config;
@@ -102,7 +105,10 @@ if (values.one !== undefined) {
 }
 
 const rounds = numberOption('rounds', values.rounds, { min: 1 });
-const sizes = values.sizes.split(',').filter((s) => s !== '').map((s) => numberOption('sizes', s, { min: 2 }));
+const sizes = values.sizes
+  .split(',')
+  .filter((s) => s !== '')
+  .map((s) => numberOption('sizes', s, { min: 2 }));
 const mlpNodes = numberOption('mlp-nodes', values['mlp-nodes'], { min: 0 });
 const workers = values.workers === 'auto' ? 'auto' : numberOption('workers', values.workers, { min: 0 });
 if (sizes.length === 0 && mlpNodes === 0) fail('nothing to run: give --sizes or --mlp-nodes');
@@ -128,10 +134,24 @@ for (const nodes of sizes) runs.push(measure({ file: 'scale-100k.json', nodes, r
 if (mlpNodes > 0) runs.push(measure({ file: 'scale-mlp-1000.json', nodes: mlpNodes, rounds, workers }));
 
 const kib = (b: number): string => (b / 1024).toFixed(b < 10240 ? 2 : 0);
-console.log('\nCost by node count (each row its own process; wall times on a shared machine; load: 1/5/15-min averages)\n');
+console.log(
+  '\nCost by node count (each row its own process; wall times on a shared machine; load: 1/5/15-min averages)\n',
+);
 printTable(
-  ['scenario', 'nodes', 'threads', 'wall s', 'CPU s', 'setup s', 'µs / node-round', 'CPU µs / node-round', 'peak RSS MiB',
-    'RSS KiB / node', 'final acc', 'load (start → end)'],
+  [
+    'scenario',
+    'nodes',
+    'threads',
+    'wall s',
+    'CPU s',
+    'setup s',
+    'µs / node-round',
+    'CPU µs / node-round',
+    'peak RSS MiB',
+    'RSS KiB / node',
+    'final acc',
+    'load (start → end)',
+  ],
   runs.map((m) => [
     m.scenario,
     m.nodes,
@@ -149,12 +169,30 @@ printTable(
 );
 console.log('\nState kept per node (KiB; the dataset is shared by all nodes and threads, not copied per node)\n');
 printTable(
-  ['scenario', 'nodes', 'parameters', 'own public copy', 'neighbours\' copies', 'optimizer', 'shard rows', 'total / node',
-    'shared dataset MiB'],
+  [
+    'scenario',
+    'nodes',
+    'parameters',
+    'own public copy',
+    "neighbours' copies",
+    'optimizer',
+    'shard rows',
+    'total / node',
+    'shared dataset MiB',
+  ],
   runs.map((m) => {
     const s = m.state;
-    return [m.scenario, m.nodes, kib(s.params), kib(s.publicCopy), kib(s.inbox), kib(s.optimizer), kib(s.shardRows),
-      kib(s.params + s.publicCopy + s.inbox + s.optimizer + s.shardRows), (s.sharedData / 2 ** 20).toFixed(0)];
+    return [
+      m.scenario,
+      m.nodes,
+      kib(s.params),
+      kib(s.publicCopy),
+      kib(s.inbox),
+      kib(s.optimizer),
+      kib(s.shardRows),
+      kib(s.params + s.publicCopy + s.inbox + s.optimizer + s.shardRows),
+      (s.sharedData / 2 ** 20).toFixed(0),
+    ];
   }),
 );
 console.log('\nWhere the loop time goes (training and evaluation are summed over worker threads)\n');
@@ -180,8 +218,9 @@ if (values['check-determinism'] && sizes.length > 0) {
   const given = values['determinism-rounds'];
   const dRounds = given === undefined ? rounds : numberOption('determinism-rounds', given, { min: 1 });
   const pair = [1, 2].map((w) => {
-    const done = runs.find((m) => m.scenario === 'scale-100k' && m.nodes === nodes && m.rounds === dRounds &&
-      m.threads === w);
+    const done = runs.find(
+      (m) => m.scenario === 'scale-100k' && m.nodes === nodes && m.rounds === dRounds && m.threads === w,
+    );
     return done ?? measure({ file: 'scale-100k.json', nodes, rounds: dRounds, workers: w });
   });
   const [one, two] = pair as [Measured, Measured];

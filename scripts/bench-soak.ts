@@ -168,8 +168,10 @@ async function churnRun(out: string): Promise<void> {
     c.start(i);
     lives.push({ slot: i, startedAt: Date.now(), endedAt: Infinity });
   };
-  log(`churn run: ${nodes} daemons, kill -9 ${perBatch} every ${intervalMs / 1000} s for ${durationMs / 60_000} min, ` +
-    `restart after ${restartAfterMs / 1000} s; ${out}`);
+  log(
+    `churn run: ${nodes} daemons, kill -9 ${perBatch} every ${intervalMs / 1000} s for ${durationMs / 60_000} min, ` +
+      `restart after ${restartAfterMs / 1000} s; ${out}`,
+  );
   const tStart = Date.now();
   for (let i = 0; i < nodes; i++) startSlot(i);
   const progress = progressOf(c);
@@ -239,7 +241,10 @@ async function churnRun(out: string): Promise<void> {
     }
     // A random fraction of the daemons, drawn from those up (a victim of the last batch may still be starting).
     const up = Array.from({ length: nodes }, (_, i) => i).filter((i) => c.isRunning(i) && !busy.has(i));
-    const victims = rng.shuffle(up).slice(0, perBatch).sort((p, q) => p - q);
+    const victims = rng
+      .shuffle(up)
+      .slice(0, perBatch)
+      .sort((p, q) => p - q);
     const skipped = nodes - up.length;
     const note = skipped ? ` (${skipped} daemon(s) still restarting, not eligible)` : '';
     log(`batch ${batch}: kill -9 ${victims.join(', ')}${note}`);
@@ -276,10 +281,12 @@ async function churnRun(out: string): Promise<void> {
   const noChurnDir = join(dirname(out), 'no-churn');
   const baseline = a['no-baseline'] ? null : await baselineRun(noChurnDir, roundEnd, 1.5 * churnWallMs);
 
-  console.log(`\nsoak: ${nodes} daemons on ${a.topology}, ${a.scenario} (${JSON.stringify(task.model)}), ` +
-    `kill -9 ${perBatch} (${(100 * fraction).toFixed(0)}%) every ${intervalMs / 1000} s ` +
-    `for ${(durationMs / 60_000).toFixed(1)} min, ` +
-    `restart after ${restartAfterMs / 1000} s; churn run ${wallS.toFixed(0)} s to median round ${roundEnd}`);
+  console.log(
+    `\nsoak: ${nodes} daemons on ${a.topology}, ${a.scenario} (${JSON.stringify(task.model)}), ` +
+      `kill -9 ${perBatch} (${(100 * fraction).toFixed(0)}%) every ${intervalMs / 1000} s ` +
+      `for ${(durationMs / 60_000).toFixed(1)} min, ` +
+      `restart after ${restartAfterMs / 1000} s; churn run ${wallS.toFixed(0)} s to median round ${roundEnd}`,
+  );
   console.log('(one 2-core machine shared with other jobs: 16 daemons oversubscribe it, timings move with the load)\n');
   const kills = resumes.length;
   if (skippedTotal > 0) console.log(`${skippedTotal} planned kill(s) not made: too few daemons up at the time`);
@@ -306,9 +313,12 @@ async function churnRun(out: string): Promise<void> {
     })
     .filter((g): g is number => g !== null);
   const worstProcess = processGrowth.length ? Math.max(...processGrowth) : null;
-  const medianProcess = processGrowth.length ? [...processGrowth].sort((p, q) => p - q)[processGrowth.length >> 1]! : null;
+  const medianProcess = processGrowth.length
+    ? [...processGrowth].sort((p, q) => p - q)[processGrowth.length >> 1]!
+    : null;
   const accDiff = baseline && acc.mean !== null && baseline.mean !== null ? 100 * (acc.mean - baseline.mean) : null;
-  const windowDiff = baseline && accWindow !== null && baseline.window !== null ? 100 * (accWindow - baseline.window) : null;
+  const windowDiff =
+    baseline && accWindow !== null && baseline.window !== null ? 100 * (accWindow - baseline.window) : null;
   const baseRatio = baseline?.waits.worst ? baseline.waits.worst.waitMs / baseline.waits.worst.deadlineMs : null;
   const medianGrowth = allGrowth.length ? [...allGrowth].sort((p, q) => p - q)[allGrowth.length >> 1]! : null;
   const baselineAt = baseline ? `at ${baseline.reached} (evaluations below round ${roundEnd})` : '-';
@@ -324,8 +334,10 @@ async function churnRun(out: string): Promise<void> {
       ],
       [
         'longest wait of a live node for a round (publish → close), against the deadline it had',
-        wait ? `${f(wait.waitMs, 0)} ms (node ${wait.slot}, round ${wait.round}, closed by ${wait.closedBy}; ` +
-          `deadline ${f(wait.deadlineMs, 0)} ms) = ${f(waitRatio, 2)} deadlines` : 'n/a',
+        wait
+          ? `${f(wait.waitMs, 0)} ms (node ${wait.slot}, round ${wait.round}, closed by ${wait.closedBy}; ` +
+            `deadline ${f(wait.deadlineMs, 0)} ms) = ${f(waitRatio, 2)} deadlines`
+          : 'n/a',
         '≤ 3 deadlines',
         waitRatio !== null && waitRatio <= 3 ? 'yes' : 'NO',
       ],
@@ -342,16 +354,19 @@ async function churnRun(out: string): Promise<void> {
       ],
       [
         'the same in the run without churn (control: scheduling delay on the loaded machine)',
-        baseline ? `longest ${f(baseline.waits.worst?.waitMs ?? null, 0)} ms = ` +
-          `${f(baseRatio, 2)} deadlines; ` +
-          `${baseline.waits.over3.length} / ${baseline.waits.rounds} rounds > 3 deadlines ` +
-          `(p99 ${f(baseline.waits.p99Ratio, 2)})` : 'not run',
+        baseline
+          ? `longest ${f(baseline.waits.worst?.waitMs ?? null, 0)} ms = ` +
+            `${f(baseRatio, 2)} deadlines; ` +
+            `${baseline.waits.over3.length} / ${baseline.waits.rounds} rounds > 3 deadlines ` +
+            `(p99 ${f(baseline.waits.p99Ratio, 2)})`
+          : 'not run',
         '-',
         '-',
       ],
       [
         'longest close-to-close gap of a live node (training + wait)',
-        gap ? `${f(gap.gapMs, 0)} ms (node ${gap.slot}, round ${gap.round}) = ${f(gapRatio, 2)} × the median deadline`
+        gap
+          ? `${f(gap.gapMs, 0)} ms (node ${gap.slot}, round ${gap.round}) = ${f(gapRatio, 2)} × the median deadline`
           : 'n/a',
         '-',
         '-',
@@ -374,22 +389,24 @@ async function churnRun(out: string): Promise<void> {
       ],
       [
         'final accuracy, churn vs no churn: mean of every evaluation (16 daemons, every 5 rounds, 2000 test ' +
-          'digits) in the 50 rounds below the churn run\'s median round',
+          "digits) in the 50 rounds below the churn run's median round",
         `${pct(accWindow)} vs ${baseline ? pct(baseline.window) : 'not run'} (${f(windowDiff, 2)} pp); churn run at ` +
           `median round ${roundEnd}, no-churn run ${baselineAt}`,
         'within 1 pp',
         windowDiff === null ? 'n/a' : Math.abs(windowDiff) <= 1 ? 'yes' : 'NO',
       ],
       [
-        'each daemon\'s last evaluation below that round, churn vs no churn (one evaluation each: noisier)',
+        "each daemon's last evaluation below that round, churn vs no churn (one evaluation each: noisier)",
         `${pct(acc.mean)} vs ${baseline ? pct(baseline.mean) : 'not run'} (${f(accDiff, 2)} pp)`,
         '-',
         '-',
       ],
     ],
   );
-  console.log('\nRSS per daemon (MiB; start: one sample when every daemon passed round 5; 2nd min: median of the ' +
-    'first process in the churn run\'s 2nd minute; end: median of the last process in the last minute)\n');
+  console.log(
+    '\nRSS per daemon (MiB; start: one sample when every daemon passed round 5; 2nd min: median of the ' +
+      "first process in the churn run's 2nd minute; end: median of the last process in the last minute)\n",
+  );
   printTable(
     ['daemon', ...Array.from({ length: nodes }, (_, i) => String(i))],
     [
@@ -402,8 +419,10 @@ async function churnRun(out: string): Promise<void> {
   );
   const downS = resumes.filter((r) => r.upAt !== null).map((r) => (r.upAt! - r.killedAt) / 1000);
   const maxDown = downS.length ? Math.max(...downS) : null;
-  console.log(`\n${kills} kills; kill → /status answering again: mean ${f(mean(downS))} s, max ${f(maxDown)} s ` +
-    `(restart after ${restartAfterMs / 1000} s, then process start-up)`);
+  console.log(
+    `\n${kills} kills; kill → /status answering again: mean ${f(mean(downS))} s, max ${f(maxDown)} s ` +
+      `(restart after ${restartAfterMs / 1000} s, then process start-up)`,
+  );
   const notExact = resumes.filter((r) => !r.exact);
   for (const r of notExact) {
     const what = `disk ${JSON.stringify(r.onDisk)}, resumed ${JSON.stringify(r.resumed)}`;

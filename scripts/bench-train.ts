@@ -15,11 +15,16 @@ import { scriptArgs } from './lib/args.ts';
 
 const { values } = scriptArgs({
   script: import.meta.url,
-  summary: 'Training throughput (samples/s) of each model on every tfjs backend that loads here, plain and with DP-SGD / DiceSGD.',
+  summary:
+    'Training throughput (samples/s) of each model on every tfjs backend that loads here, plain and with DP-SGD / DiceSGD.',
   options: {
     seconds: { type: 'string', default: '3', value: 'S', description: 'measure each model for this long' },
     batch: { type: 'string', default: '32', value: 'N', description: 'batch size' },
-    backends: { type: 'string', value: 'LIST', description: 'backends to measure, comma-separated (default: every one that loads)' },
+    backends: {
+      type: 'string',
+      value: 'LIST',
+      description: 'backends to measure, comma-separated (default: every one that loads)',
+    },
   },
 });
 const seconds = Number(values.seconds);

@@ -68,13 +68,21 @@ symlinkSync(join(root, 'node_modules'), join(base, 'node_modules'));
 
 /** SHA-256 of every .jsonl file the run wrote, or the reason it failed. */
 function runIn(tree: string, file: string, out: string): string {
-  const extra = quick.has(basename(file, '.json')) ? ['--nodes', a['quick-nodes']!, '--rounds', a['quick-rounds']!] : [];
-  const r = spawnSync(join(root, 'node_modules/.bin/node'), ['src/cli/main.ts', 'simulate', file, '-o', out, ...extra], {
-    cwd: tree,
-    encoding: 'utf8',
-  });
+  const extra = quick.has(basename(file, '.json'))
+    ? ['--nodes', a['quick-nodes']!, '--rounds', a['quick-rounds']!]
+    : [];
+  const r = spawnSync(
+    join(root, 'node_modules/.bin/node'),
+    ['src/cli/main.ts', 'simulate', file, '-o', out, ...extra],
+    {
+      cwd: tree,
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) return `failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').at(-1)}`;
-  const files = readdirSync(out).filter((f) => f.endsWith('.jsonl')).sort();
+  const files = readdirSync(out)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort();
   const h = createHash('sha256');
   for (const f of files) h.update(readFileSync(join(out, f)));
   return files.length ? h.digest('hex').slice(0, 16) : 'no jsonl';
@@ -84,7 +92,9 @@ const rows: string[][] = [];
 let differ = 0;
 try {
   const dir = join(root, 'topologies/scenarios');
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
     const name = basename(f, '.json');
     if (only && !only.has(name)) continue;
     const rel = join('topologies/scenarios', f);
@@ -92,8 +102,13 @@ try {
     const then = existsSync(join(base, rel)) ? runIn(base, rel, join(scratch, `then-${name}`)) : 'not in ref';
     const same = now === then && /^[0-9a-f]{16}$/.test(now);
     if (!same) differ++;
-    rows.push([name, quick.has(name) ? `${a['quick-nodes']} nodes × ${a['quick-rounds']} rounds` : 'as in file', then, now,
-      same ? 'yes' : 'NO']);
+    rows.push([
+      name,
+      quick.has(name) ? `${a['quick-nodes']} nodes × ${a['quick-rounds']} rounds` : 'as in file',
+      then,
+      now,
+      same ? 'yes' : 'NO',
+    ]);
     console.error(`${name}: ${same ? 'identical' : 'differs'}`);
   }
 } finally {

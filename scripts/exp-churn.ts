@@ -14,7 +14,10 @@ const none = { churn: { events: [] } };
 const variants: Array<[string, Record<string, unknown>]> = [
   ['no churn', none],
   ['20% random nodes crash at round 15', {}],
-  ['20% hubs crash at round 15 (disaster)', { churn: { events: [{ round: 15, action: 'crash', fraction: 0.2, target: 'hubs' }] } }],
+  [
+    '20% hubs crash at round 15 (disaster)',
+    { churn: { events: [{ round: 15, action: 'crash', fraction: 0.2, target: 'hubs' }] } },
+  ],
   ['random churn: 2%/node/round, back after 5 rounds', { churn: { events: [], randomRate: 0.02, downRounds: 5 } }],
   ['5 late joiners at round 20', { churn: { events: [{ round: 20, action: 'join', nodes: [3, 7, 11, 15, 19] }] } }],
 ];
@@ -38,4 +41,16 @@ for (const [name, ov] of variants) {
   console.error(`${name}: ${r.wallSeconds.toFixed(0)} s`);
 }
 console.log('\nChurn (topologies/scenarios/churn.json)\n');
-printTable(['scenario', 'final acc', 'vs no churn', 'nodes finished', 'crashed', 'model syncs', 'rounds closed by deadline', 'ended'], rows);
+printTable(
+  [
+    'scenario',
+    'final acc',
+    'vs no churn',
+    'nodes finished',
+    'crashed',
+    'model syncs',
+    'rounds closed by deadline',
+    'ended',
+  ],
+  rows,
+);

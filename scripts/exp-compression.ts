@@ -9,9 +9,22 @@ const { values } = scriptArgs({
   summary: 'Experiment (c): bytes each node sends until a target accuracy, fp32 gossip against compressed gossip.',
   options: {
     target: { type: 'string', default: '0.9', value: 'ACC', description: 'target mean accuracy' },
-    rounds: { type: 'string', value: 'N', description: "rounds (default: 60 on compression.json, else the scenario's)" },
-    scenario: { type: 'string', default: 'compression.json', value: 'FILE', description: 'scenario in topologies/scenarios' },
-    only: { type: 'string', value: 'LIST', description: 'only the variants whose name contains one of these comma-separated texts' },
+    rounds: {
+      type: 'string',
+      value: 'N',
+      description: "rounds (default: 60 on compression.json, else the scenario's)",
+    },
+    scenario: {
+      type: 'string',
+      default: 'compression.json',
+      value: 'FILE',
+      description: 'scenario in topologies/scenarios',
+    },
+    only: {
+      type: 'string',
+      value: 'LIST',
+      description: 'only the variants whose name contains one of these comma-separated texts',
+    },
   },
 });
 const target = Number(values.target);
@@ -27,7 +40,12 @@ const variants: Array<[string, Record<string, unknown>]> = [
   ['layered 4.5%, γ=0.8', { codec: { name: 'layered', budget: 0.045 }, consensusStep: 0.8 }],
 ];
 const only = values.only?.split(',').filter((t) => t !== '');
-const rounds = values.rounds === undefined ? (values.scenario === 'compression.json' ? 60 : undefined) : numberOption('rounds', values.rounds, { min: 1 });
+const rounds =
+  values.rounds === undefined
+    ? values.scenario === 'compression.json'
+      ? 60
+      : undefined
+    : numberOption('rounds', values.rounds, { min: 1 });
 
 const rows: Array<Array<string | number>> = [];
 let fp32Bytes: number | null = null;
@@ -37,8 +55,20 @@ for (const [name, node] of variants) {
   const bytes = bytesTo(r, target);
   if (name.startsWith('fp32')) fp32Bytes = bytes;
   const ratio = bytes !== null && fp32Bytes !== null ? (fp32Bytes / bytes).toFixed(1) + 'x' : 'n/a';
-  rows.push([name, pct(r.summary.finalAccuracy), roundsTo(r, target) ?? 'never', bytes === null ? 'n/a' : (bytes / 2 ** 20).toFixed(2), ratio, (r.summary.bytesPerNode / 2 ** 20).toFixed(2)]);
+  rows.push([
+    name,
+    pct(r.summary.finalAccuracy),
+    roundsTo(r, target) ?? 'never',
+    bytes === null ? 'n/a' : (bytes / 2 ** 20).toFixed(2),
+    ratio,
+    (r.summary.bytesPerNode / 2 ** 20).toFixed(2),
+  ]);
   console.error(`${name}: done in ${r.wallSeconds.toFixed(0)} s`);
 }
-console.log(`\nBytes sent per node to reach ${pct(target)} mean accuracy (scenario topologies/scenarios/${values.scenario})\n`);
-printTable(['codec', 'final acc', `rounds to ${pct(target)}`, `MiB to ${pct(target)}`, 'fewer bytes than fp32', 'MiB total'], rows);
+console.log(
+  `\nBytes sent per node to reach ${pct(target)} mean accuracy (scenario topologies/scenarios/${values.scenario})\n`,
+);
+printTable(
+  ['codec', 'final acc', `rounds to ${pct(target)}`, `MiB to ${pct(target)}`, 'fewer bytes than fp32', 'MiB total'],
+  rows,
+);

@@ -21,7 +21,8 @@ const { values } = scriptArgs({
     only: { type: 'string', value: 'TEXT', description: 'only the settings whose name contains TEXT' },
   },
 });
-const rounds = values.rounds === undefined ? undefined : numberOption('rounds', values.rounds, { integer: true, min: 1 });
+const rounds =
+  values.rounds === undefined ? undefined : numberOption('rounds', values.rounds, { integer: true, min: 1 });
 
 type Json = Record<string, unknown>;
 const settings: Array<[string, Json]> = [
@@ -39,10 +40,21 @@ function centralizedAccuracy(sc: Scenario, lrFactor: number): { accuracy: number
   // Quasi-global momentum exists for gossip (its buffer follows the gossiped model); alone it is heavy-ball momentum.
   const o = sc.task.node.optimizer;
   const optimizer = { ...o, type: o.type === 'quasi-global' ? 'momentum' : o.type, lr: o.lr * lrFactor };
-  const cfg = parseTrainConfig({ dataset: sc.task.dataset, model: sc.task.model, optimizer, seed: sc.task.seed, epochs, batchSize: sc.task.node.batchSize });
+  const cfg = parseTrainConfig({
+    dataset: sc.task.dataset,
+    model: sc.task.model,
+    optimizer,
+    seed: sc.task.seed,
+    epochs,
+    batchSize: sc.task.node.batchSize,
+  });
   // Evaluated on the test samples the simulator evaluates its nodes on.
   const n = Math.min(sc.eval.testSamples, data.test.y.length);
-  const test = subset(data.test, Int32Array.from({ length: n }, (_, i) => i), 'test');
+  const test = subset(
+    data.test,
+    Int32Array.from({ length: n }, (_, i) => i),
+    'test',
+  );
   const accuracy = trainCentralized(cfg, () => {}, { ...data, test }).at(-1)!.accuracy;
   return { accuracy: Number.isFinite(accuracy) ? accuracy : 0, epochs, lr: optimizer.lr };
 }
@@ -69,7 +81,10 @@ for (const [name, overrides] of settings) {
   const dflt = await run(scenarioFrom('default.json', over));
   console.error(`${name}: done (${fp32.wallSeconds.toFixed(0)} s + ${dflt.wallSeconds.toFixed(0)} s)`);
   const fp32Bytes = fp32.summary.bytesPerNode;
-  for (const [label, r] of [['fp32 gossip (codec none, γ = 1)', fp32], [`default (${JSON.stringify(dflt.scenario.task.node.codec)})`, dflt]] as const) {
+  for (const [label, r] of [
+    ['fp32 gossip (codec none, γ = 1)', fp32],
+    [`default (${JSON.stringify(dflt.scenario.task.node.codec)})`, dflt],
+  ] as const) {
     const acc = r.summary.finalAccuracy;
     if (acc === null) fail(`${name}: ${label} finished no node`);
     rows.push([
@@ -83,6 +98,11 @@ for (const [name, overrides] of settings) {
     ]);
   }
 }
-console.log(`\n${base.nodes} nodes × ${base.rounds} rounds × ${base.task.node.localSteps} steps × batch ${base.task.node.batchSize}, seed ${base.task.seed}\n`);
-printTable(['setting', 'run', 'final acc', 'MiB / node', 'fewer bytes than fp32', 'gap to centralized', 'keyframes'], rows);
+console.log(
+  `\n${base.nodes} nodes × ${base.rounds} rounds × ${base.task.node.localSteps} steps × batch ${base.task.node.batchSize}, seed ${base.task.seed}\n`,
+);
+printTable(
+  ['setting', 'run', 'final acc', 'MiB / node', 'fewer bytes than fp32', 'gap to centralized', 'keyframes'],
+  rows,
+);
 console.log(`\nEvery model is evaluated on the first ${base.eval.testSamples} test samples.`);

@@ -9,13 +9,15 @@ import { pct, printTable, run, scenarioFrom } from './lib/experiment.ts';
 
 const { values } = scriptArgs({
   script: import.meta.url,
-  summary: 'Heterogeneity methods on the default scenario: the default, the default with one change each, and the previous default.',
+  summary:
+    'Heterogeneity methods on the default scenario: the default, the default with one change each, and the previous default.',
   options: {
     rounds: { type: 'string', value: 'N', description: "rounds (default: the scenario's)" },
     only: { type: 'string', value: 'TEXT', description: 'only the rows whose name contains TEXT' },
   },
 });
-const rounds = values.rounds === undefined ? undefined : numberOption('rounds', values.rounds, { integer: true, min: 1 });
+const rounds =
+  values.rounds === undefined ? undefined : numberOption('rounds', values.rounds, { integer: true, min: 1 });
 const base = scenarioFrom('default.json');
 const opt = base.task.node.optimizer as Record<string, unknown>;
 // Overrides are deep-merged into the scenario, so a schedule is switched off by naming 'constant'.
@@ -52,7 +54,16 @@ for (const [name, over] of rows) {
   const r = await run(scenarioFrom('default.json', { ...over, ...(rounds ? { rounds } : {}) }));
   console.error(`${name}: ${pct(r.summary.finalAccuracy)} in ${r.wallSeconds.toFixed(0)} s`);
   const last = r.rounds[r.rounds.length - 1]!;
-  table.push([name, pct(r.summary.finalAccuracy), pct(r.summary.finalAccuracyMin), (r.summary.bytesPerNode / 2 ** 20).toFixed(2), last.consensusDistance.toFixed(2), keyframeShare(r)]);
+  table.push([
+    name,
+    pct(r.summary.finalAccuracy),
+    pct(r.summary.finalAccuracyMin),
+    (r.summary.bytesPerNode / 2 ** 20).toFixed(2),
+    last.consensusDistance.toFixed(2),
+    keyframeShare(r),
+  ]);
 }
-console.log(`\nDefault scenario (${base.nodes} nodes, ${rounds ?? base.rounds} rounds, seed ${base.task.seed}), one change per row\n`);
+console.log(
+  `\nDefault scenario (${base.nodes} nodes, ${rounds ?? base.rounds} rounds, seed ${base.task.seed}), one change per row\n`,
+);
 printTable(['configuration', 'final acc', 'worst node', 'MiB / node', 'final consensus dist.', 'keyframes'], table);

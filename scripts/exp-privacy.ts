@@ -17,7 +17,12 @@ const { values } = scriptArgs({
   summary: `Final accuracy against the differential-privacy budget on topologies/scenarios/default.json, DP-SGD
 against DiceSGD. Prints one table: target ε, mode, σ, ε spent (mean / max over nodes), final accuracy.`,
   options: {
-    epsilons: { type: 'string', default: '1,4,8', value: 'LIST', description: 'target ε values (∞ = no privacy is always run)' },
+    epsilons: {
+      type: 'string',
+      default: '1,4,8',
+      value: 'LIST',
+      description: 'target ε values (∞ = no privacy is always run)',
+    },
     clip: {
       type: 'string',
       default: '1',

@@ -6,7 +6,8 @@ import { scriptArgs } from './lib/args.ts';
 
 const { values } = scriptArgs({
   script: import.meta.url,
-  summary: 'Experiment (b): plain against variance-corrected averaging from independent inits; rounds to a target accuracy.',
+  summary:
+    'Experiment (b): plain against variance-corrected averaging from independent inits; rounds to a target accuracy.',
   options: {
     target: { type: 'string', default: '0.9', value: 'ACC', description: 'target mean accuracy' },
     rounds: { type: 'string', default: '60', value: 'N', description: 'rounds' },
@@ -16,7 +17,11 @@ const { values } = scriptArgs({
 const target = Number(values.target);
 const rounds = Number(values.rounds);
 const inputsCorrected = { task: { node: { aggregator: { varianceCorrection: 'inputs' } } } };
-const fedAvg = { aggregator: { rule: 'mean', selfWeight: 0 }, quorum: 1, deadline: { floorMs: 600_000, capMs: 600_000 } };
+const fedAvg = {
+  aggregator: { rule: 'mean', selfWeight: 0 },
+  quorum: 1,
+  deadline: { floorMs: 600_000, capMs: 600_000 },
+};
 const variants: Array<[string, Record<string, unknown>]> = [
   ['4-regular, plain averaging', {}],
   ['4-regular, variance-corrected (inputs)', inputsCorrected],
@@ -32,7 +37,13 @@ const rows: Array<Array<string | number>> = [];
 for (const [name, ov] of variants) {
   if (values.only && !name.includes(values.only)) continue;
   const r = await run(scenarioFrom('variance.json', { rounds, ...ov }));
-  rows.push([name, roundsTo(r, target) ?? `never (${rounds})`, roundsTo(r, 0.8) ?? 'never', pct(r.summary.finalAccuracy), r.rounds[r.rounds.length - 1]!.consensusDistance.toFixed(3)]);
+  rows.push([
+    name,
+    roundsTo(r, target) ?? `never (${rounds})`,
+    roundsTo(r, 0.8) ?? 'never',
+    pct(r.summary.finalAccuracy),
+    r.rounds[r.rounds.length - 1]!.consensusDistance.toFixed(3),
+  ]);
   console.error(`${name}: ${r.wallSeconds.toFixed(0)} s`);
 }
 console.log(`\nIndependent initialisations (topologies/scenarios/variance.json), ${rounds} rounds\n`);

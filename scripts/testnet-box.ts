@@ -86,7 +86,9 @@ function restartRule(a: Args, killAt: number, rounds: number): RestartRule | nul
   }
   const at = int('restart-at-round', a['restart-at-round'] ?? String(Math.min(rounds - 1, 2 * killAt)), 1);
   if (at <= killAt || at >= rounds) {
-    throw new ConfigError(`--restart-at-round ${at} must be above --kill-at-round ${killAt} and below --rounds ${rounds}`);
+    throw new ConfigError(
+      `--restart-at-round ${at} must be above --kill-at-round ${killAt} and below --rounds ${rounds}`,
+    );
   }
   return { atRound: at };
 }
@@ -191,9 +193,11 @@ function printChurn(churn: ChurnDriver, joiners: number, dir: Namer, name: Namer
     const co = roundsWithSurvivors(lines, r, victims);
     const resumed = r.resumed ? `round ${r.resumed.round} ${r.exact ? '(exact)' : '(NOT exact)'}` : 'nothing';
     const late = r.survivorsFinished > 0 ? `; WARNING: ${r.survivorsFinished} had already finished` : '';
-    console.log(`  ${name(k.node)}: killed in round ${k.round} (${ck}); resumed from ${resumed}; ` +
-      `the others were in rounds ${r.survivorRounds.join(' ')} when it was back up${late}; ` +
-      `it then closed ${co.closed} rounds with them (${co.aggregated} aggregating neighbours)`);
+    console.log(
+      `  ${name(k.node)}: killed in round ${k.round} (${ck}); resumed from ${resumed}; ` +
+        `the others were in rounds ${r.survivorRounds.join(' ')} when it was back up${late}; ` +
+        `it then closed ${co.closed} rounds with them (${co.aggregated} aggregating neighbours)`,
+    );
   }
 }
 

@@ -7,7 +7,8 @@ import { buildLayout } from '../src/learn/layout.ts';
 
 describe('parseAggregatorConfig', () => {
   it('accepts every rule and defaults varianceCorrection to none', () => {
-    for (const rule of ruleNames) assert.deepEqual(parseAggregatorConfig({ rule }), { rule, varianceCorrection: 'none' });
+    for (const rule of ruleNames)
+      assert.deepEqual(parseAggregatorConfig({ rule }), { rule, varianceCorrection: 'none' });
     assert.deepEqual(parseAggregatorConfig({ rule: 'trimmed-mean', varianceCorrection: 'xavier', beta: 0.2, f: 1 }), {
       rule: 'trimmed-mean',
       varianceCorrection: 'xavier',
@@ -21,7 +22,10 @@ describe('parseAggregatorConfig', () => {
     [[], /: aggregator: must be an object/],
     [{}, /: aggregator\.rule: must be one of mean, metropolis, .*, got nothing$/],
     [{ rule: 'avg' }, /: aggregator\.rule: must be one of .*got "avg"$/],
-    [{ rule: 'median', varianceCorrection: 'yes' }, /: aggregator\.varianceCorrection: must be one of inputs, xavier, none/],
+    [
+      { rule: 'median', varianceCorrection: 'yes' },
+      /: aggregator\.varianceCorrection: must be one of inputs, xavier, none/,
+    ],
     [{ rule: 'median', f: -1 }, /: aggregator\.f: must be a non-negative integer, got -1$/],
     [{ rule: 'median', f: '2' }, /: aggregator\.f: must be a non-negative integer, got "2"$/],
     [{ rule: 'trimmed-mean', beta: 0.5 }, /: aggregator\.beta: must be a number in \[0, 0.5\)/],
@@ -31,7 +35,10 @@ describe('parseAggregatorConfig', () => {
     [{ rule: 'geomed', eps: NaN }, /: aggregator\.eps: must be a finite number > 0/],
     [{ rule: 'geomed', eps: Infinity }, /: aggregator\.eps: must be a finite number > 0/],
     [{ rule: 'mean', selfWeight: 2 }, /: aggregator\.selfWeight: must be a number in \[0, 1\]/],
-    [{ rule: 'median', fBound: 1 }, /: aggregator: unknown key "fBound"; expected one of rule, varianceCorrection, f, beta, m, tau, iterations, selfWeight, eps$/],
+    [
+      { rule: 'median', fBound: 1 },
+      /: aggregator: unknown key "fBound"; expected one of rule, varianceCorrection, f, beta, m, tau, iterations, selfWeight, eps$/,
+    ],
   ];
   for (const [input, message] of bad) {
     it(`rejects ${JSON.stringify(input)}`, () => assert.throws(() => parseAggregatorConfig(input), message));
@@ -65,7 +72,11 @@ describe('rule definitions', () => {
       const base = def.aggregate(self, received, weights, { ...degrees });
       for (const [key, value] of Object.entries(probes)) {
         if (key in def.options.shape) continue;
-        assert.deepEqual(def.aggregate(self, received, weights, { ...degrees, [key]: value }), base, `${def.name}: ${key}`);
+        assert.deepEqual(
+          def.aggregate(self, received, weights, { ...degrees, [key]: value }),
+          base,
+          `${def.name}: ${key}`,
+        );
       }
     });
   }
@@ -80,7 +91,14 @@ describe('registry', () => {
   it('aggregate passes config options and degrees to the rule', () => {
     const layout = buildLayout([{ name: 'w', shape: [1], kind: 'weight', fanIn: 1, fanOut: 1 }]);
     const ctx = { selfDegree: 2, neighbourDegrees: [1, 3] };
-    const out = aggregate(parseAggregatorConfig({ rule: 'metropolis' }), Float32Array.of(12), [Float32Array.of(0), Float32Array.of(24)], [], layout, ctx);
+    const out = aggregate(
+      parseAggregatorConfig({ rule: 'metropolis' }),
+      Float32Array.of(12),
+      [Float32Array.of(0), Float32Array.of(24)],
+      [],
+      layout,
+      ctx,
+    );
     assert.deepEqual(Array.from(out), [11]);
     const trimmed = aggregate(
       parseAggregatorConfig({ rule: 'trimmed-mean', f: 1 }),
@@ -95,6 +113,13 @@ describe('registry', () => {
 
   it('aggregate rejects a layout that does not match the model', () => {
     const layout = buildLayout([{ name: 'w', shape: [2], kind: 'weight', fanIn: 1, fanOut: 2 }]);
-    assert.throws(() => aggregate({ rule: 'mean', varianceCorrection: 'none' }, Float32Array.of(1), [], [], layout, { selfDegree: 0, neighbourDegrees: [] }), /layout/);
+    assert.throws(
+      () =>
+        aggregate({ rule: 'mean', varianceCorrection: 'none' }, Float32Array.of(1), [], [], layout, {
+          selfDegree: 0,
+          neighbourDegrees: [],
+        }),
+      /layout/,
+    );
   });
 });

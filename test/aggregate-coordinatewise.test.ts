@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { coordinateMedian, coordinateTrimmedMean, medianBySelection, trimmedMeanBySelection } from '../src/aggregate/coordinatewise.ts';
+import {
+  coordinateMedian,
+  coordinateTrimmedMean,
+  medianBySelection,
+  trimmedMeanBySelection,
+} from '../src/aggregate/coordinatewise.ts';
 import { simdKernelAvailable } from '../src/aggregate/network-kernel.ts';
 import { sortingNetwork, pruneNetwork } from '../src/aggregate/network.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -54,7 +59,10 @@ describe('comparator networks', () => {
         const out = applyNetwork(net, values);
         const sorted = values.slice().sort((a, b) => a - b);
         for (const w of needed) assert.equal(out[w], sorted[w]);
-        assert.deepEqual(out.slice().sort((a, b) => a - b), sorted);
+        assert.deepEqual(
+          out.slice().sort((a, b) => a - b),
+          sorted,
+        );
       }
     }
   });
@@ -64,7 +72,9 @@ describe('coordinate-wise median and trimmed mean', () => {
   const rng = new Rng(9);
   const d = 1031;
   const make = (n: number) =>
-    Array.from({ length: n }, () => Float32Array.from({ length: d }, () => (rng.next() < 0.1 ? rng.int(3) : rng.gaussian())));
+    Array.from({ length: n }, () =>
+      Float32Array.from({ length: d }, () => (rng.next() < 0.1 ? rng.int(3) : rng.gaussian())),
+    );
 
   it('run on the WebAssembly SIMD kernel here', () => assert.ok(simdKernelAvailable()));
 
@@ -100,7 +110,8 @@ describe('coordinate-wise median and trimmed mean', () => {
       const b = Math.floor(n / 4);
       const fast = coordinateTrimmedMean(vs, b);
       const slow = trimmedMeanBySelection(vs, b);
-      for (let i = 0; i < long; i++) assert.ok(Math.abs(fast[i]! - slow[i]!) <= 1e-6 * (1 + Math.abs(slow[i]!)), `trim n=${n} at ${i}`);
+      for (let i = 0; i < long; i++)
+        assert.ok(Math.abs(fast[i]! - slow[i]!) <= 1e-6 * (1 + Math.abs(slow[i]!)), `trim n=${n} at ${i}`);
     }
   });
 

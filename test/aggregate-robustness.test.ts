@@ -30,7 +30,8 @@ function scenario(seed: number, byzantine: (rng: Rng, d: number, k: number) => F
 
 const outlierKinds = {
   'identical huge outliers': (_rng: Rng, d: number) => new Float32Array(d).fill(1e6),
-  'huge outliers in random directions': (rng: Rng, d: number) => Float32Array.from({ length: d }, () => 1e6 * rng.gaussian()),
+  'huge outliers in random directions': (rng: Rng, d: number) =>
+    Float32Array.from({ length: d }, () => 1e6 * rng.gaussian()),
   'NaN and infinite vectors': (_rng: Rng, d: number, k: number) => new Float32Array(d).fill(k === 0 ? NaN : -Infinity),
 };
 

@@ -9,11 +9,20 @@ const v = (...xs: number[]): Float32Array => Float32Array.from(xs);
 function assertClose(actual: Float32Array, expected: ArrayLike<number>, tol = 1e-6): void {
   assert.equal(actual.length, expected.length);
   for (let i = 0; i < actual.length; i++) {
-    assert.ok(Math.abs(actual[i]! - expected[i]!) <= tol * (1 + Math.abs(expected[i]!)), `coordinate ${i}: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(
+      Math.abs(actual[i]! - expected[i]!) <= tol * (1 + Math.abs(expected[i]!)),
+      `coordinate ${i}: ${actual[i]} vs ${expected[i]}`,
+    );
   }
 }
 
-function run(name: string, self: Float32Array, received: Float32Array[], weights: number[], opts: RuleOptions = {}): Float32Array {
+function run(
+  name: string,
+  self: Float32Array,
+  received: Float32Array[],
+  weights: number[],
+  opts: RuleOptions = {},
+): Float32Array {
   return getRule(name)(self, received, weights, opts);
 }
 
@@ -60,7 +69,10 @@ describe('hand-checked results', () => {
 
   it('centered-clip: one step from self with τ = 1', () => {
     // (1/3)·(clip((3,4), 1) + (0,1)) = (1/3)·((0.6, 0.8) + (0, 1))
-    assertClose(run('centered-clip', v(0, 0), [v(3, 4), v(0, 1)], [1 / 3, 1 / 3], { tau: 1, iterations: 1 }), [0.2, 0.6]);
+    assertClose(
+      run('centered-clip', v(0, 0), [v(3, 4), v(0, 1)], [1 / 3, 1 / 3], { tau: 1, iterations: 1 }),
+      [0.2, 0.6],
+    );
   });
 
   it('clipped-gossip: fixed τ, adaptive τ for f = 1, and f = 0 (no clipping)', () => {
@@ -84,16 +96,29 @@ describe('every rule', () => {
   const self = rand();
   const received = Array.from({ length: 7 }, rand);
   const weights = received.map(() => 0.05 + 0.1 * rng.next());
-  const opts: RuleOptions = { f: 2, m: 4, tau: 1.5, iterations: 4, selfDegree: 7, neighbourDegrees: [3, 5, 7, 2, 9, 4, 6] };
+  const opts: RuleOptions = {
+    f: 2,
+    m: 4,
+    tau: 1.5,
+    iterations: 4,
+    selfDegree: 7,
+    neighbourDegrees: [3, 5, 7, 2, 9, 4, 6],
+  };
 
   for (const name of ruleNames) {
     it(`${name} is invariant to the order of the received vectors`, () => {
       const base = run(name, self, received, weights, opts);
       const perm = rng.shuffle(Array.from(received, (_, i) => i)) as number[];
-      const shuffled = run(name, self, perm.map((i) => received[i]!), perm.map((i) => weights[i]!), {
-        ...opts,
-        neighbourDegrees: perm.map((i) => opts.neighbourDegrees![i]!),
-      });
+      const shuffled = run(
+        name,
+        self,
+        perm.map((i) => received[i]!),
+        perm.map((i) => weights[i]!),
+        {
+          ...opts,
+          neighbourDegrees: perm.map((i) => opts.neighbourDegrees![i]!),
+        },
+      );
       assertClose(shuffled, base, 1e-5);
     });
 

@@ -1,6 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregate, correctVariance, getRule, layerMoments, layerVariance, ruleNames, targetVariance } from '../src/aggregate/index.ts';
+import {
+  aggregate,
+  correctVariance,
+  getRule,
+  layerMoments,
+  layerVariance,
+  ruleNames,
+  targetVariance,
+} from '../src/aggregate/index.ts';
 import { buildLayout } from '../src/learn/layout.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -24,7 +32,13 @@ function models(seed: number, count: number, scale = 1): Float32Array[] {
   });
 }
 
-const plainAverage = (xs: Float32Array[]) => getRule('mean')(xs[0]!, xs.slice(1), xs.slice(1).map(() => 1), { selfWeight: 1 });
+const plainAverage = (xs: Float32Array[]) =>
+  getRule('mean')(
+    xs[0]!,
+    xs.slice(1),
+    xs.slice(1).map(() => 1),
+    { selfWeight: 1 },
+  );
 
 const relClose = (a: number, b: number, tol = 1e-4) => assert.ok(Math.abs(a - b) <= tol * Math.abs(b), `${a} vs ${b}`);
 
@@ -47,7 +61,8 @@ describe('variance correction', () => {
         relClose(layerVariance(avg, e), targetVariance(inputs, e, target));
         assert.ok(Math.abs(layerMoments(avg, e).mean - layerMoments(before, e).mean) < 1e-6);
       }
-      for (const e of biasLayers) assert.deepEqual(avg.subarray(e.offset, e.offset + e.size), before.subarray(e.offset, e.offset + e.size));
+      for (const e of biasLayers)
+        assert.deepEqual(avg.subarray(e.offset, e.offset + e.size), before.subarray(e.offset, e.offset + e.size));
     });
   }
 
@@ -90,7 +105,7 @@ describe('variance correction', () => {
   });
 });
 
-it('targetVariance over many inputs equals the median of each input\'s own layerVariance, exactly', () => {
+it("targetVariance over many inputs equals the median of each input's own layerVariance, exactly", () => {
   const rng = new Rng(11);
   const layout = buildLayout([
     { name: 'w', shape: [37, 5], kind: 'weight', fanIn: 37, fanOut: 5 },
@@ -98,7 +113,9 @@ it('targetVariance over many inputs equals the median of each input\'s own layer
   ]);
   const entry = layout.entries[0]!;
   for (const count of [1, 3, 4, 5, 8, 9]) {
-    const inputs = Array.from({ length: count }, () => Float32Array.from({ length: layout.totalSize }, () => rng.gaussian() * (1 + rng.next())));
+    const inputs = Array.from({ length: count }, () =>
+      Float32Array.from({ length: layout.totalSize }, () => rng.gaussian() * (1 + rng.next())),
+    );
     const v = inputs.map((x) => layerVariance(x, entry)).sort((a, b) => a - b);
     const mid = v.length >> 1;
     const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;

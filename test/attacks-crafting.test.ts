@@ -20,7 +20,15 @@ function context(seed: number, overrides: Partial<AttackContext> = {}): AttackCo
   const rng = new Rng(seed);
   const centre = Float32Array.from({ length: d }, () => rng.gaussian());
   const honest = Array.from({ length: 6 }, () => centre.map((c) => c + 0.2 * rng.gaussian()));
-  return { self: centre.map((c) => c + 0.2 * rng.gaussian()), honest, round: 3, rng: rng.fork(1), f: 2, n: 10, ...overrides };
+  return {
+    self: centre.map((c) => c + 0.2 * rng.gaussian()),
+    honest,
+    round: 3,
+    rng: rng.fork(1),
+    f: 2,
+    n: 10,
+    ...overrides,
+  };
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -47,7 +55,10 @@ describe('every attack', () => {
   it('the registry rejects unknown names and marks label-flip as the only data attack', () => {
     assert.throws(() => getAttack('bit-flip'), /unknown attack "bit-flip"; expected one of sign-flip/);
     assert.deepEqual(attackNames.filter(isDataAttack), ['label-flip']);
-    assert.deepEqual(attackNames, ATTACKS.map((a) => a.name));
+    assert.deepEqual(
+      attackNames,
+      ATTACKS.map((a) => a.name),
+    );
     // Exactly the data attacks say how they change the labels.
     for (const a of ATTACKS) assert.equal(a.transformLabels !== undefined, a.kind === 'data', a.name);
   });
@@ -56,15 +67,24 @@ describe('every attack', () => {
     assert.deepEqual(parseAttackParams('gaussian', { sigma: 2, center: 'self' }), { sigma: 2, center: 'self' });
     assert.deepEqual(parseAttackParams('label-flip', {}), {});
     assert.throws(() => parseAttackParams('replay', { delay: -1 }), /: byzantine\.params\.delay: .*got -1$/);
-    assert.throws(() => parseAttackParams('sign-flip', { sigma: 1 }), /: byzantine\.params: Unrecognized key\(s\) in object: 'sigma'$/);
+    assert.throws(
+      () => parseAttackParams('sign-flip', { sigma: 1 }),
+      /: byzantine\.params: Unrecognized key\(s\) in object: 'sigma'$/,
+    );
   });
 });
 
 describe('attack properties', () => {
   it('sign-flip sends −scale · self', () => {
     const ctx = context(3);
-    assert.deepEqual(getAttack('sign-flip').craft(ctx), ctx.self.map((x) => -x));
-    assert.deepEqual(getAttack('sign-flip').craft(ctx, { scale: 3 }), ctx.self.map((x) => -3 * x));
+    assert.deepEqual(
+      getAttack('sign-flip').craft(ctx),
+      ctx.self.map((x) => -x),
+    );
+    assert.deepEqual(
+      getAttack('sign-flip').craft(ctx, { scale: 3 }),
+      ctx.self.map((x) => -3 * x),
+    );
   });
 
   it('gaussian has the requested centre and standard deviation, reproducibly per seed', () => {

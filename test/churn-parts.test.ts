@@ -17,10 +17,27 @@ const dir = mkdtempSync(join(tmpdir(), 'gl-churn-parts-'));
 
 function line(index: number, round: number, extra: Partial<NodeRoundLine> = {}): NodeRoundLine {
   return {
-    type: 'node-round', index, byzantine: false, node: `n${index}`, round,
-    startedAt: 1000 * round, publishedAt: 1000 * round + 400, closedAt: 1000 * round + 500, closedBy: 'quorum', deadlineMs: 300,
-    trainLoss: 1, used: 1, staleDropped: 0, accepted: 1, rejected: {}, resyncs: 0, keyframes: 0,
-    bytesSentPayload: 100, bytesSentMeta: 10, bytesRecvPayload: 100, bytesRecvMeta: 10,
+    type: 'node-round',
+    index,
+    byzantine: false,
+    node: `n${index}`,
+    round,
+    startedAt: 1000 * round,
+    publishedAt: 1000 * round + 400,
+    closedAt: 1000 * round + 500,
+    closedBy: 'quorum',
+    deadlineMs: 300,
+    trainLoss: 1,
+    used: 1,
+    staleDropped: 0,
+    accepted: 1,
+    rejected: {},
+    resyncs: 0,
+    keyframes: 0,
+    bytesSentPayload: 100,
+    bytesSentMeta: 10,
+    bytesRecvPayload: 100,
+    bytesRecvMeta: 10,
     ...extra,
   };
 }
@@ -30,13 +47,22 @@ test('RoundTail returns only complete new lines, and starts over on a truncated 
   const tail = new RoundTail(path);
   assert.deepEqual(tail.poll(), [], 'no file yet');
   appendFileSync(path, JSON.stringify(line(0, 0)) + '\n' + JSON.stringify(line(0, 1)).slice(0, 20));
-  assert.deepEqual(tail.poll().map((l) => l.round), [0]);
+  assert.deepEqual(
+    tail.poll().map((l) => l.round),
+    [0],
+  );
   appendFileSync(path, JSON.stringify(line(0, 1)).slice(20) + '\n');
-  assert.deepEqual(tail.poll().map((l) => l.round), [1]);
+  assert.deepEqual(
+    tail.poll().map((l) => l.round),
+    [1],
+  );
   assert.equal(tail.last?.round, 1);
   assert.deepEqual(tail.poll(), []);
   writeFileSync(path, JSON.stringify(line(0, 7)) + '\n');
-  assert.deepEqual(tail.poll().map((l) => l.round), [7]);
+  assert.deepEqual(
+    tail.poll().map((l) => l.round),
+    [7],
+  );
 });
 
 test('WireMeter differences counters within a process only (they restart from 0 with it)', () => {
@@ -47,7 +73,13 @@ test('WireMeter differences counters within a process only (they restart from 0 
   m.add({ pid: 2, round: 20, counters: { '/meshsub/1.1.0 sent': 500 } });
   m.add({ pid: 2, round: 30, counters: { '/meshsub/1.1.0 sent': 10_500, '/gossiplearn/sync/1.0.0 sent': 40 } });
   const spans = m.list();
-  assert.deepEqual(spans.map((s) => [s.from, s.to]), [[2, 12], [20, 30]]);
+  assert.deepEqual(
+    spans.map((s) => [s.from, s.to]),
+    [
+      [2, 12],
+      [20, 30],
+    ],
+  );
   const sent = spans.reduce((s, x) => s + protocolBytes(x.bytes, 'meshsub', 'sent'), 0);
   const rounds = spans.reduce((s, x) => s + x.to - x.from, 0);
   assert.equal(sent / rounds, 1000, 'per round over the same 20 rounds');
@@ -78,7 +110,10 @@ test('checkpoint digest and sampler read what is on disk, each round once', () =
   saveCheckpoint(path, checkpoint(15, 0.25));
   sampler.poll();
   // The model as the node closed the round before the checkpoint's (next) round.
-  assert.deepEqual(samples, [[0, 9, 0.5], [0, 14, 0.25]]);
+  assert.deepEqual(samples, [
+    [0, 9, 0.5],
+    [0, 14, 0.25],
+  ]);
   writeFileSync(path, 'garbage');
   assert.equal(checkpointDigest(path), null);
 });

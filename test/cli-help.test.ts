@@ -22,7 +22,11 @@ test('gossiplearn and each of its subcommands answer --help with their own usage
   await inBatches(paths, 4, async (path) => {
     const r = await runCli([...path, '--help']);
     assert.equal(r.code, 0, `${path.join(' ')} --help: exit ${r.code}\n${r.stderr}`);
-    assert.match(r.stdout, new RegExp(`^Usage: gossiplearn${path.map((p) => ` ${p}`).join('')} `), `${path.join(' ')} --help printed:\n${r.stdout}`);
+    assert.match(
+      r.stdout,
+      new RegExp(`^Usage: gossiplearn${path.map((p) => ` ${p}`).join('')} `),
+      `${path.join(' ')} --help printed:\n${r.stdout}`,
+    );
   });
 });
 
@@ -53,6 +57,10 @@ test('every script in scripts/ answers --help with its usage and exits 0 without
       });
     });
     assert.equal(r.code, 0, `${name} --help: exit ${r.code}\n${r.out.slice(0, 500)}`);
-    assert.match(r.out, new RegExp(`^Usage: (node_modules/\\.bin/node )?scripts/${name.replace('.', '\\.')} `), `${name} --help printed:\n${r.out.slice(0, 500)}`);
+    assert.match(
+      r.out,
+      new RegExp(`^Usage: (node_modules/\\.bin/node )?scripts/${name.replace('.', '\\.')} `),
+      `${name} --help printed:\n${r.out.slice(0, 500)}`,
+    );
   });
 });

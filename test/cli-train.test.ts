@@ -35,7 +35,12 @@ test('a bad config value is a one-line message naming the key and what is expect
   assert.equal(r.err.trim().split('\n').length, 1, r.err);
   assert.match(r.err, /bad\.json: epochs: .*greater than 0.*got -3/);
   const q = join(dir, 'idx.json');
-  writeFileSync(q, JSON.stringify({ dataset: { type: 'idx', trainImages: join(dir, 'none.idx'), trainLabels: join(dir, 'none2.idx') } }));
+  writeFileSync(
+    q,
+    JSON.stringify({
+      dataset: { type: 'idx', trainImages: join(dir, 'none.idx'), trainLabels: join(dir, 'none2.idx') },
+    }),
+  );
   const s = cli('train', '--config', q);
   assert.equal(s.code, 2);
   assert.match(s.err, /none\.idx: cannot read file \(ENOENT\)/);

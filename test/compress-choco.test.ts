@@ -1,12 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ChocoReceiver,
-  ChocoSender,
-  decodeFrame,
-  encodeFrame,
-  getCodec,
-} from '../src/compress/index.ts';
+import { ChocoReceiver, ChocoSender, decodeFrame, encodeFrame, getCodec } from '../src/compress/index.ts';
 import type { CodecConfig } from '../src/compress/index.ts';
 import { Rng, deriveSeed } from '../src/util/rng.ts';
 
@@ -38,7 +32,15 @@ test('sender and receiver public copies stay bit-identical through frames, for e
         for (let i = 0; i < d; i++) x[i] = x[i]! + 0.05 * drift[i]!;
         const { payload, seq } = sender.makeUpdate(x, codec, deriveSeed(9, round));
         assert.equal(seq, round);
-        const frame = encodeFrame({ codecId: codec.id, sender: 'a', round, seq, paramCount: d, specHash: SPEC, payload });
+        const frame = encodeFrame({
+          codecId: codec.id,
+          sender: 'a',
+          round,
+          seq,
+          paramCount: d,
+          specHash: SPEC,
+          payload,
+        });
         const { header, values } = decodeFrame(frame, { paramCount: d, specHash: SPEC, maxBytes: 1 << 20 });
         assert.equal(receiver.apply(values, header.seq), 'ok');
       }
@@ -126,7 +128,8 @@ test('CHOCO-gossip average consensus on a ring with top-k 10% converges to the m
   for (let round = 1; round <= 600; round++) {
     const msgs = senders.map((s, i) => s.makeUpdate(x[i]!, codec, deriveSeed(4, i, round)));
     for (let i = 0; i < n; i++) {
-      for (const [j, rcv] of receivers[i]!) assert.equal(rcv.apply(codec.decode(msgs[j]!.payload, d), msgs[j]!.seq), 'ok');
+      for (const [j, rcv] of receivers[i]!)
+        assert.equal(rcv.apply(codec.decode(msgs[j]!.payload, d), msgs[j]!.seq), 'ok');
     }
     // The consensus step x ← x + γ Σ_j w_j (x̂_j − x̂_self), with γ = 0.3.
     for (let i = 0; i < n; i++) {

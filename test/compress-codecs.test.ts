@@ -51,14 +51,27 @@ function rejects(fn: () => unknown, reason: string): void {
 }
 
 test('wire ids are stable and distinct', () => {
-  assert.deepEqual(CODEC_IDS, { none: 0, fp16: 1, int8: 2, qsgd: 3, topk: 4, randk: 5, sign: 6, powersgd: 7, layered: 8 });
+  assert.deepEqual(CODEC_IDS, {
+    none: 0,
+    fp16: 1,
+    int8: 2,
+    qsgd: 3,
+    topk: 4,
+    randk: 5,
+    sign: 6,
+    powersgd: 7,
+    layered: 8,
+  });
   const layout = { totalSize: 12, entries: [{ offset: 0, size: 12, shape: [3, 4], kind: 'weight' }] };
   for (const name of CODEC_NAMES) {
     const cfg = name === 'qsgd' ? { name, levels: 3 } : { name };
     assert.equal(getCodec(cfg as CodecConfig, layout).id, CODEC_IDS[name]);
   }
   // Names and ids come from the registry, in its order; the ids in use are exactly 0..8.
-  assert.deepEqual(CODEC_NAMES, CODECS.map((c) => c.name));
+  assert.deepEqual(
+    CODEC_NAMES,
+    CODECS.map((c) => c.name),
+  );
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, 1.5].filter(isCodecId), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
   for (const c of CODECS) assert.equal(codecNameOf(c.id), c.name);
 });
@@ -131,7 +144,7 @@ test('int8: per-element error <= max|block| / 254, relative L2 error < 1%', () =
     const rng = new Rng(blockSize);
     const x = new Float32Array(10_000);
     // Blocks of very different scales, to show the per-block scale at work.
-    for (let i = 0; i < x.length; i++) x[i] = rng.gaussian() * 10 ** ((i >> 9) % 7 - 3);
+    for (let i = 0; i < x.length; i++) x[i] = rng.gaussian() * 10 ** (((i >> 9) % 7) - 3);
     const y = codec.decode(codec.encode(x, 0), x.length);
     for (let start = 0; start < x.length; start += blockSize) {
       const end = Math.min(x.length, start + blockSize);
@@ -208,11 +221,19 @@ test('topk codec: decoded vector is x on the top-k indices and 0 elsewhere', () 
     else assert.equal(yh[i], 0);
   }
   // Fraction is rounded against d and never below one element.
-  assert.equal(getCodec({ name: 'topk', fraction: 0.01 }).decode(getCodec({ name: 'topk', fraction: 0.01 }).encode(gaussian(10, 1), 0), 10).filter((v) => v !== 0).length, 1);
+  assert.equal(
+    getCodec({ name: 'topk', fraction: 0.01 })
+      .decode(getCodec({ name: 'topk', fraction: 0.01 }).encode(gaussian(10, 1), 0), 10)
+      .filter((v) => v !== 0).length,
+    1,
+  );
 });
 
 test('qsgd is unbiased: mean over 4000 seeds is within 5 sigma of x per coordinate', () => {
-  for (const [levels, bucketSize] of [[1, 64], [4, 16]] as const) {
+  for (const [levels, bucketSize] of [
+    [1, 64],
+    [4, 16],
+  ] as const) {
     const codec = getCodec({ name: 'qsgd', levels, bucketSize });
     const d = 64;
     const x = gaussian(d, 11);

@@ -32,7 +32,11 @@ function reasonOf(fn: () => unknown): FrameRejectReason | 'ok' {
 /** Recompute the trailing CRC so a mutation gets past the checksum to the deeper checks. */
 function fixCrc(bytes: Uint8Array): Uint8Array {
   if (bytes.length >= 4) {
-    new DataView(bytes.buffer, bytes.byteOffset, bytes.length).setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
+    new DataView(bytes.buffer, bytes.byteOffset, bytes.length).setUint32(
+      bytes.length - 4,
+      crc32(bytes.subarray(0, bytes.length - 4)),
+      true,
+    );
   }
   return bytes;
 }
@@ -54,7 +58,13 @@ test('frame round trip: header fields, values, peek, payload view', () => {
   const rng = new Rng(1);
   const x = gaussian(1000, rng);
   const codec = getCodec({ name: 'topk', fraction: 0.05 });
-  const input = baseInput(codec, x, { sender: 'nœud-é-🚀', round: 0xffffffff, seq: 0, specHash: SPEC.toUpperCase(), keyframe: true });
+  const input = baseInput(codec, x, {
+    sender: 'nœud-é-🚀',
+    round: 0xffffffff,
+    seq: 0,
+    specHash: SPEC.toUpperCase(),
+    keyframe: true,
+  });
   const bytes = encodeFrame(input);
   assert.equal(bytes.length, frameLength(new TextEncoder().encode(input.sender).length, input.payload.length));
   const { header, values } = decodeFrame(bytes, { paramCount: 1000, specHash: SPEC, maxBytes: bytes.length });
@@ -78,7 +88,11 @@ test('frame round trip: header fields, values, peek, payload view', () => {
   assert.deepEqual(values, codec.decode(input.payload, 1000));
   assert.deepEqual(peekFrameHeader(bytes), header);
   assert.deepEqual(framePayload(bytes, header), input.payload);
-  assert.equal(decodeFrame(encodeFrame({ ...input, keyframe: undefined }), { paramCount: 1000, specHash: SPEC, maxBytes: 1e6 }).header.keyframe, false);
+  assert.equal(
+    decodeFrame(encodeFrame({ ...input, keyframe: undefined }), { paramCount: 1000, specHash: SPEC, maxBytes: 1e6 })
+      .header.keyframe,
+    false,
+  );
 });
 
 test('each rejection reason, with a typed error', () => {
@@ -97,12 +111,54 @@ test('each rejection reason, with a typed error', () => {
     ['truncated', () => decodeFrame(good.subarray(0, 20), expect)],
     ['truncated', () => decodeFrame(fixCrc(good.slice(0, good.length - 10)), expect)],
     ['length-mismatch', () => decodeFrame(fixCrc(new Uint8Array([...good, 0, 0])), expect)],
-    ['bad-magic', () => decodeFrame(mutate((b) => (b[0] = 0x48)), expect)],
-    ['bad-version', () => decodeFrame(mutate((b) => (b[4] = 2)), expect)],
-    ['bad-checksum', () => decodeFrame(mutate((b) => (b[40] = b[40]! ^ 1), false), expect)],
-    ['unknown-codec', () => decodeFrame(mutate((b) => (b[5] = 99)), expect)],
-    ['bad-header', () => decodeFrame(mutate((b) => (b[7] = 4)), expect)],
-    ['bad-header', () => decodeFrame(mutate((b) => (b[32] = 0xff)), expect)], // invalid UTF-8 sender
+    [
+      'bad-magic',
+      () =>
+        decodeFrame(
+          mutate((b) => (b[0] = 0x48)),
+          expect,
+        ),
+    ],
+    [
+      'bad-version',
+      () =>
+        decodeFrame(
+          mutate((b) => (b[4] = 2)),
+          expect,
+        ),
+    ],
+    [
+      'bad-checksum',
+      () =>
+        decodeFrame(
+          mutate((b) => (b[40] = b[40]! ^ 1), false),
+          expect,
+        ),
+    ],
+    [
+      'unknown-codec',
+      () =>
+        decodeFrame(
+          mutate((b) => (b[5] = 99)),
+          expect,
+        ),
+    ],
+    [
+      'bad-header',
+      () =>
+        decodeFrame(
+          mutate((b) => (b[7] = 4)),
+          expect,
+        ),
+    ],
+    [
+      'bad-header',
+      () =>
+        decodeFrame(
+          mutate((b) => (b[32] = 0xff)),
+          expect,
+        ),
+    ], // invalid UTF-8 sender
     ['param-count', () => decodeFrame(good, { ...expect, paramCount: 101 })],
     ['spec-hash', () => decodeFrame(good, { ...expect, specHash: 'ffffffffffffffff' })],
     ['bad-argument', () => decodeFrame(good, { ...expect, specHash: 'xyz' })],
@@ -121,12 +177,29 @@ test('each rejection reason, with a typed error', () => {
   const outOfRange = tp.slice();
   outOfRange[outOfRange.length - 1] = 0x7f;
   cases.push(['bad-index', () => decodeFrame(encodeFrame(baseInput(topk, x, { payload: outOfRange })), expect)]);
-  cases.push(['length-mismatch', () => decodeFrame(encodeFrame(baseInput(topk, x, { payload: new Uint8Array([...tp, 1]) })), expect)]);
+  cases.push([
+    'length-mismatch',
+    () => decodeFrame(encodeFrame(baseInput(topk, x, { payload: new Uint8Array([...tp, 1]) })), expect),
+  ]);
   for (const [reason, fn] of cases) assert.equal(reasonOf(fn), reason, reason);
-  assert.equal(reasonOf(() => peekFrameHeader(good, { maxBytes: 10 })), 'too-large');
-  assert.equal(reasonOf(() => peekFrameHeader(mutate((b) => (b[50] = b[50]! ^ 4), false))), 'bad-checksum');
+  assert.equal(
+    reasonOf(() => peekFrameHeader(good, { maxBytes: 10 })),
+    'too-large',
+  );
+  assert.equal(
+    reasonOf(() => peekFrameHeader(mutate((b) => (b[50] = b[50]! ^ 4), false))),
+    'bad-checksum',
+  );
   // A header claiming a 4 GiB payload is rejected from its length alone.
-  assert.equal(reasonOf(() => decodeFrame(mutate((b) => new DataView(b.buffer).setUint32(28, 0xffffffff, true)), expect)), 'truncated');
+  assert.equal(
+    reasonOf(() =>
+      decodeFrame(
+        mutate((b) => new DataView(b.buffer).setUint32(28, 0xffffffff, true)),
+        expect,
+      ),
+    ),
+    'truncated',
+  );
 });
 
 test('rescales section: round trip, payload view, and typed rejections', () => {
@@ -154,13 +227,61 @@ test('rescales section: round trip, payload view, and typed rejections', () => {
     f(new DataView(b.buffer));
     return fixCrc(b);
   };
-  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setUint16(at(1), 4, true)), expect)), 'bad-rescale');
-  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setUint16(at(1), 0, true)), expect)), 'bad-rescale');
-  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setFloat32(at(0) + 6, 0, true)), expect)), 'bad-rescale');
-  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setFloat32(at(0) + 6, 65, true)), expect)), 'bad-rescale');
-  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setFloat32(at(0) + 2, NaN, true)), expect)), 'non-finite');
+  assert.equal(
+    reasonOf(() =>
+      decodeFrame(
+        mutate((v) => v.setUint16(at(1), 4, true)),
+        expect,
+      ),
+    ),
+    'bad-rescale',
+  );
+  assert.equal(
+    reasonOf(() =>
+      decodeFrame(
+        mutate((v) => v.setUint16(at(1), 0, true)),
+        expect,
+      ),
+    ),
+    'bad-rescale',
+  );
+  assert.equal(
+    reasonOf(() =>
+      decodeFrame(
+        mutate((v) => v.setFloat32(at(0) + 6, 0, true)),
+        expect,
+      ),
+    ),
+    'bad-rescale',
+  );
+  assert.equal(
+    reasonOf(() =>
+      decodeFrame(
+        mutate((v) => v.setFloat32(at(0) + 6, 65, true)),
+        expect,
+      ),
+    ),
+    'bad-rescale',
+  );
+  assert.equal(
+    reasonOf(() =>
+      decodeFrame(
+        mutate((v) => v.setFloat32(at(0) + 2, NaN, true)),
+        expect,
+      ),
+    ),
+    'non-finite',
+  );
   // A count that claims more entries than the frame holds.
-  assert.equal(reasonOf(() => decodeFrame(mutate((v) => v.setUint16(38, 500, true)), expect)), 'truncated');
+  assert.equal(
+    reasonOf(() =>
+      decodeFrame(
+        mutate((v) => v.setUint16(38, 500, true)),
+        expect,
+      ),
+    ),
+    'truncated',
+  );
   assert.throws(() => encodeFrame(baseInput(codec, x, { rescales: [rescales[1]!, rescales[0]!] })), RangeError);
   assert.throws(() => encodeFrame(baseInput(codec, x, { rescales: [{ layer: 0, mean: 0, scale: -1 }] })), RangeError);
 });
@@ -252,7 +373,11 @@ test('fuzz: 12,000 random and mutated frames each decode to a valid update or a 
         break;
       }
       case 9: // well-framed random payload under a random codec id
-        bytes = encodeFrame({ ...input, codecId: rng.int(9), payload: Uint8Array.from({ length: rng.int(64) }, randomByte) });
+        bytes = encodeFrame({
+          ...input,
+          codecId: rng.int(9),
+          payload: Uint8Array.from({ length: rng.int(64) }, randomByte),
+        });
         break;
       case 10: // wrong expectations
         if (rng.int(2) === 0) expectD = d + 1 + rng.int(5);
@@ -263,7 +388,11 @@ test('fuzz: 12,000 random and mutated frames each decode to a valid update or a 
         break;
       case 12: {
         // a rescales section (layers < 4 expected), sometimes with a byte overwritten in it
-        const rescales = Array.from({ length: 1 + rng.int(3) }, (_, k) => ({ layer: k, mean: rng.gaussian(), scale: 0.5 + rng.next() }));
+        const rescales = Array.from({ length: 1 + rng.int(3) }, (_, k) => ({
+          layer: k,
+          mean: rng.gaussian(),
+          scale: 0.5 + rng.next(),
+        }));
         bytes = encodeFrame({ ...input, rescales });
         if (rng.int(2) === 0) {
           const sectionAt = 32 + new TextEncoder().encode(input.sender).length;

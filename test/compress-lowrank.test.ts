@@ -34,7 +34,8 @@ function rank2Vector(seed: number): Float32Array {
   const x = rng.gaussianVector(d, 1);
   const u = [rng.gaussianVector(60, 1), rng.gaussianVector(60, 1)];
   const v = [rng.gaussianVector(20, 1), rng.gaussianVector(20, 1)];
-  for (let i = 0; i < 60; i++) for (let j = 0; j < 20; j++) x[i * 20 + j] = u[0]![i]! * v[0]![j]! + 0.5 * u[1]![i]! * v[1]![j]!;
+  for (let i = 0; i < 60; i++)
+    for (let j = 0; j < 20; j++) x[i * 20 + j] = u[0]![i]! * v[0]![j]! + 0.5 * u[1]![i]! * v[1]![j]!;
   return x;
 }
 
@@ -87,7 +88,10 @@ test('layered: stays within its budget and gives each layer the codec that suits
 test('segments decoder: malformed, oversized and non-finite payloads are typed rejections', () => {
   const codec = getCodec({ name: 'powersgd', rank: 2 }, layout);
   const good = codec.encode(rank2Vector(4), 0);
-  assert.equal(reasonOf(() => decodePayload(CODEC_IDS.powersgd, good, d)), 'ok');
+  assert.equal(
+    reasonOf(() => decodePayload(CODEC_IDS.powersgd, good, d)),
+    'ok',
+  );
   const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
   const mutated = (f: (b: Uint8Array) => void): Uint8Array => {
     const b = good.slice();
@@ -112,18 +116,46 @@ test('segments decoder: malformed, oversized and non-finite payloads are typed r
   cases.push(['bad-payload', mutated((b) => (b[seg + 9] = 2)), d]); // unknown factor format
   cases.push(['non-finite', mutated((b) => view(b).setUint16(seg + 10, 0x7c00, true)), d]); // fp16 +Inf factor
   cases.push(['length-mismatch', mutated((b) => (b[seg + 8] = 1)), d]); // rank 1 does not match the size
-  for (const [reason, payload, n] of cases) assert.equal(reasonOf(() => decodePayload(CODEC_IDS.powersgd, payload, n)), reason);
+  for (const [reason, payload, n] of cases)
+    assert.equal(
+      reasonOf(() => decodePayload(CODEC_IDS.powersgd, payload, n)),
+      reason,
+    );
   // A decoder allocates nothing sized by the payload: a huge declared count is refused before use.
-  assert.equal(reasonOf(() => decodePayload(CODEC_IDS.layered, mutated((b) => view(b).setUint32(0, 0xffffffff, true)), d)), 'bad-payload');
+  assert.equal(
+    reasonOf(() =>
+      decodePayload(
+        CODEC_IDS.layered,
+        mutated((b) => view(b).setUint32(0, 0xffffffff, true)),
+        d,
+      ),
+    ),
+    'bad-payload',
+  );
 });
 
 test('powersgd and layered configs are validated and need the layer table', () => {
   assert.deepEqual(parseCodecConfig({ name: 'powersgd' }), { name: 'powersgd', rank: 4, factors: 'fp16' });
   assert.deepEqual(parseCodecConfig({ name: 'layered' }), { name: 'layered', budget: 0.04 });
-  assert.throws(() => parseCodecConfig({ name: 'powersgd', rank: 0 }), /: codec\.rank: must be an integer from 1 to 255, got 0$/);
-  assert.throws(() => parseCodecConfig({ name: 'powersgd', factors: 'int8' }), /: codec\.factors: must be "fp16" or "fp32"/);
-  assert.throws(() => parseCodecConfig({ name: 'layered', budget: 2 }), /: codec\.budget: must be a number in \(0, 1\], got 2$/);
-  assert.throws(() => parseCodecConfig({ name: 'layered', fraction: 0.1 }), /unknown key "fraction" for codec "layered"/);
+  assert.throws(
+    () => parseCodecConfig({ name: 'powersgd', rank: 0 }),
+    /: codec\.rank: must be an integer from 1 to 255, got 0$/,
+  );
+  assert.throws(
+    () => parseCodecConfig({ name: 'powersgd', factors: 'int8' }),
+    /: codec\.factors: must be "fp16" or "fp32"/,
+  );
+  assert.throws(
+    () => parseCodecConfig({ name: 'layered', budget: 2 }),
+    /: codec\.budget: must be a number in \(0, 1\], got 2$/,
+  );
+  assert.throws(
+    () => parseCodecConfig({ name: 'layered', fraction: 0.1 }),
+    /unknown key "fraction" for codec "layered"/,
+  );
   assert.throws(() => getCodec({ name: 'powersgd' }), /needs the model's layer table/);
-  assert.throws(() => getCodec({ name: 'layered' }, { totalSize: 10, entries: [{ offset: 0, size: 9, shape: [9], kind: 'bias' }] }), /cover 9 of 10/);
+  assert.throws(
+    () => getCodec({ name: 'layered' }, { totalSize: 10, entries: [{ offset: 0, size: 9, shape: [9], kind: 'bias' }] }),
+    /cover 9 of 10/,
+  );
 });

@@ -6,7 +6,8 @@ import { Rng } from '../src/util/rng.ts';
 /** The definition, written the slow way: sort the window, median, median of absolute deviations. */
 function reference(delays: number[], o: DeadlineOptions): number {
   if (delays.length === 0) return o.capMs;
-  const median = (s: number[]): number => (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2);
+  const median = (s: number[]): number =>
+    s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
   const sorted = [...delays].sort((a, b) => a - b);
   const med = median(sorted);
   const mad = median(sorted.map((d) => Math.abs(d - med)).sort((a, b) => a - b));
@@ -21,7 +22,12 @@ test('adaptive deadline: the sorted window gives exactly the definition, sample 
     const kept: number[] = [];
     for (let i = 0; i < 600; i++) {
       // Repeated values, ties around the median and the odd straggler.
-      const x = rng.next() < 0.3 ? Math.round(rng.next() * 5) * 10 : rng.next() < 0.05 ? 4000 * rng.next() : 20 + 30 * rng.next();
+      const x =
+        rng.next() < 0.3
+          ? Math.round(rng.next() * 5) * 10
+          : rng.next() < 0.05
+            ? 4000 * rng.next()
+            : 20 + 30 * rng.next();
       dl.record(x);
       kept.push(x);
       if (kept.length > window) kept.shift();

@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import { encodeFrame, getCodec } from '../src/compress/index.ts';
 import { FakeNet, d, specHash } from './support/fake-net.ts';
 
-const triangle = [['A', 'B'], ['B', 'C'], ['A', 'C']] as const;
+const triangle = [
+  ['A', 'B'],
+  ['B', 'C'],
+  ['A', 'C'],
+] as const;
 const fast = () => 10;
 
 test('quorum: a round closes once both neighbours sent theirs, one link delay after publishing', async () => {
@@ -52,14 +56,26 @@ test('a neighbour that goes quiet stops counting within 3 deadlines, and counts 
   assert.ok(waited.length >= 1 && waited.length <= 3, `${waited.length} rounds waited for C`);
   const freed = afterDown.find((r) => r.closedBy === 'quorum' && r.used === 1)!;
   assert.ok(freed.startedAt - downAt <= 3 * 50 + 3 * 10, `A waited for C until ${freed.startedAt}`);
-  const c = net.node('A').neighbourLiveness().find((n) => n.peer === 'C')!;
+  const c = net
+    .node('A')
+    .neighbourLiveness()
+    .find((n) => n.peer === 'C')!;
   assert.equal(c.silent, true);
   net.setUp('C', true);
   await net.runUntil(5000);
   net.stopAll();
-  assert.equal(net.node('A').neighbourLiveness().find((n) => n.peer === 'C')!.silent, false);
+  assert.equal(
+    net
+      .node('A')
+      .neighbourLiveness()
+      .find((n) => n.peer === 'C')!.silent,
+    false,
+  );
   const last = net.rounds('A').slice(-10);
-  assert.ok(last.every((r) => r.used === 2), `used ${last.map((r) => r.used)}`);
+  assert.ok(
+    last.every((r) => r.used === 2),
+    `used ${last.map((r) => r.used)}`,
+  );
 });
 
 test('staleness: an update one round old is discounted, one older than maxRounds is dropped', async () => {
@@ -124,7 +140,10 @@ test('runaway (issue 10): no running ahead of neighbours that came back slower; 
   assert.ok(net.node('B').round > 150, `B reached round ${net.node('B').round}`);
   // ...and every round takes in an update of theirs instead of dropping all as stale.
   const last = net.rounds('A').slice(-20);
-  assert.ok(last.every((r) => r.used >= 1), `A used ${last.map((r) => r.used)} in its last rounds`);
+  assert.ok(
+    last.every((r) => r.used >= 1),
+    `A used ${last.map((r) => r.used)} in its last rounds`,
+  );
 });
 
 test('a departed peer is forgotten: its public copy is freed once its last update is too old to use', async () => {
@@ -136,5 +155,10 @@ test('a departed peer is forgotten: its public copy is freed once its last updat
   await net.runUntil(600);
   net.stopAll();
   assert.equal(net.node('A').stateBytes().inbox, 4 * d);
-  assert.ok(net.rounds('A').slice(-5).every((r) => r.used === 1 && r.closedBy === 'quorum'));
+  assert.ok(
+    net
+      .rounds('A')
+      .slice(-5)
+      .every((r) => r.used === 1 && r.closedBy === 'quorum'),
+  );
 });

@@ -44,7 +44,8 @@ function harness(
 ) {
   const queue = new EventQueue();
   const lag = opts.timerLagMs;
-  const clock = lag === undefined ? queue : { now: () => queue.now(), schedule: queue.schedule.bind(queue), lagMs: () => lag };
+  const clock =
+    lag === undefined ? queue : { now: () => queue.now(), schedule: queue.schedule.bind(queue), lagMs: () => lag };
   let deliver: (from: string, frame: Uint8Array) => void = () => {};
   const published: Uint8Array[] = [];
   const syncRequests: string[] = [];
@@ -104,7 +105,16 @@ function harness(
 
 function frame(over: Partial<Parameters<typeof encodeFrame>[0]> = {}): Uint8Array {
   const codec = getCodec({ name: 'none' });
-  return encodeFrame({ codecId: codec.id, sender: 'peer', round: 0, seq: 1, paramCount: d, specHash, payload: codec.encode(new Float32Array(d).fill(0.5), 0), ...over });
+  return encodeFrame({
+    codecId: codec.id,
+    sender: 'peer',
+    round: 0,
+    seq: 1,
+    paramCount: d,
+    specHash,
+    payload: codec.encode(new Float32Array(d).fill(0.5), 0),
+    ...over,
+  });
 }
 
 test('malformed frames are rejected by reason and counted while the node keeps training', async () => {
@@ -113,7 +123,15 @@ test('malformed frames are rejected by reason and counted while the node keeps t
   const good = frame();
   const corrupt = good.slice();
   corrupt[40] = corrupt[40]! ^ 0xff;
-  const nan = encodeFrame({ codecId: 0, sender: 'peer', round: 0, seq: 1, paramCount: d, specHash, payload: new Uint8Array(new Float32Array(d).fill(NaN).buffer) });
+  const nan = encodeFrame({
+    codecId: 0,
+    sender: 'peer',
+    round: 0,
+    seq: 1,
+    paramCount: d,
+    specHash,
+    payload: new Uint8Array(new Float32Array(d).fill(NaN).buffer),
+  });
   h.send(corrupt);
   h.send(frame({ specHash: 'ffffffffffffffff' }));
   h.send(nan);
@@ -124,7 +142,14 @@ test('malformed frames are rejected by reason and counted while the node keeps t
   h.node.stop();
   assert.ok(h.records.length >= 3, 'rounds kept closing');
   const rejected = h.records[0]!.rejected;
-  assert.deepEqual(rejected, { 'bad-checksum': 1, 'spec-hash': 1, 'non-finite': 1, truncated: 1, 'too-large': 1, 'sender-mismatch': 1 });
+  assert.deepEqual(rejected, {
+    'bad-checksum': 1,
+    'spec-hash': 1,
+    'non-finite': 1,
+    truncated: 1,
+    'too-large': 1,
+    'sender-mismatch': 1,
+  });
   assert.equal(h.records[0]!.accepted, 0);
   assert.ok(h.node.params.every((x) => Number.isFinite(x)));
 });
@@ -140,14 +165,26 @@ test('an accepted update is aggregated; a sequence gap triggers a resync, after 
   assert.equal(r0.closedBy, 'quorum');
   // self moved to 0.1 by training, peer sent 0.5: uniform mean over {self, peer} = 0.3.
   assert.ok(Math.abs(h.node.params[0]! - 0.3) < 1e-6, `param ${h.node.params[0]}`);
-  h.setPeerSnapshot({ specHash, round: 3, params: new Float32Array(d).fill(0.7), publicCopy: new Float32Array(d).fill(0.7), seq: 5 });
+  h.setPeerSnapshot({
+    specHash,
+    round: 3,
+    params: new Float32Array(d).fill(0.7),
+    publicCopy: new Float32Array(d).fill(0.7),
+    seq: 5,
+  });
   h.send(frame({ seq: 4, round: 1 }));
   await h.queue.run(() => h.records.length >= 3, { maxEvents: 10_000, maxTimeMs: 10_000 });
   h.node.stop();
   assert.deepEqual(h.syncRequests, ['peer']);
   assert.equal(h.records[1]!.rejected['seq-gap'], 1);
-  assert.equal(h.records.reduce((s, r) => s + r.resyncs, 0), 1);
-  assert.ok(h.records.slice(1).some((r) => r.used === 1), 'the resynced peer is aggregated again');
+  assert.equal(
+    h.records.reduce((s, r) => s + r.resyncs, 0),
+    1,
+  );
+  assert.ok(
+    h.records.slice(1).some((r) => r.used === 1),
+    'the resynced peer is aggregated again',
+  );
 });
 
 test('a first delta before any public copy of its sender resyncs and closes the round by quorum', async () => {
@@ -203,7 +240,10 @@ test('on a clock whose timers run late, round deadlines stay above lagFactor × 
       h.send(frame({ seq: k + 1, round: k }));
     }
     h.node.stop();
-    assert.deepEqual(h.records.map((r) => r.closedBy), ['quorum', 'quorum', 'quorum', 'quorum']);
+    assert.deepEqual(
+      h.records.map((r) => r.closedBy),
+      ['quorum', 'quorum', 'quorum', 'quorum'],
+    );
     return h.records.map((r) => r.deadlineMs ?? NaN);
   }
   // Round 0 has no arrival sample yet: the cap. Then the floor, or 2 × 120 ms of timer lag.
@@ -230,7 +270,10 @@ test('direct gossip: the frame counter is part of the exported state, so a resum
 
 test('seed-built first copies: no keyframe is sent, and the first delta of a neighbour applies to its init', async () => {
   const inits: Record<string, Float32Array> = { me: new Float32Array(d), peer: new Float32Array(d).fill(0.2) };
-  const h = harness({ deadline: { capMs: 50 }, keyframeResidual: 0, aggregator: { rule: 'mean' }, weights: 'uniform' }, { initialCopyOf: (p) => inits[p] });
+  const h = harness(
+    { deadline: { capMs: 50 }, keyframeResidual: 0, aggregator: { rule: 'mean' }, weights: 'uniform' },
+    { initialCopyOf: (p) => inits[p] },
+  );
   h.node.start();
   const codec = getCodec({ name: 'none' });
   h.send(frame({ seq: 1, payload: codec.encode(new Float32Array(d).fill(0.3), 0) }));
@@ -244,14 +287,25 @@ test('seed-built first copies: no keyframe is sent, and the first delta of a nei
 });
 
 test('tracked variance rescale: receivers that apply the maps of each frame hold exactly the public copy of the sender', async () => {
-  const config = { deadline: { capMs: 50 }, keyframeResidual: 0, codec: { name: 'topk', k: 4 }, consensusStep: 0.5, trackedRescale: true, aggregator: { rule: 'mean', varianceCorrection: 'inputs' }, weights: 'uniform' };
+  const config = {
+    deadline: { capMs: 50 },
+    keyframeResidual: 0,
+    codec: { name: 'topk', k: 4 },
+    consensusStep: 0.5,
+    trackedRescale: true,
+    aggregator: { rule: 'mean', varianceCorrection: 'inputs' },
+    weights: 'uniform',
+  };
   const h = harness(config);
   h.node.start();
   const codec = getCodec({ name: 'none' });
   const rounds = 4;
   for (let r = 0; r < rounds; r++) {
     // The neighbour's copy: a weight layer with a spread that changes every round.
-    const delta = Float32Array.from({ length: d }, (_, i) => (i % 2 === 0 ? 1 : -1) * (0.3 + 0.2 * r) * (i < 8 ? 1 : 0));
+    const delta = Float32Array.from(
+      { length: d },
+      (_, i) => (i % 2 === 0 ? 1 : -1) * (0.3 + 0.2 * r) * (i < 8 ? 1 : 0),
+    );
     h.send(frame({ seq: r + 1, round: r, payload: codec.encode(delta, 0) }));
     await h.queue.run(() => h.records.length >= r + 1, { maxEvents: 10_000, maxTimeMs: 10_000 });
   }
@@ -259,7 +313,12 @@ test('tracked variance rescale: receivers that apply the maps of each frame hold
   const copy = new ChocoReceiver(d, new Float32Array(d));
   let mapped = 0;
   for (const f of h.published) {
-    const { header, values, rescales } = decodeFrame(f, { paramCount: d, specHash, maxBytes: 1 << 20, layers: layout.entries.length });
+    const { header, values, rescales } = decodeFrame(f, {
+      paramCount: d,
+      specHash,
+      maxBytes: 1 << 20,
+      layers: layout.entries.length,
+    });
     if (header.keyframe) copy.resetFromFull(values, header.seq);
     else assert.equal(copy.apply(values, header.seq, rescaleApplier(layout, rescales)), 'ok');
     mapped += rescales.length;

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
-  CheckpointError, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, outerStateNote, saveCheckpoint, type Checkpoint,
+  CheckpointError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  outerStateNote,
+  saveCheckpoint,
+  type Checkpoint,
 } from '../src/daemon/checkpoint.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -18,7 +24,10 @@ function randomCheckpoint(d: number, seed: number, optimizer: 'sgd' | 'momentum'
   return {
     specHash: 'a1b2c3d4e5f60718',
     node: outer ? { ...node, outer: { anchor: v(), velocity: v() } } : node,
-    learner: { optimizer: { type: optimizer, step: 777, slots: Array.from({ length: slots }, v) }, samplesDrawn: 123_456 },
+    learner: {
+      optimizer: { type: optimizer, step: 777, slots: Array.from({ length: slots }, v) },
+      samplesDrawn: 123_456,
+    },
   };
 }
 
@@ -26,7 +35,8 @@ function bitsEqual(a: Float32Array, b: Float32Array, what: string): void {
   assert.equal(a.length, b.length, `${what}: length`);
   const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
   const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) assert.fail(`${what}[${i}]: ${a[i]} written, ${b[i]} read back`);
+  for (let i = 0; i < a.length; i++)
+    if (ua[i] !== ub[i]) assert.fail(`${what}[${i}]: ${a[i]} written, ${b[i]} read back`);
 }
 
 test('saveCheckpoint → loadCheckpoint from disk is bit-exact for every vector (sizes that do and do not align)', (t) => {
@@ -35,7 +45,13 @@ test('saveCheckpoint → loadCheckpoint from disk is bit-exact for every vector 
   const path = join(dir, 'checkpoint.bin');
   let seed = 1;
   for (const d of [1, 3, 7, 101, 4096, 101_770]) {
-    const kinds = [['sgd', false], ['momentum', false], ['adam', false], ['momentum', true], ['adam', true]] as const;
+    const kinds = [
+      ['sgd', false],
+      ['momentum', false],
+      ['adam', false],
+      ['momentum', true],
+      ['adam', true],
+    ] as const;
     for (const [opt, outer] of kinds) {
       const c = randomCheckpoint(d, seed++, opt, outer);
       saveCheckpoint(path, c);
@@ -51,9 +67,16 @@ test('saveCheckpoint → loadCheckpoint from disk is bit-exact for every vector 
       bitsEqual(back.node.params, c.node.params, `d=${d} ${opt} params`);
       bitsEqual(back.node.publicCopy, c.node.publicCopy, `d=${d} ${opt} publicCopy`);
       assert.equal(back.learner.optimizer.slots.length, c.learner.optimizer.slots.length);
-      back.learner.optimizer.slots.forEach((s, k) => bitsEqual(s, c.learner.optimizer.slots[k]!, `d=${d} ${opt} slot ${k}`));
+      back.learner.optimizer.slots.forEach((s, k) =>
+        bitsEqual(s, c.learner.optimizer.slots[k]!, `d=${d} ${opt} slot ${k}`),
+      );
       assert.deepEqual(
-        { round: back.node.round, seq: back.node.seq, step: back.learner.optimizer.step, drawn: back.learner.samplesDrawn },
+        {
+          round: back.node.round,
+          seq: back.node.seq,
+          step: back.learner.optimizer.step,
+          drawn: back.learner.samplesDrawn,
+        },
         { round: 4242, seq: 99_001, step: 777, drawn: 123_456 },
       );
     }
@@ -117,8 +140,14 @@ test('a v1 checkpoint (the old layout) still loads from disk; a state without ou
   bitsEqual(back.node.publicCopy, c.node.publicCopy, 'publicCopy');
   back.learner.optimizer.slots.forEach((s, k) => bitsEqual(s, c.learner.optimizer.slots[k]!, `slot ${k}`));
   assert.deepEqual(
-    { specHash: back.specHash, round: back.node.round, seq: back.node.seq, drawn: back.learner.samplesDrawn,
-      type: back.learner.optimizer.type, step: back.learner.optimizer.step },
+    {
+      specHash: back.specHash,
+      round: back.node.round,
+      seq: back.node.seq,
+      drawn: back.learner.samplesDrawn,
+      type: back.learner.optimizer.type,
+      step: back.learner.optimizer.step,
+    },
     { specHash: c.specHash, round: 4242, seq: 99_001, drawn: 123_456, type: 'adam', step: 777 },
   );
   assert.deepEqual(encodeCheckpoint(c), fixture, 'the encoder writes a state without outer byte for byte as v1');
@@ -151,16 +180,37 @@ test('version 2: the header names the outer vectors; wrong names, counts, length
   assert.deepEqual({ v: header.v, extra: header.extra }, { v: 2, extra: ['outer.anchor', 'outer.velocity'] });
   assert.equal(bytes.length, 12 + len + 4 * 16 * 5 + 4, 'params, public copy, one slot, anchor, velocity');
   const refused = (b: Uint8Array, re: RegExp): void =>
-    void assert.throws(() => decodeCheckpoint(b), (e: Error) => e instanceof CheckpointError && re.test(e.message));
+    void assert.throws(
+      () => decodeCheckpoint(b),
+      (e: Error) => e instanceof CheckpointError && re.test(e.message),
+    );
   const swapped = withHeader(bytes, (h) => (h.extra = ['outer.velocity', 'outer.anchor']));
   refused(swapped, /extra vectors .*known are none, or outer.anchor, outer.velocity/);
-  refused(withHeader(bytes, (h) => (h.extra = ['outer.anchor'])), /extra vectors/);
-  refused(withHeader(bytes, (h) => (h.extra = 'outer')), /extra vectors/);
-  refused(withHeader(bytes, (h) => delete h.extra), /extra vectors/);
+  refused(
+    withHeader(bytes, (h) => (h.extra = ['outer.anchor'])),
+    /extra vectors/,
+  );
+  refused(
+    withHeader(bytes, (h) => (h.extra = 'outer')),
+    /extra vectors/,
+  );
+  refused(
+    withHeader(bytes, (h) => delete h.extra),
+    /extra vectors/,
+  );
   // A v1 header naming extra vectors, and a v2 header with none but a body that still holds them.
-  refused(withHeader(bytes, (h) => (h.v = 1)), /version-1 header has no extra vectors/);
-  refused(withHeader(bytes, (h) => (h.extra = [])), /body has \d+ bytes, header implies/);
-  refused(withHeader(bytes, (h) => (h.v = 3)), /version 3, this build reads 1 and 2/);
+  refused(
+    withHeader(bytes, (h) => (h.v = 1)),
+    /version-1 header has no extra vectors/,
+  );
+  refused(
+    withHeader(bytes, (h) => (h.extra = [])),
+    /body has \d+ bytes, header implies/,
+  );
+  refused(
+    withHeader(bytes, (h) => (h.v = 3)),
+    /version 3, this build reads 1 and 2/,
+  );
   const flipped = bytes.slice();
   flipped[bytes.length - 10] = flipped[bytes.length - 10]! ^ 0x01;
   refused(flipped, /CRC32/);

@@ -22,7 +22,9 @@ after(async () => {
 
 const rounds = (s: Array<NodeStatus | null>): string => s.map((x) => x?.round ?? '-').join(' ');
 
-test('4 daemons converge; kill -9 one mid-run: no stall, and it resumes from its checkpoint and rejoins', { timeout: 300_000 }, async () => {
+test('4 daemons converge; kill -9 one mid-run: no stall, and it resumes from its checkpoint and rejoins', {
+  timeout: 300_000,
+}, async () => {
   cluster = await Cluster.create({
     outDir: out,
     topology: buildTopology(parseTopologySpec({ generator: { type: 'ring' } }, 'test'), { n: 4, seed: 1 }),
@@ -34,7 +36,13 @@ test('4 daemons converge; kill -9 one mid-run: no stall, and it resumes from its
       partition: { type: 'dirichlet', alpha: 1 },
       model: { type: 'logreg' },
       // No residual-triggered keyframes: the only keyframe is the victim's after its restart.
-      node: { localSteps: 40, batchSize: 16, codec: { name: 'topk', fraction: 0.25 }, keyframeResidual: 0, deadline: { capMs: 2000 } },
+      node: {
+        localSteps: 40,
+        batchSize: 16,
+        codec: { name: 'topk', fraction: 0.25 },
+        keyframeResidual: 0,
+        deadline: { capMs: 2000 },
+      },
     },
     learning: {
       checkpointEvery: 5,
@@ -53,23 +61,38 @@ test('4 daemons converge; kill -9 one mid-run: no stall, and it resumes from its
   const atKill = await c.statuses();
   const base = Math.min(...others.map((i) => atKill[i]!.round));
   // No stall: every survivor, including the victim's two ring neighbours, closes more rounds.
-  await c.waitFor(`survivors 5 rounds past ${base}`, (s) => others.every((i) => s[i] !== null && s[i]!.round >= base + 5), 30_000);
+  await c.waitFor(
+    `survivors 5 rounds past ${base}`,
+    (s) => others.every((i) => s[i] !== null && s[i]!.round >= base + 5),
+    30_000,
+  );
 
   c.start(victim);
   // A process start (imports, tfjs, the dataset) took 10-100 s when the 2-core machine was loaded.
   const back = await c.waitFor('the victim to answer /status', (s) => s[victim] !== null, 150_000);
   const resumed = back[victim]!;
   const backAt = c.info(victim)!.startedAt;
-  assert.ok(resumed.resumedFromCheckpoint !== null && resumed.resumedFromCheckpoint > 0, `resumed from ${resumed.resumedFromCheckpoint}`);
+  assert.ok(
+    resumed.resumedFromCheckpoint !== null && resumed.resumedFromCheckpoint > 0,
+    `resumed from ${resumed.resumedFromCheckpoint}`,
+  );
   assert.ok(resumed.round > 0, 'starts from its checkpoint round, not 0');
 
   const rejoinRound = Math.max(resumed.round, ...others.map((i) => back[i]?.round ?? 0));
   // Rejoined: both ring neighbours aggregate the victim's updates again (used = 2) in a round that
   // started after it came back, and every daemon has been evaluated since, above the floor.
-  const usedVictimAgain = (i: number): boolean => c.lines().some((l) => l.index === i && l.startedAt > backAt && l.round > rejoinRound + 2 && l.used === 2);
+  const usedVictimAgain = (i: number): boolean =>
+    c.lines().some((l) => l.index === i && l.startedAt > backAt && l.round > rejoinRound + 2 && l.used === 2);
   const done = await c.waitFor(
     'both neighbours using the victim again and every daemon evaluated above 0.9',
-    (s) => s.every((x) => x !== null && x.round >= rejoinRound + 20 && (x.evaluatedRound as number) > rejoinRound && (x.accuracy ?? 0) > 0.9) && [0, 2].every(usedVictimAgain),
+    (s) =>
+      s.every(
+        (x) =>
+          x !== null &&
+          x.round >= rejoinRound + 20 &&
+          (x.evaluatedRound as number) > rejoinRound &&
+          (x.accuracy ?? 0) > 0.9,
+      ) && [0, 2].every(usedVictimAgain),
     60_000,
   );
   const v = done[victim]!;
@@ -84,12 +107,16 @@ test('4 daemons converge; kill -9 one mid-run: no stall, and it resumes from its
   assert.ok(vt.syncRequests >= 2, JSON.stringify(vt));
   // Its first update after the restart was a keyframe: left to the stream protocol, not pubsub.
   assert.ok(vt.keyframesViaSync >= 1, JSON.stringify(vt));
-  for (const x of done) assert.ok(x!.accuracy! > 0.9, `accuracies ${done.map((y) => y?.accuracy).join(', ')}; rounds ${rounds(done)}`);
+  for (const x of done)
+    assert.ok(x!.accuracy! > 0.9, `accuracies ${done.map((y) => y?.accuracy).join(', ')}; rounds ${rounds(done)}`);
 
   const lines = c.lines();
   const afterRestart = lines.filter((l) => l.index === victim && l.startedAt >= backAt);
   assert.ok(afterRestart.length > 3, `victim logged ${afterRestart.length} rounds after its restart`);
-  assert.ok(afterRestart.some((l) => l.used === 2), 'victim used both neighbours again');
+  assert.ok(
+    afterRestart.some((l) => l.used === 2),
+    'victim used both neighbours again',
+  );
   // The joiner caught up instead of replaying from its checkpoint: its first round after the
   // restart is within 2 of the round its neighbours had reached when it came back up.
   const first = afterRestart[0]!.round;

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/daemon/checkpoint.ts';
+import {
+  CheckpointError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
+} from '../src/daemon/checkpoint.ts';
 import { parseDaemonConfig } from '../src/daemon/config.ts';
 import { ConfigError } from '../src/util/validate.ts';
 
@@ -29,9 +36,15 @@ test('a minimal config gets safe defaults: loopback, no mDNS, no DHT, dataDir be
 test('config errors are one line naming the file and the key', () => {
   const cases: Array<[unknown, RegExp]> = [
     [{ learning: minimal.learning }, /^node\.json: dataDir: Required/],
-    [withOverrides({}, { partitionIndex: 4 }), /^node\.json: learning\.partitionIndex: must be below partitionCount \(4\), got 4$/],
+    [
+      withOverrides({}, { partitionIndex: 4 }),
+      /^node\.json: learning\.partitionIndex: must be below partitionCount \(4\), got 4$/,
+    ],
     [withOverrides({ bootstrap: ['not-an-address'] }), /^node\.json: bootstrap\.0: expected a multiaddr/],
-    [withOverrides({ bootstrap: ['/ip4/127.0.0.1/tcp/4001'] }), /^node\.json: bootstrap\.0: expected a multiaddr ending in \/p2p\/<peer id>/],
+    [
+      withOverrides({ bootstrap: ['/ip4/127.0.0.1/tcp/4001'] }),
+      /^node\.json: bootstrap\.0: expected a multiaddr ending in \/p2p\/<peer id>/,
+    ],
     [withOverrides({ neighbours: ['bob'] }), /^node\.json: neighbours/],
     [withOverrides({ http: { port: 70000 } }), /^node\.json: http\.port: /],
     [withOverrides({ mdsn: true }), /^node\.json: \(root\): Unrecognized key\(s\) in object: 'mdsn'/],
@@ -44,9 +57,18 @@ test('config errors are one line naming the file and the key', () => {
     [withOverrides({}, { node: { localSteps: 5 } }), /^node\.json: learning\.node: moved to task\.node$/],
   ];
   for (const [input, re] of cases) {
-    assert.throws(() => parseDaemonConfig(input, 'node.json'), (e: Error) => e instanceof ConfigError && re.test(e.message) && !e.message.includes('\n'), JSON.stringify(input));
+    assert.throws(
+      () => parseDaemonConfig(input, 'node.json'),
+      (e: Error) => e instanceof ConfigError && re.test(e.message) && !e.message.includes('\n'),
+      JSON.stringify(input),
+    );
   }
-  assert.doesNotThrow(() => parseDaemonConfig(withOverrides({ neighbours: [PEER], bootstrap: [`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`] }), 'node.json'));
+  assert.doesNotThrow(() =>
+    parseDaemonConfig(
+      withOverrides({ neighbours: [PEER], bootstrap: [`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`] }),
+      'node.json',
+    ),
+  );
 });
 
 function sample(d = 5): Checkpoint {
@@ -67,7 +89,10 @@ test('a checkpoint round-trips; corruption, truncation and bad fields are refuse
   assert.equal(back.specHash, c.specHash);
   const flipped = bytes.slice();
   flipped[40] = flipped[40]! ^ 0xff;
-  assert.throws(() => decodeCheckpoint(flipped), (e: Error) => e instanceof CheckpointError && /CRC32/.test(e.message));
+  assert.throws(
+    () => decodeCheckpoint(flipped),
+    (e: Error) => e instanceof CheckpointError && /CRC32/.test(e.message),
+  );
   assert.throws(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 9)), CheckpointError);
   assert.throws(() => decodeCheckpoint(new TextEncoder().encode('hello world, not a checkpoint')), /bad magic/);
   const nan = sample();

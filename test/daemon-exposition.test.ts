@@ -27,11 +27,14 @@ const SAMPLE = [
 ].join('\n');
 
 test('non-counter families ending in _total are renamed in HELP, TYPE and samples; counters are kept', () => {
-  assert.deepEqual([...nonCounterTotals(SAMPLE)], [
-    ['libp2p_tcp_inbound_connections_total', 'libp2p_tcp_inbound_connections'],
-    ['x_total', 'x_current'],
-    ['h_total', 'h'],
-  ]);
+  assert.deepEqual(
+    [...nonCounterTotals(SAMPLE)],
+    [
+      ['libp2p_tcp_inbound_connections_total', 'libp2p_tcp_inbound_connections'],
+      ['x_total', 'x_current'],
+      ['h_total', 'h'],
+    ],
+  );
   const out = promtoolCompatible(SAMPLE).split('\n');
   assert.deepEqual(out.slice(0, 3), [
     '# HELP libp2p_tcp_inbound_connections Total_inbound',

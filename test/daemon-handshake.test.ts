@@ -47,7 +47,6 @@ async function rogue(name: string): Promise<GossipHost> {
   return h;
 }
 
-
 function sample(text: string, name: string): number | undefined {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : undefined;
@@ -103,7 +102,11 @@ test(TITLE, { timeout: 120_000 }, async () => {
     60_000,
   );
   const s0 = silent[0]!;
-  assert.deepEqual(s0.neighbours.map((n) => n.id), [mute.peerId], 'only the peer that passed the handshake');
+  assert.deepEqual(
+    s0.neighbours.map((n) => n.id),
+    [mute.peerId],
+    'only the peer that passed the handshake',
+  );
   assert.ok(s0.connectedPeers >= 4, `connected to ${s0.connectedPeers} peers`);
   const mutes = s0.neighbours[0]!;
   assert.ok(mutes.missedDeadlines >= 2 && mutes.missedDeadlines <= 3, `missed ${mutes.missedDeadlines} deadlines`);

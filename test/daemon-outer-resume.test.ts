@@ -73,8 +73,14 @@ test('outer optimizer state survives SIGTERM and kill -9 bit-exactly; dropping o
   assert.ok(disk.node.outer, 'the checkpoint on disk holds the outer state');
   const anchorAndM = disk.node.outer;
   const { anchor, velocity } = anchorAndM;
-  assert.ok(velocity.some((m) => m !== 0), 'the momentum is not zero (a reset would be visible)');
-  assert.ok(anchor.some((a, i) => a !== disk.node.params[i]), 'θ_outer differs from the model (so would a reset)');
+  assert.ok(
+    velocity.some((m) => m !== 0),
+    'the momentum is not zero (a reset would be visible)',
+  );
+  assert.ok(
+    anchor.some((a, i) => a !== disk.node.params[i]),
+    'θ_outer differs from the model (so would a reset)',
+  );
   assert.deepEqual(
     { round: disk.node.round, paramsHash: paramsDigest(disk.node.params), outerHash: outerStateDigest(anchorAndM) },
     final,
@@ -143,5 +149,9 @@ test('outer optimizer state survives SIGTERM and kill -9 bit-exactly; dropping o
   assert.match(fifth.output(), /no outer-optimizer state .*momentum 0/);
   fifth.child.kill('SIGTERM');
   assert.equal(await fifth.exited, 0);
-  assert.deepEqual(readdirSync(dataDir).filter((f) => f.includes('.rejected-')), [], 'no checkpoint was ever refused');
+  assert.deepEqual(
+    readdirSync(dataDir).filter((f) => f.includes('.rejected-')),
+    [],
+    'no checkpoint was ever refused',
+  );
 });

@@ -55,14 +55,21 @@ function onDisk(dataDir: string): { round: number; paramsHash: string; outerHash
   return { round: c.node.round, paramsHash: paramsDigest(c.node.params), outerHash: outerStateDigest(c.node.outer) };
 }
 
-const status = (dataDir: string, p: CliProcess): Promise<LoneStatus> => waitFor('/status', () => fetchStatus(dataDir, p.child.pid), 30_000);
+const status = (dataDir: string, p: CliProcess): Promise<LoneStatus> =>
+  waitFor('/status', () => fetchStatus(dataDir, p.child.pid), 30_000);
 
-test('SIGTERM at round r: the restart is at round r with the same parameters and accuracy', { timeout: 120_000 }, async () => {
+test('SIGTERM at round r: the restart is at round r with the same parameters and accuracy', {
+  timeout: 120_000,
+}, async () => {
   const dir = join(root, 'sigterm');
   const dataDir = join(dir, 'data');
   const config = writeConfig(dir, loneDaemonConfig({}, { checkpointEvery: CHECKPOINT_EVERY }));
   const first = start(config);
-  await waitFor('round 8', async () => ((await fetchStatus(dataDir, first.child.pid))?.round ?? 0) >= 8 || null, 60_000);
+  await waitFor(
+    'round 8',
+    async () => ((await fetchStatus(dataDir, first.child.pid))?.round ?? 0) >= 8 || null,
+    60_000,
+  );
   first.child.kill('SIGTERM');
   assert.equal(await first.exited, 0);
   const final = first
@@ -73,7 +80,9 @@ test('SIGTERM at round r: the restart is at round r with the same parameters and
     .map((l) => l.checkpoint)[0];
   assert.ok(final, `no final checkpoint in the log:\n${first.output().slice(-2000)}`);
   assert.deepEqual(onDisk(dataDir), final, 'the checkpoint on disk is the one the daemon said it wrote');
-  const lastEval = roundLines(dataDir).filter((l) => l.accuracy !== undefined).at(-1)!;
+  const lastEval = roundLines(dataDir)
+    .filter((l) => l.accuracy !== undefined)
+    .at(-1)!;
   assert.ok(lastEval.round >= 7 && lastEval.accuracy! > 0.5, `last evaluation ${JSON.stringify(lastEval)}`);
 
   const second = start(config);
@@ -81,12 +90,17 @@ test('SIGTERM at round r: the restart is at round r with the same parameters and
   assert.ok(s.resumed, 'the restarted daemon resumed');
   assert.equal(s.resumed.round, final.round, 'resumed at the round it stopped');
   assert.equal(s.resumed.paramsHash, final.paramsHash, 'resumed with bit-identical parameters');
-  assert.ok(Math.abs(s.resumed.accuracy - lastEval.accuracy!) <= 0.02, `accuracy ${s.resumed.accuracy} vs ${lastEval.accuracy} before the stop`);
+  assert.ok(
+    Math.abs(s.resumed.accuracy - lastEval.accuracy!) <= 0.02,
+    `accuracy ${s.resumed.accuracy} vs ${lastEval.accuracy} before the stop`,
+  );
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0);
 });
 
-test('kill -9 at 10 random moments: each restart resumes exactly from the checkpoint on disk, losing at most the rounds since it', { timeout: 240_000 }, async () => {
+test('kill -9 at 10 random moments: each restart resumes exactly from the checkpoint on disk, losing at most the rounds since it', {
+  timeout: 240_000,
+}, async () => {
   const dir = join(root, 'sigkill');
   const dataDir = join(dir, 'data');
   const config = writeConfig(dir, loneDaemonConfig({}, { checkpointEvery: CHECKPOINT_EVERY }));
@@ -96,14 +110,21 @@ test('kill -9 at 10 random moments: each restart resumes exactly from the checkp
   let previousRound = 0;
   for (let kill = 0; kill < 10; kill++) {
     // Let it train past where it resumed, then kill at a random moment inside a round or a checkpoint write.
-    await waitFor('progress', async () => ((await fetchStatus(dataDir, p.child.pid))?.round ?? 0) > previousRound + 1 || null, 60_000);
+    await waitFor(
+      'progress',
+      async () => ((await fetchStatus(dataDir, p.child.pid))?.round ?? 0) > previousRound + 1 || null,
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, Math.floor(rng.next() * 1500)));
     p.child.kill('SIGKILL');
     await p.exited;
     const lines = roundLines(dataDir);
     const reached = Math.max(...lines.map((l) => l.round)) + 1;
     const disk = onDisk(dataDir);
-    assert.ok(reached - disk.round <= CHECKPOINT_EVERY, `kill ${kill}: reached round ${reached}, checkpoint holds ${disk.round}`);
+    assert.ok(
+      reached - disk.round <= CHECKPOINT_EVERY,
+      `kill ${kill}: reached round ${reached}, checkpoint holds ${disk.round}`,
+    );
 
     p = start(config);
     const s = await status(dataDir, p);
@@ -113,10 +134,18 @@ test('kill -9 at 10 random moments: each restart resumes exactly from the checkp
     assert.deepEqual({ round, paramsHash, outerHash }, disk, what);
     // The checkpoint holds the model right after round (r − 1) closed, which that round's line evaluated.
     const evaluated = lines.filter((l) => l.round === disk.round - 1 && l.accuracy !== undefined).at(-1);
-    if (evaluated) assert.ok(Math.abs(s.resumed.accuracy - evaluated.accuracy!) <= 0.02, `kill ${kill}: accuracy ${s.resumed.accuracy} vs ${evaluated.accuracy}`);
+    if (evaluated)
+      assert.ok(
+        Math.abs(s.resumed.accuracy - evaluated.accuracy!) <= 0.02,
+        `kill ${kill}: accuracy ${s.resumed.accuracy} vs ${evaluated.accuracy}`,
+      );
     previousRound = s.resumed.round;
   }
   p.child.kill('SIGTERM');
   assert.equal(await p.exited, 0);
-  assert.deepEqual(readdirSync(dataDir).filter((f) => f.includes('.rejected-')), [], 'no checkpoint was ever unusable');
+  assert.deepEqual(
+    readdirSync(dataDir).filter((f) => f.includes('.rejected-')),
+    [],
+    'no checkpoint was ever unusable',
+  );
 });

@@ -26,9 +26,19 @@ after(async () => {
   if (!process.env.GL_KEEP_TEST_DIRS) rmSync(out, { recursive: true, force: true });
 });
 
-test('malformed and forged frames from a rogue neighbour are rejected, counted and penalised while training continues', { timeout: 90_000 }, async () => {
+test('malformed and forged frames from a rogue neighbour are rejected, counted and penalised while training continues', {
+  timeout: 90_000,
+}, async () => {
   const identity = await createIdentityFile(join(out, 'rogue.key'));
-  rogue = await GossipHost.create({ privateKey: identity.privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], mdns: false, dht: false, maxMessageBytes: 4 << 20, relay: false });
+  rogue = await GossipHost.create({
+    privateKey: identity.privateKey,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: [],
+    mdns: false,
+    dht: false,
+    maxMessageBytes: 4 << 20,
+    relay: false,
+  });
   const rogueAddr = rogue.addresses()[0]!;
   cluster = await Cluster.create({
     outDir: join(out, 'cluster'),
@@ -40,7 +50,14 @@ test('malformed and forged frames from a rogue neighbour are rejected, counted a
     daemon: { startupWaitMs: 10_000 },
     // Daemon 0 takes the rogue for an honest neighbour.
     configure: (i, cfg) =>
-      i === 0 ? { ...cfg, neighbours: [...(cfg.neighbours as string[]), identity.peerId], bootstrap: [...(cfg.bootstrap as string[]), rogueAddr], maxNeighbours: 2 } : cfg,
+      i === 0
+        ? {
+            ...cfg,
+            neighbours: [...(cfg.neighbours as string[]), identity.peerId],
+            bootstrap: [...(cfg.bootstrap as string[]), rogueAddr],
+            maxNeighbours: 2,
+          }
+        : cfg,
   });
   const c = cluster;
   const [victim, honest] = c.peerIds as [string, string];
@@ -50,11 +67,21 @@ test('malformed and forged frames from a rogue neighbour are rejected, counted a
   const started = await c.waitFor('daemon 0 past round 3', (s) => s[0] != null && s[0].round >= 3, 45_000);
   const model = started[0]!.model;
   const ownTopic = topicOf(NETWORK, identity.peerId);
-  for (let t = Date.now(); !rogue.subscribers(ownTopic).includes(victim); await sleep(100)) if (Date.now() - t > 10_000) assert.fail('victim never subscribed to the rogue');
+  for (let t = Date.now(); !rogue.subscribers(ownTopic).includes(victim); await sleep(100))
+    if (Date.now() - t > 10_000) assert.fail('victim never subscribed to the rogue');
 
   const frame = (o: Partial<Parameters<typeof encodeFrame>[0]> & { values?: Float32Array }): Uint8Array => {
     const values = o.values ?? new Float32Array(model.params);
-    return encodeFrame({ codecId: CODEC_IDS.none, sender: identity.peerId, round: 10, seq: 1, paramCount: model.params, specHash: model.specHash, payload: new Uint8Array(values.buffer), ...o });
+    return encodeFrame({
+      codecId: CODEC_IDS.none,
+      sender: identity.peerId,
+      round: 10,
+      seq: 1,
+      paramCount: model.params,
+      specHash: model.specHash,
+      payload: new Uint8Array(values.buffer),
+      ...o,
+    });
   };
   const roundBefore = started[0]!.round;
   const garbage = new Uint8Array(300).map((_, i) => (i * 7919) & 0xff);
@@ -73,7 +100,12 @@ test('malformed and forged frames from a rogue neighbour are rejected, counted a
     'every rejection counted, the rogue penalised, 5 more rounds',
     (s) => {
       const s0 = s[0];
-      return s0 != null && expected.every((r) => (s0.rejected[r] ?? 0) >= 1) && rogueScore(s0) < 0 && s0.round >= roundBefore + 5;
+      return (
+        s0 != null &&
+        expected.every((r) => (s0.rejected[r] ?? 0) >= 1) &&
+        rogueScore(s0) < 0 &&
+        s0.round >= roundBefore + 5
+      );
     },
     30_000,
   );

@@ -78,7 +78,10 @@ function edges(): Edge[] {
 }
 
 test('every directory under src/ is a layer with its imports listed', () => {
-  const dirs = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const dirs = readdirSync(SRC, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   assert.deepEqual(dirs, Object.keys(MAY_IMPORT).sort());
 });
 
@@ -118,11 +121,17 @@ test('layers import only downward: no file imports a layer above its own', () =>
 
 test('the daemon imports nothing of the testnet, the simulator or the cluster tools', () => {
   const up = edges().filter((e) => e.from === 'daemon' && ['testnet', 'sim', 'cluster', 'web', 'cli'].includes(e.to));
-  assert.deepEqual(up.map((e) => `src/${e.file} imports ${e.spec}`), []);
+  assert.deepEqual(
+    up.map((e) => `src/${e.file} imports ${e.spec}`),
+    [],
+  );
 });
 
 test('core imports nothing of daemon, sim, p2p, testnet, web, cli, cluster or report', () => {
   const forbidden = ['daemon', 'sim', 'p2p', 'testnet', 'web', 'cli', 'cluster', 'report'];
   const up = edges().filter((e) => e.from === 'core' && forbidden.includes(e.to));
-  assert.deepEqual(up.map((e) => `src/${e.file} imports ${e.spec}`), []);
+  assert.deepEqual(
+    up.map((e) => `src/${e.file} imports ${e.spec}`),
+    [],
+  );
 });

@@ -35,7 +35,10 @@ test('the real loaders pick tensorflow when tfjs-node is installed, else the nex
 });
 
 test('an explicit backend that cannot load is an error, not a silent fallback', async () => {
-  await assert.rejects(selectBackend('tensorflow', { ...defaultLoaders, tensorflow: missing }), /backend "tensorflow" is not available/);
+  await assert.rejects(
+    selectBackend('tensorflow', { ...defaultLoaders, tensorflow: missing }),
+    /backend "tensorflow" is not available/,
+  );
   const sel = await selectBackend('cpu');
   assert.equal(sel.backend, 'cpu');
 });

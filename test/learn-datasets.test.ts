@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DatasetError, labelHistogram } from '../src/learn/dataset.ts';
-import { gaussianMixture, loadCsv, loadDataset, loadEmbeddedMnist, loadIdxPair, parseDatasetSpec } from '../src/learn/datasets/index.ts';
+import {
+  gaussianMixture,
+  loadCsv,
+  loadDataset,
+  loadEmbeddedMnist,
+  loadIdxPair,
+  parseDatasetSpec,
+} from '../src/learn/datasets/index.ts';
 import { ConfigError } from '../src/util/validate.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gl-data-'));
@@ -29,7 +36,10 @@ test('embedded MNIST holds 10,000 real digits of all ten classes', () => {
   assert.equal(d.y.length, 10000);
   assert.deepEqual(d.inputShape, [28, 28, 1]);
   const h = labelHistogram(d.y, 10);
-  assert.ok(h.every((c) => c > 800), `histogram ${h}`);
+  assert.ok(
+    h.every((c) => c > 800),
+    `histogram ${h}`,
+  );
   const max = d.x.reduce((a, b) => Math.max(a, b), 0);
   assert.ok(max > 0.9 && max <= 1);
 });
@@ -67,7 +77,8 @@ test('bad IDX files give a DatasetError naming the file and the problem', () => 
     const p = writeFile(name, content);
     assert.throws(
       () => loadIdxPair(p, labels, 10),
-      (e: unknown) => e instanceof DatasetError && re.test(e.message) && e.message.includes(name) && !e.message.includes('\n'),
+      (e: unknown) =>
+        e instanceof DatasetError && re.test(e.message) && e.message.includes(name) && !e.message.includes('\n'),
       name,
     );
   }
@@ -88,7 +99,10 @@ test('CSV: numeric features plus a label column, by name or position', () => {
 
 test('CSV errors name the file, the line and the cell', () => {
   const p = writeFile('bad.csv', 'a,b,label\n1,2,0\n3,x,1\n');
-  assert.throws(() => loadCsv(p), (e: unknown) => e instanceof DatasetError && /bad\.csv: line 3, column 2: "x" is not a number/.test(e.message));
+  assert.throws(
+    () => loadCsv(p),
+    (e: unknown) => e instanceof DatasetError && /bad\.csv: line 3, column 2: "x" is not a number/.test(e.message),
+  );
   const r = writeFile('ragged.csv', '1,2,0\n3,1\n');
   assert.throws(() => loadCsv(r), /ragged\.csv: line 2 has 2 cells, expected 3/);
   assert.throws(() => loadCsv(p, { label: 'zzz' }), /no column named "zzz"/);
@@ -103,6 +117,9 @@ test('synthetic Gaussian mixture: any size, seeded', () => {
 });
 
 test('dataset specs are validated with a one-line message naming the key', () => {
-  assert.throws(() => parseDatasetSpec({ type: 'mnist', testFraction: 2 }), (e: unknown) => e instanceof ConfigError && /testFraction/.test(e.message));
+  assert.throws(
+    () => parseDatasetSpec({ type: 'mnist', testFraction: 2 }),
+    (e: unknown) => e instanceof ConfigError && /testFraction/.test(e.message),
+  );
   assert.throws(() => parseDatasetSpec({ type: 'parquet' }), /type/);
 });

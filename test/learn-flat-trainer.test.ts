@@ -28,8 +28,18 @@ function maxRelativeGap(a: Float32Array, b: Float32Array): number {
 
 const cases = [
   { name: 'logreg, sgd, mixture', model: { type: 'logreg' }, opt: { type: 'sgd', lr: 0.1 }, data: mixture },
-  { name: 'mlp [16, 8], momentum, mixture', model: { type: 'mlp', hidden: [16, 8] }, opt: { type: 'momentum', lr: 0.05 }, data: mixture },
-  { name: 'mlp [32], adam, MNIST digits', model: { type: 'mlp', hidden: [32] }, opt: { type: 'adam', lr: 0.002 }, data: null },
+  {
+    name: 'mlp [16, 8], momentum, mixture',
+    model: { type: 'mlp', hidden: [16, 8] },
+    opt: { type: 'momentum', lr: 0.05 },
+    data: mixture,
+  },
+  {
+    name: 'mlp [32], adam, MNIST digits',
+    model: { type: 'mlp', hidden: [32] },
+    opt: { type: 'adam', lr: 0.002 },
+    data: null,
+  },
 ] as const;
 
 for (const c of cases) {
@@ -48,7 +58,10 @@ for (const c of cases) {
     for (let round = 0; round < 8; round++) {
       const lossA = flat.train(a, optA, data.train, samplerA, { steps: 5, batchSize: 16 });
       const lossB = tfjs.train(b, optB, data.train, samplerB, { steps: 5, batchSize: 16 });
-      assert.ok(Math.abs(lossA - lossB) < 1e-4 * Math.max(1, Math.abs(lossB)), `round ${round}: loss ${lossA} vs ${lossB}`);
+      assert.ok(
+        Math.abs(lossA - lossB) < 1e-4 * Math.max(1, Math.abs(lossB)),
+        `round ${round}: loss ${lossA} vs ${lossB}`,
+      );
     }
     assert.ok(maxRelativeGap(a, b) < 1e-4, `params differ by ${maxRelativeGap(a, b)} (relative)`);
     assert.ok(maxRelativeGap(a, start) > 1e-3, 'training moved the parameters');
@@ -85,10 +98,16 @@ test('flat trainer learns the mixture (accuracy > 90%)', () => {
   const flat = new FlatDenseTrainer(model.spec, model.layout, featureSize(mixture.train), mixture.train.numClasses);
   const params = model.initParams(1);
   const before = flat.evaluate(params, mixture.test);
-  flat.train(params, new FlatOptimizer(parseOptimizerSpec({ type: 'sgd', lr: 0.1 }), model.size), mixture.train, new BatchSampler(1600, 1), {
-    steps: 200,
-    batchSize: 32,
-  });
+  flat.train(
+    params,
+    new FlatOptimizer(parseOptimizerSpec({ type: 'sgd', lr: 0.1 }), model.size),
+    mixture.train,
+    new BatchSampler(1600, 1),
+    {
+      steps: 200,
+      batchSize: 32,
+    },
+  );
   const after = flat.evaluate(params, mixture.test);
   assert.ok(after.loss < before.loss);
   assert.ok(after.accuracy > 0.9, `accuracy ${after.accuracy}`);

@@ -33,7 +33,11 @@ test('50 cycles of train → read flat → write flat leak no tensors', () => {
   model.dispose();
 });
 
-for (const spec of [{ type: 'sgd', lr: 0.1 }, { type: 'momentum', lr: 0.05 }, { type: 'adam', lr: 0.01 }] as const) {
+for (const spec of [
+  { type: 'sgd', lr: 0.1 },
+  { type: 'momentum', lr: 0.05 },
+  { type: 'adam', lr: 0.01 },
+] as const) {
   test(`${spec.type} learns a separable mixture (accuracy > 90%)`, () => {
     const model = new Model(parseModelSpec({ type: 'logreg' }), data.train);
     const trainer = new Trainer(model);
@@ -70,7 +74,11 @@ test('a label transform changes what is learned (label flipping)', () => {
   const trainer = new Trainer(model);
   const params = model.initParams(3);
   const opt = new FlatOptimizer(parseOptimizerSpec({ type: 'sgd', lr: 0.1 }), model.size);
-  trainer.train(params, opt, data.train, new BatchSampler(data.train.y.length, 3), { steps: 150, batchSize: 32, labelTransform: (l) => 3 - l });
+  trainer.train(params, opt, data.train, new BatchSampler(data.train.y.length, 3), {
+    steps: 150,
+    batchSize: 32,
+    labelTransform: (l) => 3 - l,
+  });
   assert.ok(trainer.evaluate(params, data.test).accuracy < 0.1);
   model.dispose();
 });

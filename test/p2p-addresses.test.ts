@@ -34,11 +34,18 @@ test('a joiner of a manifest with a bootstrap node on another host listens on al
     partition: { type: 'iid' },
   };
   const opts = { dataDir: '/tmp/x', peerId: PEER, relayOnly: false, http: { host: '127.0.0.1', port: 0 }, rounds: 0 };
-  const manifest = (boot: string) => parseManifest({ network: 'n', protocolVersion: 1, task, shards: 4, bootstrap: [boot] }, 'm');
+  const manifest = (boot: string) =>
+    parseManifest({ network: 'n', protocolVersion: 1, task, shards: 4, bootstrap: [boot] }, 'm');
   const remote = manifest(`/ip4/10.77.0.1/tcp/4001/p2p/${PEER}`);
   const local = manifest(`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`);
-  assert.deepEqual(joinConfig(remote, { ...opts, logLevel: 'info' }).listen, ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']);
-  assert.deepEqual(joinConfig(local, { ...opts, logLevel: 'info' }).listen, ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws']);
+  assert.deepEqual(joinConfig(remote, { ...opts, logLevel: 'info' }).listen, [
+    '/ip4/0.0.0.0/tcp/0',
+    '/ip4/0.0.0.0/tcp/0/ws',
+  ]);
+  assert.deepEqual(joinConfig(local, { ...opts, logLevel: 'info' }).listen, [
+    '/ip4/127.0.0.1/tcp/0',
+    '/ip4/127.0.0.1/tcp/0/ws',
+  ]);
   const explicit = ['/ip4/10.77.0.9/tcp/7'];
   assert.deepEqual(joinConfig(remote, { ...opts, logLevel: 'info', listen: explicit }).listen, explicit);
   assert.deepEqual(joinConfig(remote, { ...opts, logLevel: 'info', relayOnly: true }).listen, ['/p2p-circuit']);

@@ -26,13 +26,19 @@ test('a key file readable by others is refused with a clear error', async (t) =>
   const path = join(tempDir(t), 'peer.key');
   await loadOrCreateIdentity(path);
   chmodSync(path, 0o644);
-  await assert.rejects(loadOrCreateIdentity(path), (e: Error) => e instanceof IdentityError && /readable by others.*chmod 600/.test(e.message));
+  await assert.rejects(
+    loadOrCreateIdentity(path),
+    (e: Error) => e instanceof IdentityError && /readable by others.*chmod 600/.test(e.message),
+  );
 });
 
 test('a key file with garbage content is refused, not overwritten', async (t) => {
   const path = join(tempDir(t), 'peer.key');
   writeFileSync(path, 'not a key at all', { mode: 0o600 });
-  await assert.rejects(loadOrCreateIdentity(path), (e: Error) => e instanceof IdentityError && e.message.startsWith(`${path}: not a protobuf-marshalled`));
+  await assert.rejects(
+    loadOrCreateIdentity(path),
+    (e: Error) => e instanceof IdentityError && e.message.startsWith(`${path}: not a protobuf-marshalled`),
+  );
   writeFileSync(path, '', { mode: 0o600 });
   await assert.rejects(loadOrCreateIdentity(path), /0 bytes/);
 });

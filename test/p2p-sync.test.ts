@@ -5,7 +5,14 @@ import * as lp from 'it-length-prefixed';
 import { pipe } from 'it-pipe';
 import type { SyncSnapshot } from '../src/core/interfaces.ts';
 import { GossipHost, type ByteStream } from '../src/p2p/host.ts';
-import { SYNC_PROTOCOL, SyncError, readSnapshot, requestSnapshot, serveSnapshots, snapshotChunks } from '../src/p2p/sync-protocol.ts';
+import {
+  SYNC_PROTOCOL,
+  SyncError,
+  readSnapshot,
+  requestSnapshot,
+  serveSnapshots,
+  snapshotChunks,
+} from '../src/p2p/sync-protocol.ts';
 
 const SPEC = '0123456789abcdef';
 
@@ -44,7 +51,11 @@ test('readSnapshot rejects malformed streams with a reason', async () => {
     ['Infinity in the public copy', [header({}), f32(1, 2, 3, 4), f32(5, 6, 7, Infinity)], 'non-finite'],
   ];
   for (const [name, list, reason] of cases)
-    await assert.rejects(readSnapshot(chunks(list), expect4), (e: Error) => e instanceof SyncError && e.reason === reason, name);
+    await assert.rejects(
+      readSnapshot(chunks(list), expect4),
+      (e: Error) => e instanceof SyncError && e.reason === reason,
+      name,
+    );
   const ok = await readSnapshot(chunks([header({}), f32(1, 2, 3), f32(4, 5, 6, 7, 8)]), expect4);
   assert.deepEqual([...ok.params], [1, 2, 3, 4]);
   assert.deepEqual([...ok.publicCopy], [5, 6, 7, 8]);
@@ -55,7 +66,15 @@ let b: GossipHost;
 
 before(async () => {
   const make = async (): Promise<GossipHost> =>
-    GossipHost.create({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], mdns: false, dht: false, maxMessageBytes: 1 << 20, relay: false });
+    GossipHost.create({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: [],
+      mdns: false,
+      dht: false,
+      maxMessageBytes: 1 << 20,
+      relay: false,
+    });
   [a, b] = await Promise.all([make(), make()]);
   await b.dial(a.addresses()[0]!);
 });
@@ -69,25 +88,47 @@ test('a model larger than gossipsub’s 4 MiB cap round-trips between two hosts'
   const snap = snapshot(d);
   // Serving errors are reported, not thrown: the requester below aborts one stream on purpose.
   const serveErrors: Error[] = [];
-  await serveSnapshots(a, () => snap, (_p, e) => serveErrors.push(e));
+  await serveSnapshots(
+    a,
+    () => snap,
+    (_p, e) => serveErrors.push(e),
+  );
   const got = await requestSnapshot(b, a.peerId, { specHash: SPEC, paramCount: d }, 20_000);
   assert.equal(got.round, 7);
   assert.equal(got.seq, 42);
-  assert.deepEqual(Buffer.from(got.params.buffer, got.params.byteOffset, got.params.byteLength), Buffer.from(snap.params.buffer));
-  assert.deepEqual(Buffer.from(got.publicCopy.buffer, got.publicCopy.byteOffset, got.publicCopy.byteLength), Buffer.from(snap.publicCopy.buffer));
+  assert.deepEqual(
+    Buffer.from(got.params.buffer, got.params.byteOffset, got.params.byteLength),
+    Buffer.from(snap.params.buffer),
+  );
+  assert.deepEqual(
+    Buffer.from(got.publicCopy.buffer, got.publicCopy.byteOffset, got.publicCopy.byteLength),
+    Buffer.from(snap.publicCopy.buffer),
+  );
   // The requester checks the model it expects: the same stream for another model is refused.
   assert.equal(serveErrors.length, 0);
-  await assert.rejects(requestSnapshot(b, a.peerId, { specHash: 'ffffffffffffffff', paramCount: d }, 20_000), (e: Error) => e instanceof SyncError && e.reason === 'spec-hash');
+  await assert.rejects(
+    requestSnapshot(b, a.peerId, { specHash: 'ffffffffffffffff', paramCount: d }, 20_000),
+    (e: Error) => e instanceof SyncError && e.reason === 'spec-hash',
+  );
 });
 
-test('a peer serving a malformed stream, or nothing, is rejected (bounded by the timeout)', { timeout: 30_000 }, async () => {
+test('a peer serving a malformed stream, or nothing, is rejected (bounded by the timeout)', {
+  timeout: 30_000,
+}, async () => {
   const bad = snapshot(4);
   bad.params[2] = NaN;
   await b.handle(SYNC_PROTOCOL, (stream) => {
     // The requester aborts the stream once it sees the NaN: the write may fail, as it should.
-    pipe(snapshotChunks(bad), (src) => lp.encode(src), (src) => stream.sink(src)).catch(() => {});
+    pipe(
+      snapshotChunks(bad),
+      (src) => lp.encode(src),
+      (src) => stream.sink(src),
+    ).catch(() => {});
   });
-  await assert.rejects(requestSnapshot(a, b.peerId, expect4, 10_000), (e: Error) => e instanceof SyncError && e.reason === 'non-finite');
+  await assert.rejects(
+    requestSnapshot(a, b.peerId, expect4, 10_000),
+    (e: Error) => e instanceof SyncError && e.reason === 'non-finite',
+  );
   // A server that sends the header and then stalls: the requester gives up at its timeout.
   await b.unhandle(SYNC_PROTOCOL);
   const stalled: ByteStream[] = [];
@@ -105,7 +146,10 @@ test('a peer serving a malformed stream, or nothing, is rejected (bounded by the
     ).catch(() => {});
   });
   const t0 = Date.now();
-  await assert.rejects(requestSnapshot(a, b.peerId, expect4, 1000), (e: Error) => e instanceof SyncError && e.reason === 'timeout');
+  await assert.rejects(
+    requestSnapshot(a, b.peerId, expect4, 1000),
+    (e: Error) => e instanceof SyncError && e.reason === 'timeout',
+  );
   assert.ok(Date.now() - t0 < 5000, `gave up after ${Date.now() - t0} ms`);
   for (const s of stalled) s.abort(new Error('test over'));
 });

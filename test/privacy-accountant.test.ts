@@ -29,7 +29,11 @@ test('accountant reproduces the published TF-Privacy MNIST values within 2%', ()
   }
   // The setting usually quoted from the same tutorial, σ = 1.1 for 60 epochs: ε ≈ 3.0.
   const tutorial = sgmEpsilon({
-    q: 256 / 60000, sigma: 1.1, steps: mnistSteps(60), delta: 1e-5, conversion: 'classic',
+    q: 256 / 60000,
+    sigma: 1.1,
+    steps: mnistSteps(60),
+    delta: 1e-5,
+    conversion: 'classic',
   });
   within(tutorial.epsilon, 3.0, 0.02, 'σ=1.1');
 });
@@ -46,7 +50,12 @@ test('the improved conversion is never worse than the classic one, and is what t
 });
 
 test('fractional orders agree with the integer formula at and next to integers', () => {
-  for (const [q, sigma] of [[0.01, 1.1], [0.1, 0.8], [0.004, 4], [0.5, 2]] as const) {
+  for (const [q, sigma] of [
+    [0.01, 1.1],
+    [0.1, 0.8],
+    [0.004, 4],
+    [0.5, 2],
+  ] as const) {
     for (const a of [2, 3, 5, 8, 16, 32]) {
       const exact = rdpSampledGaussianStep(q, sigma, a);
       for (const near of [a - 1e-7, a + 1e-7])

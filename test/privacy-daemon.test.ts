@@ -69,7 +69,11 @@ test('daemons report ε, stop at targetEpsilon, keep the budget over a restart',
 
   // /status says stopped as the stopped round starts; its line is written when it closes.
   const roundsFile = join(c.dir(0), 'rounds.jsonl');
-  await c.waitFor('a stopped round in rounds.jsonl', () => readRoundLines(roundsFile).some((l) => l.privacy?.stopped), 10_000);
+  await c.waitFor(
+    'a stopped round in rounds.jsonl',
+    () => readRoundLines(roundsFile).some((l) => l.privacy?.stopped),
+    10_000,
+  );
   const lines = readRoundLines(roundsFile);
   const stopped = lines.filter((l) => l.privacy?.stopped);
   assert.ok(stopped.length > 0 && stopped.every((l) => l.bytesSentPayload === 0 && l.privacy!.steps === p.steps));

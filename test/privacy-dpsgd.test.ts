@@ -29,7 +29,15 @@ function tensors(model: Model, data: Dataset, rows: number[]): { xs: tf.Tensor; 
   const f = 64;
   const x = new Float32Array(rows.length * f);
   rows.forEach((r, i) => x.set(data.x.subarray(r * f, (r + 1) * f), i * f));
-  const ys = tf.tidy(() => tf.oneHot(Array.from(rows, (r) => data.y[r]!), 3).toFloat() as tf.Tensor2D);
+  const ys = tf.tidy(
+    () =>
+      tf
+        .oneHot(
+          Array.from(rows, (r) => data.y[r]!),
+          3,
+        )
+        .toFloat() as tf.Tensor2D,
+  );
   return { xs: tf.tensor(x, [rows.length, ...model.shape.inputShape]), ys };
 }
 

@@ -7,7 +7,11 @@ import { runSimulation } from '../src/sim/run.ts';
 import { parseScenario } from '../src/sim/scenario.ts';
 import { ConfigError } from '../src/util/validate.ts';
 
-const task = { seed: 5, dataset: { type: 'synthetic', samples: 1000, dim: 10, classes: 3, separation: 4 }, model: { type: 'logreg' } };
+const task = {
+  seed: 5,
+  dataset: { type: 'synthetic', samples: 1000, dim: 10, classes: 3, separation: 4 },
+  model: { type: 'logreg' },
+};
 const base = {
   nodes: 4,
   rounds: 8,
@@ -19,7 +23,9 @@ const node = { localSteps: 4, batchSize: 20, optimizer: { type: 'sgd', lr: 0.2 }
 test('a node that reaches targetEpsilon stops publishing, and ε never passes the target', async () => {
   const privacy = { clip: 1, noiseMultiplier: 1.5, delta: 1e-5, targetEpsilon: 1.75, mode: 'dp-sgd' };
   const logs: string[] = [];
-  const r = await runSimulation(parseScenario({ ...base, task: { ...task, node: { ...node, privacy } } }), { log: (m) => logs.push(m) });
+  const r = await runSimulation(parseScenario({ ...base, task: { ...task, node: { ...node, privacy } } }), {
+    log: (m) => logs.push(m),
+  });
   const lines = r.lines.filter((l) => l.index === 0).sort((a, b) => a.round - b.round);
   assert.equal(lines.length, base.rounds);
   const stoppedAt = lines.findIndex((l) => l.privacy!.stopped);
@@ -34,7 +40,10 @@ test('a node that reaches targetEpsilon stops publishing, and ε never passes th
   for (const l of lines) assert.ok(l.privacy!.epsilon <= privacy.targetEpsilon);
   assert.ok(lines[stoppedAt - 1]!.privacy!.epsilon > 1.5, 'it spent most of the budget first');
   const said = /^n0 reached its privacy budget \(ε = [0-9.]+\) at round \d+: stops training and publishing$/;
-  assert.ok(logs.some((m) => said.test(m)), logs.join('\n'));
+  assert.ok(
+    logs.some((m) => said.test(m)),
+    logs.join('\n'),
+  );
   assert.deepEqual(r.summary.privacy!.stoppedNodes, [0, 1, 2, 3]);
   assert.ok(r.summary.privacy!.epsilonMax <= 1.75);
 });
@@ -78,7 +87,11 @@ test('privacy config errors name the key', () => {
       JSON.stringify(input),
     );
   assert.throws(
-    () => parseScenario({ ...base, task: { ...task, node: { privacy: { clip: 'big', noiseMultiplier: 1, delta: 1e-5 } } } }, 's.json'),
+    () =>
+      parseScenario(
+        { ...base, task: { ...task, node: { privacy: { clip: 'big', noiseMultiplier: 1, delta: 1e-5 } } } },
+        's.json',
+      ),
     (e: unknown) => e instanceof ConfigError && /^s\.json: task\.node\.privacy\.clip: /.test(e.message),
   );
   const ok = parseNodeConfig({ privacy: { clip: 1, noiseMultiplier: 1, delta: 1e-5 } });

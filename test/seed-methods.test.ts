@@ -52,12 +52,20 @@ test('config: the new keys are validated and a conflict names its key', () => {
       e instanceof ConfigError && e.message === 'scenario: availability.nodes: node 7 does not exist (nodes: 4)',
   );
   assert.equal(parseNodeConfig({}).outer, undefined, 'every method is off by default');
-  const daemon = (node: unknown) => ({ dataDir: 'd', task: { node }, learning: { partitionIndex: 0, partitionCount: 2 } });
+  const daemon = (node: unknown) => ({
+    dataDir: 'd',
+    task: { node },
+    learning: { partitionIndex: 0, partitionCount: 2 },
+  });
   assert.throws(
     () => parseDaemonConfig(daemon({ modest: { timeoutMs: -1 } })),
     (e: Error) => e instanceof ConfigError && /^config: task\.node\.modest\.timeoutMs: /.test(e.message),
   );
-  assert.equal(parseDaemonConfig(daemon({ modest: {} })).task.node.modest?.trainers, 8, 'the daemon takes the same options');
+  assert.equal(
+    parseDaemonConfig(daemon({ modest: {} })).task.node.modest?.trainers,
+    8,
+    'the daemon takes the same options',
+  );
 });
 
 test('outer optimizer: lr 1, μ 0 is plain gossip; Nesterov steps match the formula; fragments take turns', () => {
@@ -172,7 +180,10 @@ test('MoDeST: the samples hand the model on; it converges and survives 80% of no
       nodes: 20,
       rounds: 14,
       topology: { generator: { type: 'full' } },
-      task: { ...task, node: { ...learning, modest: { trainers: 4, aggregators: 2, timeoutMs: 500, watchdogMs: 1500, seed: 2 } } },
+      task: {
+        ...task,
+        node: { ...learning, modest: { trainers: 4, aggregators: 2, timeoutMs: 500, watchdogMs: 1500, seed: 2 } },
+      },
       network: { probeTimeoutMs: 200 },
       churn: { events: churn },
     });
@@ -185,7 +196,7 @@ test('MoDeST: the samples hand the model on; it converges and survives 80% of no
     assert.ok(aggs.every((l) => l.used === 4 && l.closedBy === 'quorum'));
   }
   assert.ok(r.summary.finalAccuracy! > 0.85, `accuracy ${r.summary.finalAccuracy}`);
-  assert.deepEqual(r.summary.rejected, {}, 'the second aggregator\'s copy of a model is no rejection');
+  assert.deepEqual(r.summary.rejected, {}, "the second aggregator's copy of a model is no rejection");
   assert.equal(r.lines.length, 14 * 6, 'nodes outside the samples do nothing');
 
   const crashed = await runSimulation(sc([{ round: 5, action: 'crash', fraction: 0.8 }]));

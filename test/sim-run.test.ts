@@ -47,7 +47,9 @@ test('training on worker threads gives the same JSONL as training in the main th
 });
 
 test('a small ring converges above a floor and its nodes agree', async () => {
-  const r = await runSimulation(parseScenario({ ...base, nodes: 8, rounds: 15, topology: { generator: { type: 'ring' } } }));
+  const r = await runSimulation(
+    parseScenario({ ...base, nodes: 8, rounds: 15, topology: { generator: { type: 'ring' } } }),
+  );
   assert.equal(r.summary.honestFinished, 8);
   assert.ok(r.summary.finalAccuracy! > 0.8, `accuracy ${r.summary.finalAccuracy}`);
   const first = r.rounds[0]!.consensusDistance;
@@ -62,7 +64,11 @@ test('churn: crashes, a late joiner and a rejoin complete without a stall', asyn
       nodes: 10,
       rounds: 12,
       topology: { generator: { type: 'random-regular', d: 4 } },
-      task: { ...task, init: 'independent', node: { ...task.node, codec: { name: 'topk', fraction: 0.2 }, deadline: { capMs: 2000 } } },
+      task: {
+        ...task,
+        init: 'independent',
+        node: { ...task.node, codec: { name: 'topk', fraction: 0.2 }, deadline: { capMs: 2000 } },
+      },
       churn: {
         events: [
           { round: 3, action: 'crash', count: 2 },
@@ -81,7 +87,10 @@ test('churn: crashes, a late joiner and a rejoin complete without a stall', asyn
   const joinerFirstRound = Math.min(...r.lines.filter((l) => l.index === 9).map((l) => l.round));
   assert.ok(joinerFirstRound >= 3, `late joiner started at round ${joinerFirstRound}, not from scratch`);
   assert.ok(r.summary.syncRequests >= 2);
-  assert.ok(r.lines.some((l) => l.closedBy === 'deadline'), 'crashed neighbours are waited for only until the deadline');
+  assert.ok(
+    r.lines.some((l) => l.closedBy === 'deadline'),
+    'crashed neighbours are waited for only until the deadline',
+  );
   assert.ok(r.summary.finalAccuracy! > 0.7, `accuracy ${r.summary.finalAccuracy}`);
 });
 

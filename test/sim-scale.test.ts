@@ -17,14 +17,19 @@ const base = {
     dataset: { type: 'synthetic', samples: 4000, dim: 16, classes: 4, separation: 4 },
     partition: { type: 'iid' },
     model: { type: 'logreg' },
-    node: { localSteps: 3, batchSize: 8, optimizer: { type: 'sgd', lr: 0.1 }, codec: { name: 'topk', fraction: 0.2, values: 'fp16' } },
+    node: {
+      localSteps: 3,
+      batchSize: 8,
+      optimizer: { type: 'sgd', lr: 0.1 },
+      codec: { name: 'topk', fraction: 0.2, values: 'fp16' },
+    },
   },
   topology: { generator: { type: 'random-regular', d: 4 } },
   eval: { sampleNodes: 5, testSamples: 200 },
   trainer: 'flat',
 };
 
-test('compact JSONL: the evaluated nodes\' lines and the same round summaries and summary as the full JSONL', async () => {
+test("compact JSONL: the evaluated nodes' lines and the same round summaries and summary as the full JSONL", async () => {
   const full = await runSimulation(parseScenario({ ...base, jsonl: 'full' }));
   const compact = await runSimulation(parseScenario({ ...base, jsonl: 'compact' }));
   assert.equal(full.lines.length, 40 * 4);
@@ -40,7 +45,10 @@ test('compact JSONL: the evaluated nodes\' lines and the same round summaries an
     const written = readFileSync(join(dir, 'rounds.jsonl'), 'utf8');
     assert.equal(written, toJsonl(compact));
     assert.equal(jsonlDigest(compact), createHash('sha256').update(written).digest('hex'));
-    assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /compact: node-round lines of the evaluated nodes only/);
+    assert.match(
+      readFileSync(join(dir, 'report.html'), 'utf8'),
+      /compact: node-round lines of the evaluated nodes only/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -60,11 +68,17 @@ test('per-node state: parameters, own public copy, and copies only of actual nei
   assert.equal(r.state.publicCopy, 4 * d);
   assert.equal(r.state.inbox, 4 * 4 * d);
   assert.equal(r.state.optimizer, 0);
-  assert.equal(r.state.shardRows, 8 * (4000 * 0.8) / 40);
+  assert.equal(r.state.shardRows, (8 * (4000 * 0.8)) / 40);
 });
 
 test('trainer "flat" refuses models and options it does not implement', () => {
-  assert.throws(() => parseScenario({ ...base, task: { ...base.task, model: { type: 'cnn' } } }), (e: unknown) => e instanceof ConfigError && /trainer/.test(e.message));
+  assert.throws(
+    () => parseScenario({ ...base, task: { ...base.task, model: { type: 'cnn' } } }),
+    (e: unknown) => e instanceof ConfigError && /trainer/.test(e.message),
+  );
   const privacy = { mode: 'dp-sgd', noiseMultiplier: 1, clip: 1, delta: 1e-5 };
-  assert.throws(() => parseScenario({ ...base, task: { ...base.task, node: { ...base.task.node, privacy } } }), (e: unknown) => e instanceof ConfigError && /trainer/.test(e.message));
+  assert.throws(
+    () => parseScenario({ ...base, task: { ...base.task, node: { ...base.task.node, privacy } } }),
+    (e: unknown) => e instanceof ConfigError && /trainer/.test(e.message),
+  );
 });

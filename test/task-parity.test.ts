@@ -66,7 +66,10 @@ test("a daemon built from the scenario's task gets node i's shard, init and roun
         const daemonInit = learner.initParams('own');
         assertSameFloats(daemonInit, simInit, `node ${i}: own init`);
         assertSameFloats(learner.initParams('shared'), world.initParams('shared'), `node ${i}: shared init`);
-        assert.ok(simInit.some((v, k) => v !== world.initParams((i + 1) % NODES)[k]), 'inits differ between nodes');
+        assert.ok(
+          simInit.some((v, k) => v !== world.initParams((i + 1) % NODES)[k]),
+          'inits differ between nodes',
+        );
 
         // Round one, then round two (optimizer state and batch order carried over).
         for (const round of [1, 2]) {

@@ -16,7 +16,11 @@ import { ConfigError } from '../src/util/validate.ts';
 
 const PEER = '12D3KooWNcUsxZ5oEmsPdpgA2DUUxbELq9wn7qmKNpnqFid7JwCJ';
 const OTHER = '12D3KooWCd5egBKpKu5qoTQTLafgZiBwEyE2KjzNhamyS4QMR6hZ';
-const TASK = { model: { type: 'logreg' }, dataset: { type: 'synthetic', samples: 500, dim: 4, classes: 2 }, partition: { type: 'iid' } };
+const TASK = {
+  model: { type: 'logreg' },
+  dataset: { type: 'synthetic', samples: 500, dim: 4, classes: 2 },
+  partition: { type: 'iid' },
+};
 const base = { network: 'unit', protocolVersion: 1, task: TASK, shards: 4 };
 
 test('every manifest in testnets/ is valid and joinable', () => {
@@ -25,7 +29,14 @@ test('every manifest in testnets/ is valid and joinable', () => {
   for (const f of files) {
     const m = loadManifest(join('testnets', f));
     assert.match(m.taskHash, /^[0-9a-f]{16}$/);
-    const joiner = joinConfig(m, { dataDir: '/tmp/x', peerId: PEER, relayOnly: false, http: { host: '127.0.0.1', port: 0 }, rounds: 0, logLevel: 'info' });
+    const joiner = joinConfig(m, {
+      dataDir: '/tmp/x',
+      peerId: PEER,
+      relayOnly: false,
+      http: { host: '127.0.0.1', port: 0 },
+      rounds: 0,
+      logLevel: 'info',
+    });
     const c = parseDaemonConfig(joiner, f);
     assert.deepEqual(joiner.task, m.rawTask, 'the member config embeds the manifest task unchanged');
     assert.deepEqual(c.task, m.task, 'and parses to the same TaskSpec');
@@ -46,21 +57,39 @@ test('the task hash is SHA-256 of the canonical TaskSpec and shards: key order a
 
 test('bad manifests are refused in one line naming the file and the key', () => {
   const bad: Array<[unknown, RegExp]> = [
-    [{ ...base, taskHash: '0123456789abcdef' }, /^m\.json: taskHash: task and shards hash to [0-9a-f]{16}, the manifest states 0123456789abcdef/],
+    [
+      { ...base, taskHash: '0123456789abcdef' },
+      /^m\.json: taskHash: task and shards hash to [0-9a-f]{16}, the manifest states 0123456789abcdef/,
+    ],
     [{ ...base, protocolVersion: 2 }, /^m\.json: protocolVersion: this node speaks testnet protocol 1/],
     [{ ...base, network: 'a/b' }, /^m\.json: network: /],
-    [{ ...base, bootstrap: ['/ip4/127.0.0.1/tcp/1'] }, /^m\.json: bootstrap\.0: expected a multiaddr ending in \/p2p\//],
+    [
+      { ...base, bootstrap: ['/ip4/127.0.0.1/tcp/1'] },
+      /^m\.json: bootstrap\.0: expected a multiaddr ending in \/p2p\//,
+    ],
     [{ ...base, admission: { allowPeers: ['nope'] } }, /^m\.json: admission\.allowPeers\.0: /],
     [{ ...base, task: { ...TASK, model: { type: 'transformer' } } }, /^m\.json: task\.model\.type: /],
     [{ ...base, task: { ...TASK, node: { localSteps: -1 } } }, /^m\.json: task\.node\.localSteps: /],
     [{ ...base, task: { ...TASK, node: { deadline: { capMs: -1 } } } }, /^m\.json: task\.node\.deadline\.capMs: /],
-    [{ ...base, task: { ...TASK, node: { codec: { name: 'zip' } } } }, /^m\.json: task\.node\.codec\.name: must be one of/],
+    [
+      { ...base, task: { ...TASK, node: { codec: { name: 'zip' } } } },
+      /^m\.json: task\.node\.codec\.name: must be one of/,
+    ],
     [{ ...base, shards: undefined }, /^m\.json: shards: Required/],
     // The old layout, one line saying where the key moved.
-    [{ ...base, task: { ...TASK, hyperparameters: { localSteps: 5 } } }, /^m\.json: task\.hyperparameters: moved to task\.node$/],
+    [
+      { ...base, task: { ...TASK, hyperparameters: { localSteps: 5 } } },
+      /^m\.json: task\.hyperparameters: moved to task\.node$/,
+    ],
     [{ ...base, task: { ...TASK, codec: { name: 'none' } } }, /^m\.json: task\.codec: moved to task\.node\.codec$/],
-    [{ ...base, task: { ...TASK, aggregation: { rule: 'mean' } } }, /^m\.json: task\.aggregation: moved to task\.node\.aggregator$/],
-    [{ ...base, task: { ...TASK, partition: { rule: { type: 'iid' }, shards: 4 } } }, /^m\.json: task\.partition\.rule: moved to task\.partition$/],
+    [
+      { ...base, task: { ...TASK, aggregation: { rule: 'mean' } } },
+      /^m\.json: task\.aggregation: moved to task\.node\.aggregator$/,
+    ],
+    [
+      { ...base, task: { ...TASK, partition: { rule: { type: 'iid' }, shards: 4 } } },
+      /^m\.json: task\.partition\.rule: moved to task\.partition$/,
+    ],
     [{ ...base, extra: 1 }, /^m\.json: \(root\): Unrecognized key/],
   ];
   for (const [input, re] of bad) {
@@ -82,7 +111,10 @@ test('PSK files: the swarm.key format is read, anything else refused', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gl-psk-'));
   try {
     writePskFile(join(dir, 'ok.psk'));
-    assert.match(new TextDecoder().decode(readPskFile(join(dir, 'ok.psk'))), /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/);
+    assert.match(
+      new TextDecoder().decode(readPskFile(join(dir, 'ok.psk'))),
+      /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/,
+    );
     writeFileSync(join(dir, 'bad.psk'), '/key/swarm/psk/1.0.0/\n/base16/\nabc\n');
     assert.throws(() => readPskFile(join(dir, 'bad.psk')), /bad\.psk: not a libp2p pre-shared key/);
     assert.throws(() => readPskFile(join(dir, 'missing.psk')), /missing\.psk: cannot read/);
@@ -92,7 +124,20 @@ test('PSK files: the swarm.key format is read, anything else refused', () => {
 });
 
 test('heartbeats: well-formed and from their author, else dropped', () => {
-  const beat: MemberBeat = { kind: 'member', v: 1, peerId: PEER, taskHash: '0123456789abcdef', round: 3, accuracy: 0.5, bytes: { sent: 1, received: 2 }, accepted: 1, rejected: {}, refused: [], neighbours: [{ id: OTHER, path: 'relayed' }], addrs: ['/ip4/127.0.0.1/tcp/1'] };
+  const beat: MemberBeat = {
+    kind: 'member',
+    v: 1,
+    peerId: PEER,
+    taskHash: '0123456789abcdef',
+    round: 3,
+    accuracy: 0.5,
+    bytes: { sent: 1, received: 2 },
+    accepted: 1,
+    rejected: {},
+    refused: [],
+    neighbours: [{ id: OTHER, path: 'relayed' }],
+    addrs: ['/ip4/127.0.0.1/tcp/1'],
+  };
   assert.deepEqual(decodeHeartbeat(encodeHeartbeat(beat), PEER), beat);
   assert.equal(decodeHeartbeat(encodeHeartbeat(beat), OTHER), null, 'forged author');
   assert.equal(decodeHeartbeat(encodeHeartbeat({ ...beat, round: -1 }), PEER), null);

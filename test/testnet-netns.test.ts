@@ -179,5 +179,8 @@ test(TITLE, { timeout: 200_000, skip: unavailable ?? false }, async () => {
   assert.ok(all(s1!, '/ip4/10.77.0.3/tcp/'), `joiner-1 announces ${s1!.addresses}`);
   assert.ok(all(s2!, `${bootAddr}/p2p-circuit`), `joiner-2 (relay-only) announces ${s2!.addresses}`);
   for (const x of s) assert.equal(x!.isolated, false);
-  assert.ok(s.every((x) => x!.accuracy! > 0.4), `accuracies ${s.map((x) => x!.accuracy)}`);
+  assert.ok(
+    s.every((x) => x!.accuracy! > 0.4),
+    `accuracies ${s.map((x) => x!.accuracy)}`,
+  );
 });

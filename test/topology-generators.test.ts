@@ -52,7 +52,10 @@ describe('generators: node count and degrees', () => {
     for (const size of [10, 100, 1000]) {
       const ds = degrees(exponential(size));
       const log = Math.ceil(Math.log2(size));
-      assert.ok(ds.every((d) => d >= log && d <= 2 * log), `n=${size}: ${ds[0]}`);
+      assert.ok(
+        ds.every((d) => d >= log && d <= 2 * log),
+        `n=${size}: ${ds[0]}`,
+      );
     }
   });
 
@@ -62,7 +65,16 @@ describe('generators: node count and degrees', () => {
   });
 
   it('degenerate sizes stay simple graphs', () => {
-    for (const g of [ring(1), ring(2), torus(2), exponential(2), full(1), star(1), dumbbell(2), randomRegular(2, 1, 1)]) {
+    for (const g of [
+      ring(1),
+      ring(2),
+      torus(2),
+      exponential(2),
+      full(1),
+      star(1),
+      dumbbell(2),
+      randomRegular(2, 1, 1),
+    ]) {
       checkGraph(g);
     }
     assert.equal(edgeCount(ring(2)), 1);
@@ -94,7 +106,11 @@ describe('generators: statistics', () => {
   });
 
   it('random-regular is exactly d-regular at n = 1000 and 10,000', () => {
-    for (const [n, d] of [[1000, 6], [10000, 4], [1000, 997]] as const) {
+    for (const [n, d] of [
+      [1000, 6],
+      [10000, 4],
+      [1000, 997],
+    ] as const) {
       const g = randomRegular(n, d, 5);
       checkGraph(g);
       assert.ok(allEqual(degrees(g), d));

@@ -17,17 +17,33 @@ import {
 
 describe('graph', () => {
   it('fromEdges sorts, symmetrises and drops duplicate edges', () => {
-    const g = fromEdges(4, [[2, 0], [0, 2], [1, 0], [3, 2]]);
+    const g = fromEdges(4, [
+      [2, 0],
+      [0, 2],
+      [1, 0],
+      [3, 2],
+    ]);
     assert.deepEqual(g.adj, [[1, 2], [0], [0, 3], [2]]);
     assert.equal(edgeCount(g), 3);
-    assert.deepEqual(edgesOf(g), [[0, 1], [0, 2], [2, 3]]);
+    assert.deepEqual(edgesOf(g), [
+      [0, 1],
+      [0, 2],
+      [2, 3],
+    ]);
     assert.equal(degree(g, 0), 2);
     assert.ok(hasEdge(g, 3, 2) && !hasEdge(g, 1, 3));
     checkGraph(g);
   });
 
   it('fromEdges rejects self-loops and out-of-range nodes', () => {
-    assert.throws(() => fromEdges(3, [[0, 1], [1, 1]]), /^TopologyParamError: edges\[1\]: expected two different nodes/);
+    assert.throws(
+      () =>
+        fromEdges(3, [
+          [0, 1],
+          [1, 1],
+        ]),
+      /^TopologyParamError: edges\[1\]: expected two different nodes/,
+    );
     assert.throws(() => fromEdges(3, [[0, 3]]), /edges\[0\]: expected node indices in 0\.\.2, got \[0,3\]/);
     assert.throws(() => fromEdges(3, [[-1, 0]]), /edges\[0\]: expected node indices/);
   });
@@ -39,7 +55,11 @@ describe('graph', () => {
   });
 
   it('components and isConnected', () => {
-    const g = fromEdges(6, [[0, 1], [1, 2], [4, 5]]);
+    const g = fromEdges(6, [
+      [0, 1],
+      [1, 2],
+      [4, 5],
+    ]);
     assert.deepEqual(components(g), [[0, 1, 2], [3], [4, 5]]);
     assert.equal(isConnected(g), false);
     assert.equal(isConnected(ring(5)), true);

@@ -43,7 +43,10 @@ describe('epidemic schedule', () => {
     outLists(schedule, 4, forward).forEach((peers, i) => {
       assert.equal(new Set(peers).size, s);
       assert.ok(!peers.includes(i) && peers.every((j) => j >= 0 && j < n));
-      assert.deepEqual(peers, [...peers].sort((a, b) => a - b));
+      assert.deepEqual(
+        peers,
+        [...peers].sort((a, b) => a - b),
+      );
     });
   });
 
@@ -89,7 +92,10 @@ describe('epidemic schedule', () => {
 describe('one-peer exponential schedule', () => {
   it('cycles through powers of two', () => {
     const schedule = onePeerExponentialSchedule(16);
-    assert.deepEqual([0, 1, 2, 3, 4].map((t) => schedule.neighboursAt(5, t)), [[6], [7], [9], [13], [6]]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map((t) => schedule.neighboursAt(5, t)),
+      [[6], [7], [9], [13], [6]],
+    );
     assert.deepEqual(schedule.inNeighboursAt(5, 2), [1]);
   });
 });

@@ -59,8 +59,12 @@ export function fail(message: string): never {
 }
 
 /** Parse process.argv for a script; prints usage and exits on --help. */
-export function scriptArgs<O extends Record<string, ScriptOption>>(spec: ScriptSpec<O>): { values: Values<O>; positionals: string[] } {
-  const options: Record<string, { type: 'string' | 'boolean'; default?: string | boolean; multiple?: boolean }> = { help: { type: 'boolean', default: false } };
+export function scriptArgs<O extends Record<string, ScriptOption>>(
+  spec: ScriptSpec<O>,
+): { values: Values<O>; positionals: string[] } {
+  const options: Record<string, { type: 'string' | 'boolean'; default?: string | boolean; multiple?: boolean }> = {
+    help: { type: 'boolean', default: false },
+  };
   for (const [k, o] of Object.entries(spec.options)) {
     options[k] = { type: o.type };
     if (o.default !== undefined) options[k].default = o.default;
@@ -68,7 +72,10 @@ export function scriptArgs<O extends Record<string, ScriptOption>>(spec: ScriptS
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ options: { ...options, help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: spec.positionals !== undefined });
+    parsed = parseArgs({
+      options: { ...options, help: { type: 'boolean', short: 'h', default: false } },
+      allowPositionals: spec.positionals !== undefined,
+    });
   } catch (e) {
     fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
   }
@@ -80,10 +87,22 @@ export function scriptArgs<O extends Record<string, ScriptOption>>(spec: ScriptS
 }
 
 /** A numeric option: an integer (or any finite number with `integer: false`) of at least `min`. */
-export function numberOption(name: string, text: string | undefined, o: { min?: number; integer?: boolean } = {}): number {
+export function numberOption(
+  name: string,
+  text: string | undefined,
+  o: { min?: number; integer?: boolean } = {},
+): number {
   const n = Number(text);
   const integer = o.integer ?? true;
-  if (text === undefined || text.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < (o.min ?? -Infinity))
-    fail(`--${name} must be ${integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` ≥ ${o.min}` : ''}, got ${text}`);
+  if (
+    text === undefined ||
+    text.trim() === '' ||
+    !Number.isFinite(n) ||
+    (integer && !Number.isInteger(n)) ||
+    n < (o.min ?? -Infinity)
+  )
+    fail(
+      `--${name} must be ${integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` ≥ ${o.min}` : ''}, got ${text}`,
+    );
   return n;
 }

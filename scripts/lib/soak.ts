@@ -87,7 +87,8 @@ export class ClusterProgress {
 
   poll(): void {
     this.tails.forEach((t, i) => {
-      for (const l of t.poll()) if (l.accuracy !== undefined) this.evals[i]!.push({ round: l.round, accuracy: l.accuracy });
+      for (const l of t.poll())
+        if (l.accuracy !== undefined) this.evals[i]!.push({ round: l.round, accuracy: l.accuracy });
     });
   }
 
@@ -141,11 +142,21 @@ export class RssSampler {
   /** Median RSS of process `pid` over samples in [from, to); null when there are fewer than 3. */
   median(pid: number, from: number, to: number): number | null {
     const xs = (this.byPid.get(pid)?.samples ?? []).filter((s) => s.t >= from && s.t < to).map((s) => s.rss);
-    return xs.length < 3 ? null : quantile(xs.sort((a, b) => a - b), 0.5);
+    return xs.length < 3
+      ? null
+      : quantile(
+          xs.sort((a, b) => a - b),
+          0.5,
+        );
   }
 
   /** Each process: its slot and the times of its first and last samples. */
   processes(): Array<{ pid: number; slot: number; first: number; last: number }> {
-    return [...this.byPid].map(([pid, p]) => ({ pid, slot: p.slot, first: p.samples[0]!.t, last: p.samples.at(-1)!.t }));
+    return [...this.byPid].map(([pid, p]) => ({
+      pid,
+      slot: p.slot,
+      first: p.samples[0]!.t,
+      last: p.samples.at(-1)!.t,
+    }));
   }
 }

@@ -31,7 +31,8 @@ export const aggregatorConfigSchema = z
     },
     {
       errorMap: (issue, ctx) => {
-        if (issue.code === 'unrecognized_keys') return { message: `unknown key "${issue.keys.join('", "')}"; expected one of ${keys.join(', ')}` };
+        if (issue.code === 'unrecognized_keys')
+          return { message: `unknown key "${issue.keys.join('", "')}"; expected one of ${keys.join(', ')}` };
         if (issue.code === 'invalid_type') return { message: 'must be an object like {"rule": "median"}' };
         return { message: ctx.defaultError };
       },

@@ -28,9 +28,14 @@ export function aggregate(
   layout: ParamLayout,
   ctx: AggregationContext,
 ): Float32Array {
-  if (layout.totalSize !== self.length) throw new Error(`layout covers ${layout.totalSize} parameters, model has ${self.length}`);
+  if (layout.totalSize !== self.length)
+    throw new Error(`layout covers ${layout.totalSize} parameters, model has ${self.length}`);
   const { rule, varianceCorrection, ...params } = config;
-  const out = getRule(rule)(self, received, weights, { ...params, selfDegree: ctx.selfDegree, neighbourDegrees: ctx.neighbourDegrees });
+  const out = getRule(rule)(self, received, weights, {
+    ...params,
+    selfDegree: ctx.selfDegree,
+    neighbourDegrees: ctx.neighbourDegrees,
+  });
   if (varianceCorrection !== 'none') correctVariance(out, [self, ...received], layout, varianceCorrection);
   return out;
 }

@@ -11,15 +11,21 @@ function num(message: string) {
 
 /** Every tunable rule parameter a config may set, and what it must be (degrees come from the topology). */
 export const ruleParams = z.object({
-  f: num('must be a non-negative integer').int('must be a non-negative integer').min(0, 'must be a non-negative integer'),
-  beta: num('must be a number in [0, 0.5)').min(0, 'must be a number in [0, 0.5)').lt(0.5, 'must be a number in [0, 0.5)'),
+  f: num('must be a non-negative integer')
+    .int('must be a non-negative integer')
+    .min(0, 'must be a non-negative integer'),
+  beta: num('must be a number in [0, 0.5)')
+    .min(0, 'must be a number in [0, 0.5)')
+    .lt(0.5, 'must be a number in [0, 0.5)'),
   m: num('must be a positive integer').int('must be a positive integer').min(1, 'must be a positive integer'),
   tau: num('must be a number > 0 (Infinity allowed; omit for the adaptive radius)').gt(
     0,
     'must be a number > 0 (Infinity allowed; omit for the adaptive radius)',
   ),
   iterations: num('must be a positive integer').int('must be a positive integer').min(1, 'must be a positive integer'),
-  selfWeight: num('must be a number in [0, 1]').min(0, 'must be a number in [0, 1]').max(1, 'must be a number in [0, 1]'),
+  selfWeight: num('must be a number in [0, 1]')
+    .min(0, 'must be a number in [0, 1]')
+    .max(1, 'must be a number in [0, 1]'),
   eps: num('must be a finite number > 0').finite('must be a finite number > 0').gt(0, 'must be a finite number > 0'),
 });
 

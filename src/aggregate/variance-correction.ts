@@ -46,7 +46,14 @@ export type VarianceTarget = 'inputs' | 'xavier';
  * layerVariance of four vectors at once: the same two passes and the same order of additions for
  * each (so the same values), with four independent sums per loop instead of one.
  */
-function fourVariances(a: Float32Array, b: Float32Array, c: Float32Array, d: Float32Array, entry: LayerEntry, out: number[]): void {
+function fourVariances(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  d: Float32Array,
+  entry: LayerEntry,
+  out: number[],
+): void {
   const { offset, size } = entry;
   const end = offset + size;
   let sa = 0;
@@ -83,7 +90,9 @@ function fourVariances(a: Float32Array, b: Float32Array, c: Float32Array, d: Flo
 function layerVariances(inputs: readonly Float32Array[], entry: LayerEntry): number[] {
   const out: number[] = [];
   let k = 0;
-  if (entry.size > 0) for (; k + 4 <= inputs.length; k += 4) fourVariances(inputs[k]!, inputs[k + 1]!, inputs[k + 2]!, inputs[k + 3]!, entry, out);
+  if (entry.size > 0)
+    for (; k + 4 <= inputs.length; k += 4)
+      fourVariances(inputs[k]!, inputs[k + 1]!, inputs[k + 2]!, inputs[k + 3]!, entry, out);
   for (; k < inputs.length; k++) out.push(layerVariance(inputs[k]!, entry));
   return out;
 }
@@ -103,7 +112,8 @@ export function correctVariance(
   layout: ParamLayout,
   target: VarianceTarget,
 ): void {
-  if (layout.totalSize !== out.length) throw new Error(`layout covers ${layout.totalSize} parameters, vector has ${out.length}`);
+  if (layout.totalSize !== out.length)
+    throw new Error(`layout covers ${layout.totalSize} parameters, vector has ${out.length}`);
   for (const entry of layout.entries) {
     if (entry.kind !== 'weight' || entry.size < 2) continue;
     const { mean, variance: current } = layerMoments(out, entry);
@@ -133,7 +143,8 @@ export function varianceRescales(
   layout: ParamLayout,
   target: VarianceTarget,
 ): LayerRescale[] {
-  if (layout.totalSize !== x.length) throw new Error(`layout covers ${layout.totalSize} values, vector has ${x.length}`);
+  if (layout.totalSize !== x.length)
+    throw new Error(`layout covers ${layout.totalSize} values, vector has ${x.length}`);
   const out: LayerRescale[] = [];
   layout.entries.forEach((entry, layer) => {
     if (entry.kind !== 'weight' || entry.size < 2) return;

@@ -41,7 +41,12 @@ export function clusterCommand(): Command {
     .requiredOption('--rounds <n>', 'rounds each daemon runs', parseIntOption('--rounds', 1))
     .option('--task <file>', 'JSON of the learning task (model, dataset, partition, node, seed, init)')
     .option('--kill <k>', 'kill -9 this many daemons mid-run', parseIntOption('--kill', 0), 0)
-    .option('--kill-at-round <r>', 'kill each chosen daemon as it enters this round', parseIntOption('--kill-at-round', 0), 5)
+    .option(
+      '--kill-at-round <r>',
+      'kill each chosen daemon as it enters this round',
+      parseIntOption('--kill-at-round', 0),
+      5,
+    )
     .option(
       '--restart-after <s>',
       'restart the killed daemons this many seconds after the kill (default: leave them down)',
@@ -55,13 +60,16 @@ export function clusterCommand(): Command {
     .option('--seed <n>', 'seed for the topology and the choice of daemons to kill', parseIntOption('--seed', 0), 1)
     .option('--timeout <s>', 'give up after this many seconds', parseIntOption('--timeout', 1), 900)
     .option('-o, --out <dir>', 'output directory (must not hold a cluster already)', 'runs/cluster')
-    .addHelpText('after', [
-      '',
-      'Example: kill one daemon in round 20, restart it when the others enter round 40; a process start takes',
-      '10-100 s on a loaded machine, so leave the others enough rounds to train with it afterwards:',
-      '  gossiplearn cluster topologies/ring.json --nodes 4 --rounds 300 \\',
-      '    --kill 1 --kill-at-round 20 --restart-at-round 40 --out runs/cluster-ring',
-    ].join('\n'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example: kill one daemon in round 20, restart it when the others enter round 40; a process start takes',
+        '10-100 s on a loaded machine, so leave the others enough rounds to train with it afterwards:',
+        '  gossiplearn cluster topologies/ring.json --nodes 4 --rounds 300 \\',
+        '    --kill 1 --kill-at-round 20 --restart-at-round 40 --out runs/cluster-ring',
+      ].join('\n'),
+    )
     .action(async (file: string, o: Opts) => {
       const seed = o.seed as number;
       const rounds = o.rounds as number;
@@ -80,10 +88,14 @@ export function clusterCommand(): Command {
       const result = await runCluster(opts);
       const report = await writeClusterOutputs(result, opts);
       const last = result.rounds[result.rounds.length - 1];
-      console.log(`done in ${result.wallSeconds.toFixed(1)} s: ${result.rounds.length} rounds, final mean accuracy ${last?.meanAccuracy === null || last === undefined ? 'n/a' : (100 * last.meanAccuracy).toFixed(2) + '%'}`);
+      console.log(
+        `done in ${result.wallSeconds.toFixed(1)} s: ${result.rounds.length} rounds, final mean accuracy ${last?.meanAccuracy === null || last === undefined ? 'n/a' : (100 * last.meanAccuracy).toFixed(2) + '%'}`,
+      );
       for (const r of result.restarts.filter((x) => x.survivorsFinished > 0)) {
-        console.log(`warning: node ${r.node} was back up only after the others had finished: it trained no round with them ` +
-          '(restart earlier or run more --rounds)');
+        console.log(
+          `warning: node ${r.node} was back up only after the others had finished: it trained no round with them ` +
+            '(restart earlier or run more --rounds)',
+        );
       }
       console.log(`JSONL: ${resolve(opts.outDir, 'rounds.jsonl')}`);
       console.log(`report: ${report}`);

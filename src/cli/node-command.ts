@@ -5,7 +5,10 @@ export function nodeCommand(): Command {
   return new Command('node')
     .description('run a learning node daemon on libp2p (gossip, state sync, checkpoints, /status and /metrics)')
     .requiredOption('-c, --config <file>', 'daemon config JSON (see README: "Running a node daemon / local cluster")')
-    .option('--exit-when-done', 'exit once learning.rounds are done (default: keep serving sync and status until stopped)')
+    .option(
+      '--exit-when-done',
+      'exit once learning.rounds are done (default: keep serving sync and status until stopped)',
+    )
     .action(async (o: { config: string; exitWhenDone?: boolean }) => {
       // Loaded on use: libp2p and tfjs are heavy, and other subcommands do not need them.
       const [
@@ -33,6 +36,10 @@ export function nodeCommand(): Command {
         throw e instanceof IdentityError ? new ConfigError(e.message) : e;
       });
       const stop = stopOnSignals((reason) => daemon.stop(reason), log);
-      if (o.exitWhenDone) daemon.whenFinished.then(() => stop('rounds done'), () => {});
+      if (o.exitWhenDone)
+        daemon.whenFinished.then(
+          () => stop('rounds done'),
+          () => {},
+        );
     });
 }

@@ -9,7 +9,9 @@ import { trainCommand } from './train-command.ts';
 /** The whole command tree; built on demand so that tests can walk it without running anything. */
 export function buildProgram(): Command {
   return new Command('gossiplearn')
-    .description('peer-to-peer decentralized learning: compressed gossip, robust aggregation, churn-tolerant nodes, local simulation')
+    .description(
+      'peer-to-peer decentralized learning: compressed gossip, robust aggregation, churn-tolerant nodes, local simulation',
+    )
     .showHelpAfterError()
     .addCommand(simulateCommand())
     .addCommand(trainCommand())

@@ -13,7 +13,9 @@ export function progressBar(label: string): (done: number, total: number) => voi
       const width = 30;
       const filled = Math.round(frac * width);
       const secs = ((now - started) / 1000).toFixed(0);
-      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0)}% ${secs}s`);
+      process.stderr.write(
+        `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0)}% ${secs}s`,
+      );
       if (frac >= 1) process.stderr.write('\n');
     } else {
       const decile = Math.floor(frac * 10);

@@ -28,14 +28,20 @@ interface SimulateCli {
 
 export function simulateCommand(): Command {
   return new Command('simulate')
-    .description('simulate a scenario locally: many nodes, a virtual network, churn and attacks; writes JSONL and an HTML report')
+    .description(
+      'simulate a scenario locally: many nodes, a virtual network, churn and attacks; writes JSONL and an HTML report',
+    )
     .argument('<scenario>', 'scenario JSON file (see topologies/scenarios/)')
     .option('-o, --out <dir>', 'output directory (default: runs/<scenario name>)')
     .option('--nodes <n>', 'override the node count', parseIntOption('--nodes', 1))
     .option('--rounds <n>', 'override the number of rounds', parseIntOption('--rounds', 1))
     .option('--seed <n>', 'override task.seed', parseIntOption('--seed'))
     .option('--workers <n>', 'training worker threads (0: main thread)', parseIntOption('--workers'))
-    .option('--jsonl <mode>', 'full: every node-round line; compact: evaluated nodes only, plus round summaries', parseJsonlMode)
+    .option(
+      '--jsonl <mode>',
+      'full: every node-round line; compact: evaluated nodes only, plus round summaries',
+      parseJsonlMode,
+    )
     .option('-v, --verbose', 'log churn events and rejected updates')
     .addOption(backendOption)
     .action(async (file: string, o: SimulateCli) => {
@@ -49,7 +55,9 @@ export function simulateCommand(): Command {
         ...(o.jsonl !== undefined ? { jsonl: o.jsonl } : {}),
       };
       console.log(describeSelection(await selectBackend(o.backend)));
-      console.log(`simulating "${scenario.name}": ${scenario.nodes} nodes, ${scenario.rounds} rounds, codec ${scenario.task.node.codec.name}, rule ${scenario.task.node.aggregator.rule}`);
+      console.log(
+        `simulating "${scenario.name}": ${scenario.nodes} nodes, ${scenario.rounds} rounds, codec ${scenario.task.node.codec.name}, rule ${scenario.task.node.aggregator.rule}`,
+      );
       const result = await runSimulation(scenario, {
         backend: o.backend,
         onProgress: progressBar('rounds'),

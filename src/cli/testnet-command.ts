@@ -44,7 +44,10 @@ function bootstrapCommand(): Command {
     .description('run a bootstrap node: circuit relay v2 server, identify, kad-dht server, network view and dashboard')
     .argument('<manifest>', 'testnet manifest JSON (see testnets/)')
     .option('-d, --data-dir <dir>', 'holds peer.key and daemon.json', 'testnet-bootstrap')
-    .option('--listen <multiaddr...>', 'listen addresses (default: its bootstrap-list entry), plus /ws twins for browsers')
+    .option(
+      '--listen <multiaddr...>',
+      'listen addresses (default: its bootstrap-list entry), plus /ws twins for browsers',
+    )
     .option('--http-host <host>', 'status/dashboard HTTP host', '127.0.0.1')
     .option('--http-port <port>', 'status/dashboard HTTP port (0: any free one)', parseIntOption('--http-port', 0), 0)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace', 'info')
@@ -56,7 +59,13 @@ function bootstrapCommand(): Command {
       const log = createLogger({ level: o.logLevel, file: false, dataDir });
       lifecycle.keepRunningOnStrayRejections(log);
       const { BootstrapNode } = await import('../testnet/bootstrap.ts');
-      const node = await BootstrapNode.start({ manifest, dataDir, listen: o.listen, http: { host: o.httpHost, port: o.httpPort }, log }).catch(asConfigError);
+      const node = await BootstrapNode.start({
+        manifest,
+        dataDir,
+        listen: o.listen,
+        http: { host: o.httpHost, port: o.httpPort },
+        log,
+      }).catch(asConfigError);
       lifecycle.stopOnSignals(async () => {
         await node.stop();
         lock.release();
@@ -69,10 +78,16 @@ function bootstrapCommand(): Command {
 
 function joinCommand(): Command {
   return new Command('join')
-    .description('join a testnet: a learning daemon configured from the manifest, with autonat, circuit-relay client and dcutr')
+    .description(
+      'join a testnet: a learning daemon configured from the manifest, with autonat, circuit-relay client and dcutr',
+    )
     .argument('<manifest>', 'testnet manifest JSON (see testnets/)')
     .option('-d, --data-dir <dir>', 'holds peer.key, checkpoints, rounds.jsonl and daemon.json', 'testnet-node')
-    .option('--shard <i>', "this node's shard of the task's partition (default: derived from its peer id)", parseIntOption('--shard', 0))
+    .option(
+      '--shard <i>',
+      "this node's shard of the task's partition (default: derived from its peer id)",
+      parseIntOption('--shard', 0),
+    )
     .option(
       '--listen <multiaddr...>',
       'listen addresses (default: /ip4/0.0.0.0/tcp/0 if a bootstrap node is on another host, else /ip4/127.0.0.1/tcp/0)',
@@ -115,13 +130,28 @@ function joinCommand(): Command {
       const cfg = parseDaemonConfig(raw, `${file} (as joined)`);
       const log = createLogger({ level: cfg.log.level, file: false, dataDir });
       lifecycle.keepRunningOnStrayRejections(log);
-      log.info({ manifest: resolve(file), network: manifest.network, taskHash: manifest.taskHash, shard: cfg.learning.partitionIndex }, 'joining testnet');
+      log.info(
+        {
+          manifest: resolve(file),
+          network: manifest.network,
+          taskHash: manifest.taskHash,
+          shard: cfg.learning.partitionIndex,
+        },
+        'joining testnet',
+      );
       const daemon = await Daemon.start(cfg, log, lock, membership.daemonExtensionFor(cfg)).catch(asConfigError);
       const exit = lifecycle.stopOnSignals((reason) => daemon.stop(reason), log);
-      if (o.exitWhenDone) daemon.whenFinished.then(() => exit('rounds done'), () => {});
+      if (o.exitWhenDone)
+        daemon.whenFinished.then(
+          () => exit('rounds done'),
+          () => {},
+        );
     });
 }
 
 export function testnetCommand(): Command {
-  return new Command('testnet').description('join a shared testnet (manifests in testnets/) or run one of its bootstrap nodes').addCommand(bootstrapCommand()).addCommand(joinCommand());
+  return new Command('testnet')
+    .description('join a shared testnet (manifests in testnets/) or run one of its bootstrap nodes')
+    .addCommand(bootstrapCommand())
+    .addCommand(joinCommand());
 }

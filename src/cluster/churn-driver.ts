@@ -157,9 +157,11 @@ export class ChurnDriver {
     rec.survivorsFinished = survivors.filter((i) => this.finished(i)).length;
     this.state.set(v, 'back');
     const from = s.resumed ? `round ${s.resumed.round} (${s.resumed.paramsHash})` : 'nothing';
-    this.log(`churn: node ${v} back up after ${((rec.upAt - kill.at) / 1000).toFixed(1)} s, resumed from ${from}` +
-      ` (${rec.exact ? 'exact' : 'NOT exact'}); survivors in rounds ${rec.survivorRounds.join(' ')}` +
-      (this.s.targetRounds > 0 ? ` of ${this.s.targetRounds}, ${rec.survivorsFinished} finished` : ''));
+    this.log(
+      `churn: node ${v} back up after ${((rec.upAt - kill.at) / 1000).toFixed(1)} s, resumed from ${from}` +
+        ` (${rec.exact ? 'exact' : 'NOT exact'}); survivors in rounds ${rec.survivorRounds.join(' ')}` +
+        (this.s.targetRounds > 0 ? ` of ${this.s.targetRounds}, ${rec.survivorsFinished} finished` : ''),
+    );
   }
 }
 

@@ -125,7 +125,12 @@ export async function runCluster(o: ClusterRunOptions): Promise<ClusterRunResult
   const n = cluster.n;
   const c = o.churn;
   const all = Array.from({ length: n }, (_, i) => i);
-  const killed = c ? new Rng(deriveSeed(c.seed, 'cluster-kill')).shuffle(all).slice(0, c.kill).sort((a, b) => a - b) : [];
+  const killed = c
+    ? new Rng(deriveSeed(c.seed, 'cluster-kill'))
+        .shuffle(all)
+        .slice(0, c.kill)
+        .sort((a, b) => a - b)
+    : [];
   const rule = c ? restartRule(c) : null;
   const stayDown = new Set(rule === null ? killed : []);
   const tails = all.map((i) => new RoundTail(join(cluster.dir(i), FILES.rounds)));
@@ -228,7 +233,10 @@ export function churnEvents(r: ClusterRunResult): ReportEvent[] {
 
 /** Write the merged rounds.jsonl and report.html into the cluster's out dir; returns the report path. */
 export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOptions): Promise<string> {
-  writeFileAtomic(join(r.outDir, 'rounds.jsonl'), [...r.lines, ...r.rounds].map((x) => JSON.stringify(x)).join('\n') + '\n');
+  writeFileAtomic(
+    join(r.outDir, 'rounds.jsonl'),
+    [...r.lines, ...r.rounds].map((x) => JSON.stringify(x)).join('\n') + '\n',
+  );
   const lastRound = o.rounds - 1;
   const finals = r.lines.filter((l) => l.round === lastRound && l.accuracy !== undefined).map((l) => l.accuracy!);
   const wire = r.costs.map((c) => c.wireSentPerRound).filter((x): x is number => x !== null);
@@ -242,48 +250,73 @@ export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOpti
   const facts: Array<[string, string]> = [
     ['nodes / rounds', `${o.topology.n} daemons / ${o.rounds} rounds (completed ${r.rounds.length})`],
     ['topology', `${o.topology.name} (${o.topology.source})`],
-    ['data / model', `${JSON.stringify(t.dataset)}, partition ${JSON.stringify(t.partition)} / ${JSON.stringify(t.model)}`],
+    [
+      'data / model',
+      `${JSON.stringify(t.dataset)}, partition ${JSON.stringify(t.partition)} / ${JSON.stringify(t.model)}`,
+    ],
     ['codec / aggregation', `${JSON.stringify(t.node.codec)} / ${JSON.stringify(t.node.aggregator)}`],
-    ['final accuracy', `${pct(finals.length ? mean(finals) : null)} (min ${pct(finals.length ? Math.min(...finals) : null)}, max ${pct(finals.length ? Math.max(...finals) : null)}, ${finals.length} nodes)`],
+    [
+      'final accuracy',
+      `${pct(finals.length ? mean(finals) : null)} (min ${pct(finals.length ? Math.min(...finals) : null)}, max ${pct(finals.length ? Math.max(...finals) : null)}, ${finals.length} nodes)`,
+    ],
     ['mean round time', `${mean(r.costs.map((c) => c.msPerRound)).toFixed(1)} ms`],
     ['update bytes sent per node per round (frames × copies, as logged)', bytes(app)],
     ['pubsub wire bytes sent per node per round (libp2p /meshsub counters, same rounds)', bytes(wire)],
     ['sync-stream bytes sent per node per round (full models: resyncs, large keyframes)', bytes(sync)],
-    ['bytes sent per node (total, as logged)', mib(r.rounds.length ? r.rounds[r.rounds.length - 1]!.cumulativeBytesPerNode : 0)],
+    [
+      'bytes sent per node (total, as logged)',
+      mib(r.rounds.length ? r.rounds[r.rounds.length - 1]!.cumulativeBytesPerNode : 0),
+    ],
     ['churn', churnSummary(r, o)],
     ['rejected updates', JSON.stringify(rejected)],
     ['wall time', `${r.wallSeconds.toFixed(1)} s`],
   ];
   const victims = new Set(r.killed);
   const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  const churnTable = r.kills.length === 0 ? [] : [{
-    title: 'Churn: each kill and restart',
-    header: ['node', 'killed in round', 'checkpoint on disk (round, digest)', 'restarted', 'resumed from (round, digest)', 'exact',
-      'survivors\' rounds when back up', 'rounds it then closed with survivors (aggregating ≥ 1 neighbour)'],
-    rows: r.kills.map((k) => {
-      const x = r.restarts.find((y) => y.node === k.node);
-      const co = x ? roundsWithSurvivors(r.lines, x, victims) : null;
-      return [
-        String(k.node),
-        String(k.round),
-        k.checkpoint ? `${k.checkpoint.round}, ${k.checkpoint.paramsHash}` : 'none',
-        x ? `after ${secs(x.at - k.at)}, up after ${x.upAt === null ? '-' : secs(x.upAt - k.at)}` : 'no',
-        x?.resumed ? `${x.resumed.round}, ${x.resumed.paramsHash}` : '-',
-        x ? (x.exact ? 'yes' : 'NO') : '-',
-        x ? `${x.survivorRounds.join(' ')}${o.rounds > 0 ? ` (of ${o.rounds}; ${x.survivorsFinished} finished)` : ''}`
-          : '-',
-        co ? `${co.closed} (${co.aggregated}), from round ${co.first ?? '-'}` : '-',
-      ];
-    }),
-  }];
-  const consensusNote = r.consensusRounds.size === 0
-    ? 'no checkpoint was sampled in time (a run shorter than checkpointEvery rounds?), so there is no consensus distance'
-    : `sampled from every daemon's checkpoint (every ${every} rounds) while it ran; ` +
-      'each point over the nodes that checkpointed that round';
+  const churnTable =
+    r.kills.length === 0
+      ? []
+      : [
+          {
+            title: 'Churn: each kill and restart',
+            header: [
+              'node',
+              'killed in round',
+              'checkpoint on disk (round, digest)',
+              'restarted',
+              'resumed from (round, digest)',
+              'exact',
+              "survivors' rounds when back up",
+              'rounds it then closed with survivors (aggregating ≥ 1 neighbour)',
+            ],
+            rows: r.kills.map((k) => {
+              const x = r.restarts.find((y) => y.node === k.node);
+              const co = x ? roundsWithSurvivors(r.lines, x, victims) : null;
+              return [
+                String(k.node),
+                String(k.round),
+                k.checkpoint ? `${k.checkpoint.round}, ${k.checkpoint.paramsHash}` : 'none',
+                x ? `after ${secs(x.at - k.at)}, up after ${x.upAt === null ? '-' : secs(x.upAt - k.at)}` : 'no',
+                x?.resumed ? `${x.resumed.round}, ${x.resumed.paramsHash}` : '-',
+                x ? (x.exact ? 'yes' : 'NO') : '-',
+                x
+                  ? `${x.survivorRounds.join(' ')}${o.rounds > 0 ? ` (of ${o.rounds}; ${x.survivorsFinished} finished)` : ''}`
+                  : '-',
+                co ? `${co.closed} (${co.aggregated}), from round ${co.first ?? '-'}` : '-',
+              ];
+            }),
+          },
+        ];
+  const consensusNote =
+    r.consensusRounds.size === 0
+      ? 'no checkpoint was sampled in time (a run shorter than checkpointEvery rounds?), so there is no consensus distance'
+      : `sampled from every daemon's checkpoint (every ${every} rounds) while it ran; ` +
+        'each point over the nodes that checkpointed that round';
   const html = await renderReport({
     title: `gossiplearn local cluster: ${o.topology.name}, ${o.topology.n} daemons`,
-    description: `Real daemon processes on loopback (libp2p). Consensus distance: ${consensusNote}. ` +
-      'Wire bytes are libp2p\'s per-protocol stream counters, taken per process (they restart from 0 with it) ' +
+    description:
+      `Real daemon processes on loopback (libp2p). Consensus distance: ${consensusNote}. ` +
+      "Wire bytes are libp2p's per-protocol stream counters, taken per process (they restart from 0 with it) " +
       'over the ' +
       'same rounds as the update bytes they are set against.',
     lines: r.lines,
@@ -291,8 +324,8 @@ export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOpti
     facts,
     events: churnEvents(r),
     tables: churnTable,
-    consensusCaption: 'Consensus distance (RMS distance of the models to their mean, ' +
-      `from checkpoints every ${every} rounds)`,
+    consensusCaption:
+      'Consensus distance (RMS distance of the models to their mean, ' + `from checkpoints every ${every} rounds)`,
   });
   const report = join(r.outDir, 'report.html');
   writeFileAtomic(report, html);
@@ -302,10 +335,16 @@ export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOpti
 function churnSummary(r: ClusterRunResult, o: ClusterRunOptions): string {
   if (r.kills.length === 0) return 'none';
   const c = o.churn!;
-  const restart = c.restartAtRound !== undefined ? `restart when a survivor enters round ${c.restartAtRound}`
-    : c.restartAfterMs === null ? 'not restarted' : `restart ${c.restartAfterMs} ms after the kill`;
+  const restart =
+    c.restartAtRound !== undefined
+      ? `restart when a survivor enters round ${c.restartAtRound}`
+      : c.restartAfterMs === null
+        ? 'not restarted'
+        : `restart ${c.restartAfterMs} ms after the kill`;
   const exact = r.restarts.filter((x) => x.exact).length;
   const landed = r.kills.map((k) => k.round).join(', ');
-  return `kill -9 node(s) ${r.killed.join(', ')} as each enters round ${c.killAtRound} (landed in ${landed}), ` +
-    `${restart}; exact resumes ${exact}/${r.restarts.length}`;
+  return (
+    `kill -9 node(s) ${r.killed.join(', ')} as each enters round ${c.killAtRound} (landed in ${landed}), ` +
+    `${restart}; exact resumes ${exact}/${r.restarts.length}`
+  );
 }

@@ -92,13 +92,15 @@ export class Cluster {
   /** Create keys and per-node config files under outDir/node-<i>/. */
   static async create(spec: ClusterSpec): Promise<Cluster> {
     const graph = spec.topology.graph;
-    if (!graph) throw new Error(`cluster: topology ${spec.topology.name} is time-varying; daemons need a fixed neighbour list`);
+    if (!graph)
+      throw new Error(`cluster: topology ${spec.topology.name} is time-varying; daemons need a fixed neighbour list`);
     const n = graph.n;
     const dirs = Array.from({ length: n }, (_, i) => resolve(spec.outDir, `node-${i}`));
     const peerIds: string[] = [];
     for (const dir of dirs) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      if (existsSync(join(dir, FILES.key))) throw new ConfigError(`cluster: ${dir} already holds a node; use an empty --out directory`);
+      if (existsSync(join(dir, FILES.key)))
+        throw new ConfigError(`cluster: ${dir} already holds a node; use an empty --out directory`);
       peerIds.push((await createIdentityFile(join(dir, FILES.key))).peerId);
     }
     const ports = await freePorts(n);
@@ -183,14 +185,22 @@ export class Cluster {
   }
 
   /** Poll until `done` holds; throws after `timeoutMs` with `what` in the message. */
-  async waitFor(what: string, done: (s: Array<NodeStatus | null>) => boolean, timeoutMs: number, pollMs = 250): Promise<Array<NodeStatus | null>> {
+  async waitFor(
+    what: string,
+    done: (s: Array<NodeStatus | null>) => boolean,
+    timeoutMs: number,
+    pollMs = 250,
+  ): Promise<Array<NodeStatus | null>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const crash = this.procs.firstCrash();
       if (crash) throw new Error(`cluster: daemon ${crash}`);
       const s = await this.statuses();
       if (done(s)) return s;
-      if (Date.now() > deadline) throw new Error(`cluster: timed out after ${timeoutMs} ms waiting for ${what}; rounds: ${s.map((x) => x?.round ?? '-').join(' ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `cluster: timed out after ${timeoutMs} ms waiting for ${what}; rounds: ${s.map((x) => x?.round ?? '-').join(' ')}`,
+        );
       await sleep(pollMs);
     }
   }

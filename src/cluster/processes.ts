@@ -38,7 +38,8 @@ export class DaemonProcesses {
     proc.exited = new Promise((r) =>
       child.once('exit', (code, signal) => {
         if (this.procs.get(name) === proc) this.procs.delete(name);
-        if (!proc.expected) this.crashes.set(name, `exited on its own (code ${code}, signal ${signal}); see ${join(dir, 'daemon.log')}`);
+        if (!proc.expected)
+          this.crashes.set(name, `exited on its own (code ${code}, signal ${signal}); see ${join(dir, 'daemon.log')}`);
         r();
       }),
     );

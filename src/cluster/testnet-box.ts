@@ -63,7 +63,10 @@ export class TestnetBox {
   /** Write a variant of the box's manifest (same network and bootstrap), e.g. with another task. */
   writeVariant(name: string, change: (m: Record<string, unknown>) => Record<string, unknown>): string {
     const path = join(this.spec.outDir, `${name}.json`);
-    writeFileAtomic(path, JSON.stringify(change(readJsonFile(this.manifestPath) as Record<string, unknown>), null, 2) + '\n');
+    writeFileAtomic(
+      path,
+      JSON.stringify(change(readJsonFile(this.manifestPath) as Record<string, unknown>), null, 2) + '\n',
+    );
     return path;
   }
 
@@ -72,7 +75,14 @@ export class TestnetBox {
   }
 
   private spawn(name: string, args: string[]): void {
-    this.procs.start(name, this.dir(name), ['testnet', ...args, '--data-dir', this.dir(name), '--log-level', this.spec.logLevel ?? 'info']);
+    this.procs.start(name, this.dir(name), [
+      'testnet',
+      ...args,
+      '--data-dir',
+      this.dir(name),
+      '--log-level',
+      this.spec.logLevel ?? 'info',
+    ]);
   }
 
   startBootstrap(): void {
@@ -87,7 +97,14 @@ export class TestnetBox {
   startJoiner(i: number, spec?: JoinerSpec): void {
     const s = spec ?? this.joinerSpecs.get(i) ?? {};
     this.joinerSpecs.set(i, s);
-    const args = ['join', s.manifest ?? this.manifestPath, '--shard', String(s.shard ?? i % this.manifest.shards), '--rounds', String(s.rounds ?? 0)];
+    const args = [
+      'join',
+      s.manifest ?? this.manifestPath,
+      '--shard',
+      String(s.shard ?? i % this.manifest.shards),
+      '--rounds',
+      String(s.rounds ?? 0),
+    ];
     if (s.relayOnly) args.push('--relay-only');
     this.spawn(this.joinerName(i), [...args, ...(s.extraArgs ?? [])]);
   }
@@ -122,7 +139,12 @@ export class TestnetBox {
   }
 
   /** Poll until `done` returns a value; throws after `timeoutMs` (or at once if a process crashed). */
-  async waitFor<T>(what: string, done: () => Promise<T | null | undefined | false>, timeoutMs: number, pollMs = 300): Promise<T> {
+  async waitFor<T>(
+    what: string,
+    done: () => Promise<T | null | undefined | false>,
+    timeoutMs: number,
+    pollMs = 300,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const crash = this.procs.firstCrash();

@@ -16,7 +16,8 @@ function checkLength(what: string, v: Float32Array, d: number): void {
 }
 
 function checkSeq(what: string, seq: number): void {
-  if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQ) throw new RangeError(`${what}: seq must be a uint32, got ${seq}`);
+  if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQ)
+    throw new RangeError(`${what}: seq must be a uint32, got ${seq}`);
 }
 
 export interface ChocoSnapshot {
@@ -73,7 +74,8 @@ export class ChocoSender {
         `ChocoSender: codec ${codec.label} is not contractive; CHOCO needs one (e.g. randk with rescale: false, or qsgd with more levels)`,
       );
     }
-    if (this.seq >= MAX_SEQ) throw new RangeError('ChocoSender: sequence number space exhausted; resync with a new sender');
+    if (this.seq >= MAX_SEQ)
+      throw new RangeError('ChocoSender: sequence number space exhausted; resync with a new sender');
     const hat = this.publicCopy;
     const { delta, sent: sentBuffer } = scratchFor(d);
     for (let i = 0; i < d; i++) delta[i] = x[i]! - hat[i]!;

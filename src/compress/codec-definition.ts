@@ -23,7 +23,11 @@ export interface CodecParts {
 /** A config object for codec N: what a user may write (input) and what validation returns (output). */
 type ConfigSchema<N extends string> = z.ZodType<{ name: N }, z.ZodTypeDef, { name: N }>;
 
-export interface CodecDefinition<N extends string = string, I extends number = number, S extends ConfigSchema<N> = ConfigSchema<N>> {
+export interface CodecDefinition<
+  N extends string = string,
+  I extends number = number,
+  S extends ConfigSchema<N> = ConfigSchema<N>,
+> {
   readonly name: N;
   /** Wire id. Stable forever: it goes into every frame. */
   readonly id: I;
@@ -50,12 +54,17 @@ export const MAX_U32 = 0xffffffff;
 /** A strict config object {name, ...shape}; an unknown key is reported with the keys this codec allows. */
 export function codecOptions<N extends string, T extends z.ZodRawShape>(name: N, shape: T) {
   const allowed = ['name', ...Object.keys(shape)].join(', ');
-  return z.object({ name: z.literal(name), ...shape }, {
-    errorMap: (issue, ctx) =>
-      issue.code === 'unrecognized_keys'
-        ? { message: `unknown key "${issue.keys.join('", "')}" for codec "${name}" (allowed: ${allowed})` }
-        : { message: ctx.defaultError },
-  }).strict();
+  return z
+    .object(
+      { name: z.literal(name), ...shape },
+      {
+        errorMap: (issue, ctx) =>
+          issue.code === 'unrecognized_keys'
+            ? { message: `unknown key "${issue.keys.join('", "')}" for codec "${name}" (allowed: ${allowed})` }
+            : { message: ctx.defaultError },
+      },
+    )
+    .strict();
 }
 
 /** An integer in [min, max]; every failure (missing, wrong type, out of range) says so. */

@@ -20,9 +20,11 @@ export const CODEC_IDS = Object.fromEntries(CODECS.map((c) => [c.name, c.id])) a
 export const CODEC_NAMES: readonly CodecName[] = CODECS.map((c) => c.name);
 
 CODECS.forEach((c, i) => {
-  if (!(Number.isInteger(c.id) && c.id >= 0 && c.id <= 0xff)) throw new Error(`codec ${c.name}: wire id ${c.id} is not a byte`);
+  if (!(Number.isInteger(c.id) && c.id >= 0 && c.id <= 0xff))
+    throw new Error(`codec ${c.name}: wire id ${c.id} is not a byte`);
   const clash = CODECS.findIndex((o) => o.name === c.name || o.id === c.id);
-  if (clash !== i) throw new Error(`codec ${c.name} (wire id ${c.id}) repeats the name or id of ${CODECS[clash]!.name}`);
+  if (clash !== i)
+    throw new Error(`codec ${c.name} (wire id ${c.id}) repeats the name or id of ${CODECS[clash]!.name}`);
 });
 
 const byName = new Map<string, Definition>(CODECS.map((c) => [c.name, c]));
@@ -40,13 +42,20 @@ export function codecDefinition(name: string): Definition | undefined {
 export const codecConfigSchema: z.ZodType<CodecConfig, z.ZodTypeDef, unknown> = z.unknown().transform((raw, ctx) => {
   const value = typeof raw === 'string' ? { name: raw } : raw;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    ctx.addIssue({ code: 'custom', message: 'must be an object like {"name": "topk", "fraction": 0.01} or a codec name' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an object like {"name": "topk", "fraction": 0.01} or a codec name',
+    });
     return z.NEVER;
   }
   const name = (value as { name?: unknown }).name;
   const def = typeof name === 'string' ? byName.get(name) : undefined;
   if (!def) {
-    ctx.addIssue({ code: 'custom', path: typeof raw === 'string' ? [] : ['name'], message: `must be one of ${nameList}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: typeof raw === 'string' ? [] : ['name'],
+      message: `must be one of ${nameList}`,
+    });
     return z.NEVER;
   }
   const parsed = def.options.safeParse(value);

@@ -112,7 +112,8 @@ export function frameLength(senderBytes: number, payloadBytes: number): number {
 }
 
 function requireU32(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 0 || v > MAX_U32) throw new RangeError(`encodeFrame: ${name} must be a uint32, got ${v}`);
+  if (!Number.isInteger(v) || v < 0 || v > MAX_U32)
+    throw new RangeError(`encodeFrame: ${name} must be a uint32, got ${v}`);
 }
 
 /** Build a frame. Invalid input is a programming error and throws TypeError/RangeError. */
@@ -201,7 +202,8 @@ function readRescales(bytes: Uint8Array, at: number, layers: number): FrameResca
     if (layer >= layers) reject('bad-rescale', `rescale ${k} names layer ${layer}; the model has ${layers}`);
     if (k > 0 && layer <= out[k - 1]!.layer) reject('bad-rescale', `rescale layers not increasing at entry ${k}`);
     if (!Number.isFinite(mean) || !Number.isFinite(scale)) reject('non-finite', `rescale ${k} is not finite`);
-    if (!(scale > 0 && scale <= MAX_RESCALE)) reject('bad-rescale', `rescale ${k} has scale ${scale}, outside (0, ${MAX_RESCALE}]`);
+    if (!(scale > 0 && scale <= MAX_RESCALE))
+      reject('bad-rescale', `rescale ${k} has scale ${scale}, outside (0, ${MAX_RESCALE}]`);
     out.push({ layer, mean, scale });
   }
   return out;
@@ -210,8 +212,14 @@ function readRescales(bytes: Uint8Array, at: number, layers: number): FrameResca
 /** Parse and validate everything up to (not including) the expectations and the payload. */
 function parseHeader(bytes: Uint8Array): FrameHeader {
   const len = bytes.length;
-  if (len < FRAME_HEADER_BYTES + FRAME_CHECKSUM_BYTES) reject('truncated', `${len} bytes is shorter than a frame header`);
-  if (bytes[0] !== FRAME_MAGIC[0] || bytes[1] !== FRAME_MAGIC[1] || bytes[2] !== FRAME_MAGIC[2] || bytes[3] !== FRAME_MAGIC[3]) {
+  if (len < FRAME_HEADER_BYTES + FRAME_CHECKSUM_BYTES)
+    reject('truncated', `${len} bytes is shorter than a frame header`);
+  if (
+    bytes[0] !== FRAME_MAGIC[0] ||
+    bytes[1] !== FRAME_MAGIC[1] ||
+    bytes[2] !== FRAME_MAGIC[2] ||
+    bytes[3] !== FRAME_MAGIC[3]
+  ) {
     reject('bad-magic', 'not a gossiplearn compressed frame');
   }
   if (bytes[4] !== FRAME_VERSION) reject('bad-version', `version ${bytes[4]}, this node speaks ${FRAME_VERSION}`);
@@ -260,7 +268,8 @@ function parseHeader(bytes: Uint8Array): FrameHeader {
 
 function checkCap(bytes: unknown, maxBytes: unknown): asserts bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array)) reject('bad-argument', 'frame must be a Uint8Array');
-  if (typeof maxBytes !== 'number' || !(maxBytes >= 0)) reject('bad-argument', `maxBytes must be a non-negative number, got ${String(maxBytes)}`);
+  if (typeof maxBytes !== 'number' || !(maxBytes >= 0))
+    reject('bad-argument', `maxBytes must be a non-negative number, got ${String(maxBytes)}`);
   if (bytes.length > maxBytes) reject('too-large', `${bytes.length} bytes exceeds the cap of ${maxBytes}`);
 }
 
@@ -339,7 +348,8 @@ export function decodeFrame(
   const rescales = frameRescales(bytes, header, expect);
   try {
     const paramCount = header.paramCount;
-    if (into !== undefined && into.length !== paramCount) reject('bad-argument', `output has ${into.length} values, expected ${paramCount}`);
+    if (into !== undefined && into.length !== paramCount)
+      reject('bad-argument', `output has ${into.length} values, expected ${paramCount}`);
     const values = into ?? new Float32Array(paramCount);
     decodePayloadInto(header.codecId, framePayload(bytes, header), values);
     return { header, values, rescales };

@@ -55,8 +55,10 @@ export class AdaptiveDeadline {
   private readonly opts: DeadlineOptions;
 
   constructor(opts: DeadlineOptions) {
-    if (!(opts.floorMs >= 0 && opts.capMs >= opts.floorMs)) throw new Error(`deadline: need 0 ≤ floorMs ≤ capMs, got ${opts.floorMs}, ${opts.capMs}`);
-    if (!(Number.isInteger(opts.window) && opts.window >= 1)) throw new Error(`deadline: window must be a positive integer, got ${opts.window}`);
+    if (!(opts.floorMs >= 0 && opts.capMs >= opts.floorMs))
+      throw new Error(`deadline: need 0 ≤ floorMs ≤ capMs, got ${opts.floorMs}, ${opts.capMs}`);
+    if (!(Number.isInteger(opts.window) && opts.window >= 1))
+      throw new Error(`deadline: window must be a positive integer, got ${opts.window}`);
     this.opts = opts;
     this.ring = new Float64Array(opts.window);
     this.sorted = new Float64Array(opts.window);
@@ -98,9 +100,10 @@ export class AdaptiveDeadline {
     if (this.cached === null) {
       const n = this.count;
       const med = median(this.sorted, n);
-      const mad = n % 2
-        ? kthDeviation(this.sorted, n, med, (n - 1) / 2)
-        : (kthDeviation(this.sorted, n, med, n / 2 - 1) + kthDeviation(this.sorted, n, med, n / 2)) / 2;
+      const mad =
+        n % 2
+          ? kthDeviation(this.sorted, n, med, (n - 1) / 2)
+          : (kthDeviation(this.sorted, n, med, n / 2 - 1) + kthDeviation(this.sorted, n, med, n / 2)) / 2;
       this.cached = Math.max(2 * med, med + this.opts.k * mad);
     }
     const floor = Math.max(this.opts.floorMs, this.opts.lagFactor * lagMs);

@@ -52,9 +52,10 @@ export function buildParts(o: LearningNodeOptions): NodeParts {
   const tracked = tracks ? new TrackedRescale(layout, vc) : null;
   const ownInitial = o.sharedInitialCopy ?? o.initialCopyOf?.(id);
   const { keyframeResidual } = cfg;
-  const gossip: GossipScheme = cfg.gossip === 'direct'
-    ? new DirectGossip(params, codec, outer, ownInitial)
-    : new ChocoGossip({ d, layout, codec, keyframeResidual, ownInitial, initialCopyOf: o.initialCopyOf, tracked });
+  const gossip: GossipScheme =
+    cfg.gossip === 'direct'
+      ? new DirectGossip(params, codec, outer, ownInitial)
+      : new ChocoGossip({ d, layout, codec, keyframeResidual, ownInitial, initialCopyOf: o.initialCopyOf, tracked });
   const degreeOf = (p: string) => transport.degreeOf(p);
   const mixer = new Mixer({ config: cfg, layout, params, inbox, degreeOf, outer, tracked, policy });
   const { specHash, seed } = o;

@@ -74,7 +74,16 @@ export class LearningNode {
     const { codec, maxFrameBytes } = this.p;
     const { specHash, seed, clock, transport, learner, lastRound } = this.o;
     return {
-      id, params, specHash, codec, seed, maxFrameBytes, clock, transport, learner, lastRound,
+      id,
+      params,
+      specHash,
+      codec,
+      seed,
+      maxFrameBytes,
+      clock,
+      transport,
+      learner,
+      lastRound,
       config: this.cfg.modest!,
       counters: () => this.counters,
       reject: (from, reason, detail) => this.noteRejected(from, reason, detail),
@@ -225,7 +234,12 @@ export class LearningNode {
     this.p.timer.open();
     this.phaseValue = 'collecting';
     const epoch = this.epoch;
-    this.p.ahead?.start(round, this.params, () => epoch === this.epoch, (closedBy) => this.close(closedBy));
+    this.p.ahead?.start(
+      round,
+      this.params,
+      () => epoch === this.epoch,
+      (closedBy) => this.close(closedBy),
+    );
     if (!this.maybeClose()) this.armDeadline();
   }
 

@@ -30,7 +30,11 @@ export class Publisher {
     let vector = params;
     if (policy) {
       const models = transport.inNeighbours(round).map((p) => this.o.inbox.modelOf(p));
-      vector = policy.outgoing(round, params, models.filter((v) => v !== undefined));
+      vector = policy.outgoing(
+        round,
+        params,
+        models.filter((v) => v !== undefined),
+      );
     }
     const enc = gossip.encode(vector, round, deriveSeed(this.o.seed, 'codec', round));
     if (enc.keyframe) counters.keyframes++;

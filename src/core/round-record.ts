@@ -59,7 +59,17 @@ export class RoundCounters {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
   }
 
-  snapshot(): Pick<RoundRecord, 'accepted' | 'rejected' | 'resyncs' | 'keyframes' | 'bytesSentPayload' | 'bytesSentMeta' | 'bytesRecvPayload' | 'bytesRecvMeta'> {
+  snapshot(): Pick<
+    RoundRecord,
+    | 'accepted'
+    | 'rejected'
+    | 'resyncs'
+    | 'keyframes'
+    | 'bytesSentPayload'
+    | 'bytesSentMeta'
+    | 'bytesRecvPayload'
+    | 'bytesRecvMeta'
+  > {
     return {
       accepted: this.accepted,
       rejected: { ...this.rejected },

@@ -30,7 +30,8 @@ export function pullBestSnapshot(
       pending--;
       const problem = r instanceof Error ? r.message : check(r);
       if (problem) onFailed(peer, problem);
-      else if (!(r instanceof Error) && r.round > minRound && (!best || r.round > best.snap.round)) best = { peer, snap: r };
+      else if (!(r instanceof Error) && r.round > minRound && (!best || r.round > best.snap.round))
+        best = { peer, snap: r };
       if (pending === 0) done(best);
     });
   }

@@ -1,5 +1,11 @@
 import {
-  CODEC_IDS, decodeFrameHeader, decodePayloadInto, framePayload, frameRescales, type ChocoApplyResult, type ChocoReceiver,
+  CODEC_IDS,
+  decodeFrameHeader,
+  decodePayloadInto,
+  framePayload,
+  frameRescales,
+  type ChocoApplyResult,
+  type ChocoReceiver,
 } from '../compress/index.ts';
 import type { FrameExpectation, FrameHeader, FrameRescale } from '../compress/index.ts';
 import { decodeTopKSparse, type SparseEntries } from '../compress/codecs/topk.ts';

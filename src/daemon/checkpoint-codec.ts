@@ -99,7 +99,8 @@ function extraNames(h: Header, version: number): string[] {
   const e: unknown = h.extra;
   if (!Array.isArray(e) || !(e.length === 0 || sameNames(e, OUTER_STATE_VECTORS)))
     throw new CheckpointError(
-      `extra vectors ${JSON.stringify(e)}: known are none, or ${OUTER_STATE_VECTORS.join(', ')}`);
+      `extra vectors ${JSON.stringify(e)}: known are none, or ${OUTER_STATE_VECTORS.join(', ')}`,
+    );
   return e as string[];
 }
 
@@ -113,10 +114,18 @@ function parseHeader(bytes: Uint8Array, len: number, version: number): Header {
   if (h === null || typeof h !== 'object' || h.v !== version)
     throw new CheckpointError(`header version does not match the file's ${version}`);
   if (typeof h.specHash !== 'string' || !/^[0-9a-f]{16}$/.test(h.specHash)) throw new CheckpointError('bad specHash');
-  if (!isU32(h.round) || !isU32(h.seq) || !isU32(h.paramCount) || h.paramCount === 0) throw new CheckpointError('round, seq and paramCount must be uint32 (paramCount > 0)');
+  if (!isU32(h.round) || !isU32(h.seq) || !isU32(h.paramCount) || h.paramCount === 0)
+    throw new CheckpointError('round, seq and paramCount must be uint32 (paramCount > 0)');
   if (!Number.isSafeInteger(h.samplesDrawn) || h.samplesDrawn < 0) throw new CheckpointError('bad samplesDrawn');
   const o = h.optimizer;
-  if (!o || typeof o !== 'object' || !(o.type in OPTIMIZER_SLOTS) || OPTIMIZER_SLOTS[o.type] !== o.slots || !Number.isSafeInteger(o.step) || o.step < 0)
+  if (
+    !o ||
+    typeof o !== 'object' ||
+    !(o.type in OPTIMIZER_SLOTS) ||
+    OPTIMIZER_SLOTS[o.type] !== o.slots ||
+    !Number.isSafeInteger(o.step) ||
+    o.step < 0
+  )
     throw new CheckpointError('bad optimizer section');
   return h;
 }
@@ -124,13 +133,15 @@ function parseHeader(bytes: Uint8Array, len: number, version: number): Header {
 /** Parse and validate a checkpoint; throws CheckpointError naming the problem. */
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (bytes.length < 16) throw new CheckpointError(`${bytes.length} bytes is too short`);
-  if (new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) throw new CheckpointError('not a gossiplearn checkpoint (bad magic)');
+  if (new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC)
+    throw new CheckpointError('not a gossiplearn checkpoint (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
   if (version !== V1 && version !== V2)
     throw new CheckpointError(`version ${version}, this build reads ${V1} and ${V2}`);
   const end = bytes.length - 4;
-  if (crc32(bytes.subarray(0, end)) !== view.getUint32(end, true)) throw new CheckpointError('CRC32 does not match (truncated or corrupt)');
+  if (crc32(bytes.subarray(0, end)) !== view.getUint32(end, true))
+    throw new CheckpointError('CRC32 does not match (truncated or corrupt)');
   const len = view.getUint32(8, true);
   if (len > MAX_HEADER_BYTES || 12 + len > end) throw new CheckpointError(`header length ${len} is out of range`);
   const h = parseHeader(bytes, len, version);
@@ -141,7 +152,8 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const names = ['params', 'publicCopy', ...slotNames, ...extra];
   const count = names.length;
   const bodyStart = 12 + len;
-  if (end - bodyStart !== 4 * d * count) throw new CheckpointError(`body has ${end - bodyStart} bytes, header implies ${4 * d * count}`);
+  if (end - bodyStart !== 4 * d * count)
+    throw new CheckpointError(`body has ${end - bodyStart} bytes, header implies ${4 * d * count}`);
   // A fresh, aligned copy of each vector. Not `bytes.slice()`: on a Node Buffer (what readFileSync
   // returns) slice() is a view into Node's shared pool, so `.buffer` would start somewhere else.
   const vectors = Array.from({ length: count }, (_, i) => {
@@ -150,8 +162,9 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     return v;
   });
   vectors.forEach((v, k) => {
-    for (let i = 0; i < d; i++) if (!Number.isFinite(v[i]!))
-      throw new CheckpointError(`non-finite value in vector ${k} at index ${i} (${names[k]})`);
+    for (let i = 0; i < d; i++)
+      if (!Number.isFinite(v[i]!))
+        throw new CheckpointError(`non-finite value in vector ${k} at index ${i} (${names[k]})`);
   });
   const [params, publicCopy, ...rest] = vectors as [Float32Array, Float32Array, ...Float32Array[]];
   const slots = rest.slice(0, slotCount);
@@ -170,8 +183,10 @@ export interface CheckpointExpectation {
 /** Why a well-formed checkpoint cannot resume this node (another model or optimizer), or null. */
 export function checkpointMismatch(c: Checkpoint, expect: CheckpointExpectation): string | null {
   if (c.specHash !== expect.specHash) return `it is for model spec ${c.specHash}, this node trains ${expect.specHash}`;
-  if (c.node.params.length !== expect.paramCount) return `it has ${c.node.params.length} parameters, the model ${expect.paramCount}`;
-  if (c.learner.optimizer.type !== expect.optimizer) return `its optimizer is ${c.learner.optimizer.type}, the config says ${expect.optimizer}`;
+  if (c.node.params.length !== expect.paramCount)
+    return `it has ${c.node.params.length} parameters, the model ${expect.paramCount}`;
+  if (c.learner.optimizer.type !== expect.optimizer)
+    return `its optimizer is ${c.learner.optimizer.type}, the config says ${expect.optimizer}`;
   return null;
 }
 
@@ -181,8 +196,10 @@ export function checkpointMismatch(c: Checkpoint, expect: CheckpointExpectation)
  */
 export function outerStateNote(c: Checkpoint, outerConfigured: boolean): string | null {
   if (outerConfigured && !c.node.outer)
-    return 'it holds no outer-optimizer state (no `outer` when written, or an older build): '
-      + 'θ_outer starts from the model, momentum 0';
+    return (
+      'it holds no outer-optimizer state (no `outer` when written, or an older build): ' +
+      'θ_outer starts from the model, momentum 0'
+    );
   if (!outerConfigured && c.node.outer)
     return 'it holds outer-optimizer state and the config has no `outer`: that state is dropped';
   return null;

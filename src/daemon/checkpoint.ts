@@ -3,12 +3,22 @@ import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { ConfigError } from '../util/validate.ts';
 import {
-  CheckpointError, checkpointMismatch, encodeCheckpoint, decodeCheckpoint, outerStateNote, type Checkpoint,
+  CheckpointError,
+  checkpointMismatch,
+  encodeCheckpoint,
+  decodeCheckpoint,
+  outerStateNote,
+  type Checkpoint,
   type CheckpointExpectation,
 } from './checkpoint-codec.ts';
 
 export {
-  CheckpointError, checkpointMismatch, decodeCheckpoint, encodeCheckpoint, outerStateNote, type Checkpoint,
+  CheckpointError,
+  checkpointMismatch,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  outerStateNote,
+  type Checkpoint,
   type CheckpointExpectation,
 };
 
@@ -29,7 +39,8 @@ export type LoadResult =
 export function loadCheckpoint(path: string, expect: CheckpointExpectation): LoadResult {
   if (!existsSync(path)) return { kind: 'none' };
   // Not data to judge but an operator's mistake: refuse to start rather than move it aside.
-  if (!statSync(path).isFile()) throw new ConfigError(`${path}: exists but is not a regular file; move it out of the dataDir`);
+  if (!statSync(path).isFile())
+    throw new ConfigError(`${path}: exists but is not a regular file; move it out of the dataDir`);
   let problem: string;
   try {
     const c = decodeCheckpoint(readFileSync(path));

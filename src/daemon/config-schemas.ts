@@ -13,9 +13,13 @@ function isMultiaddr(s: string): boolean {
 
 export const multiaddrText = z.string().refine(isMultiaddr, 'expected a multiaddr such as /ip4/127.0.0.1/tcp/4001');
 /** A libp2p peer id as text: base58btc multihash (12D3KooW… for Ed25519, Qm… for RSA). */
-export const peerIdText = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,128}$/, 'expected a base58 peer id such as 12D3KooW...');
+export const peerIdText = z
+  .string()
+  .regex(/^[1-9A-HJ-NP-Za-km-z]{46,128}$/, 'expected a base58 peer id such as 12D3KooW...');
 /** Nodes only hear nodes of the same network name (it prefixes every topic). */
-export const networkName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores');
+export const networkName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores');
 
 export const admissionSchema = z
   .object({

@@ -10,9 +10,15 @@ import { admissionSchema, multiaddrText, networkName, peerIdText } from './confi
 export { admissionSchema, multiaddrText, networkName, peerIdText };
 
 const addr = multiaddrText;
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 /** An IP address or a DNS host name to bind an HTTP server to. */
-export const httpHost = z.string().refine((s) => isIP(s) !== 0 || HOSTNAME.test(s), 'expected an IP address or a host name such as 127.0.0.1 or localhost');
+export const httpHost = z
+  .string()
+  .refine(
+    (s) => isIP(s) !== 0 || HOSTNAME.test(s),
+    'expected an IP address or a host name such as 127.0.0.1 or localhost',
+  );
 /** How this daemon runs the task: its shard, the run length, checkpoints and evaluation. */
 const learningSchema = z
   .object({
@@ -42,14 +48,20 @@ const daemonSchema = z
     listen: z.array(addr).min(1).default(['/ip4/127.0.0.1/tcp/0']),
     announce: z.array(addr).default([]),
     /** Multiaddrs ending in /p2p/<peer id>; dialled at start and remembered for redials. */
-    bootstrap: z.array(addr.refine((s) => s.includes('/p2p/'), 'expected a multiaddr ending in /p2p/<peer id>')).default([]),
+    bootstrap: z
+      .array(addr.refine((s) => s.includes('/p2p/'), 'expected a multiaddr ending in /p2p/<peer id>'))
+      .default([]),
     mdns: z.boolean().default(false),
     dht: z.boolean().default(false),
     /** Peer ids whose updates this node aggregates, or "auto": every gossiplearn peer it connects to. */
     neighbours: z.union([z.literal('auto'), z.array(peerIdText)]).default('auto'),
     maxNeighbours: z.number().int().positive().max(64).default(8),
     /** Keyframes (full models) above this size skip pubsub: neighbours pull them over the sync stream. */
-    keyframeViaSyncBytes: z.number().int().positive().default(1024 * 1024),
+    keyframeViaSyncBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
     /** Let neighbours relay each other's updates (a gossipsub mesh per topic); off: direct fan-out only. */
     relay: z.boolean().default(false),
     /** Holds the key file, checkpoints, rounds.jsonl and daemon.json; relative to the config file. */
@@ -74,7 +86,10 @@ const daemonSchema = z
       .strict()
       .default({}),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
-    sync: z.object({ timeoutMs: z.number().int().positive().default(10_000) }).strict().default({}),
+    sync: z
+      .object({ timeoutMs: z.number().int().positive().default(10_000) })
+      .strict()
+      .default({}),
     /** Testnet membership (set by `gossiplearn testnet join` from a manifest). */
     testnet: z
       .object({
@@ -108,9 +123,14 @@ export function parseDaemonConfig(input: unknown, source = 'config', baseDir = p
   const raw = parseWith(daemonSchema, input, source);
   const l = raw.learning;
   if (l.partitionIndex >= l.partitionCount)
-    throw new ConfigError(`${source}: learning.partitionIndex: must be below partitionCount (${l.partitionCount}), got ${l.partitionIndex}`);
+    throw new ConfigError(
+      `${source}: learning.partitionIndex: must be below partitionCount (${l.partitionCount}), got ${l.partitionIndex}`,
+    );
   const task = completeTaskSpec(raw.task, source);
-  const admission = { ...raw.admission, pskFile: raw.admission.pskFile === undefined ? undefined : resolve(baseDir, raw.admission.pskFile) };
+  const admission = {
+    ...raw.admission,
+    pskFile: raw.admission.pskFile === undefined ? undefined : resolve(baseDir, raw.admission.pskFile),
+  };
   return { ...raw, admission, dataDir: resolve(baseDir, raw.dataDir), task };
 }
 

@@ -109,7 +109,8 @@ export class Daemon {
     const task = cfg.task;
     // Measure timer lag from the start: start-up itself (tfjs, libp2p) is when the host is busiest.
     hostTimerLagMs();
-    if (this.lock.tookOverFrom !== null) log.warn({ pid: this.lock.tookOverFrom }, 'took over the stale dataDir lock of a daemon that is gone');
+    if (this.lock.tookOverFrom !== null)
+      log.warn({ pid: this.lock.tookOverFrom }, 'took over the stale dataDir lock of a daemon that is gone');
     const identity = await loadOrCreateIdentity(this.path(FILES.key));
     log.info({ peerId: identity.peerId, keyFile: this.path(FILES.key), created: identity.created }, 'identity');
     const backend = await selectBackend(cfg.backend);
@@ -123,10 +124,25 @@ export class Daemon {
     const stepsSpent = privacyParams ? loadPrivacySteps(privacyFile, privacyParams) : 0;
     const model = this.learner.model;
     this.specHash = model.specHash;
-    log.info({ backend: backend.backend, model: task.model, params: model.size, specHash: this.specHash, shard: this.learner.shard.y.length, partition: `${l.partitionIndex}/${l.partitionCount}` }, 'learner ready');
+    log.info(
+      {
+        backend: backend.backend,
+        model: task.model,
+        params: model.size,
+        specHash: this.specHash,
+        shard: this.learner.shard.y.length,
+        partition: `${l.partitionIndex}/${l.partitionCount}`,
+      },
+      'learner ready',
+    );
 
-    const loaded = loadCheckpoint(this.path(FILES.checkpoint), { specHash: this.specHash, paramCount: model.size, optimizer: task.node.optimizer.type });
-    if (loaded.kind === 'rejected') log.warn({ reason: loaded.reason, movedTo: loaded.movedTo }, 'checkpoint unusable: moved aside, starting fresh');
+    const loaded = loadCheckpoint(this.path(FILES.checkpoint), {
+      specHash: this.specHash,
+      paramCount: model.size,
+      optimizer: task.node.optimizer.type,
+    });
+    if (loaded.kind === 'rejected')
+      log.warn({ reason: loaded.reason, movedTo: loaded.movedTo }, 'checkpoint unusable: moved aside, starting fresh');
     const ckpt = loaded.kind === 'ok' ? loaded.checkpoint : null;
     const outerNote = ckpt ? outerStateNote(ckpt, task.node.outer !== undefined) : null;
     if (outerNote) log.warn({ reason: outerNote }, 'checkpoint and config differ on the outer optimizer');
@@ -134,7 +150,9 @@ export class Daemon {
     const maxFrameBytes = task.node.maxFrameBytes ?? 8 * model.size + 65536;
     this.transportExpect = { paramCount: model.size, specHash: this.specHash, maxBytes: maxFrameBytes };
     const bootstrapPeers = cfg.bootstrap.map(peerOfAddr).filter((p): p is string => p !== null);
-    const allowPeers = cfg.admission.allowPeers ? [...cfg.admission.allowPeers, ...bootstrapPeers, identity.peerId] : undefined;
+    const allowPeers = cfg.admission.allowPeers
+      ? [...cfg.admission.allowPeers, ...bootstrapPeers, identity.peerId]
+      : undefined;
     this.host = await GossipHost.create({
       privateKey: identity.privateKey,
       natTraversal: extension?.host.natTraversal ?? false,
@@ -165,7 +183,10 @@ export class Daemon {
       onRefuse: (peer, err, repeat) => {
         this.metrics.onHandshakeRefused(err.reason);
         // Every failure is counted; a peer failing the same way again is logged at debug only.
-        log[repeat ? 'debug' : 'warn']({ peer, reason: err.reason, detail: err.message }, `handshake: ${peer} is not a neighbour`);
+        log[repeat ? 'debug' : 'warn'](
+          { peer, reason: err.reason, detail: err.message },
+          `handshake: ${peer} is not a neighbour`,
+        );
       },
     });
     await this.hello.start();
@@ -223,7 +244,9 @@ export class Daemon {
     if (ckpt) {
       const path = this.path(FILES.checkpoint);
       if (ckpt.node.seq > 0xffffffff - l.checkpointEvery - 2)
-        throw new ConfigError(`${path}: seq ${ckpt.node.seq} leaves no room for further updates (uint32); remove the file to start fresh`);
+        throw new ConfigError(
+          `${path}: seq ${ckpt.node.seq} leaves no room for further updates (uint32); remove the file to start fresh`,
+        );
       // Neighbours may hold this node's public copy at a later seq than the checkpoint's (it published
       // up to checkpointEvery frames after it). Resuming at a lower seq would make its next updates
       // look like duplicates, or apply them on the wrong base if the keyframe is not seen; jumping
@@ -265,14 +288,23 @@ export class Daemon {
       throw new ConfigError(`http: cannot listen on ${cfg.http.host}:${cfg.http.port} (${e.code ?? e.message})`);
     });
     this.startedAt = Date.now();
-    const info: DaemonInfo = { pid: process.pid, peerId: this.host.peerId, addresses: this.host.addresses(), http: this.httpUrl, startedAt: this.startedAt };
+    const info: DaemonInfo = {
+      pid: process.pid,
+      peerId: this.host.peerId,
+      addresses: this.host.addresses(),
+      http: this.httpUrl,
+      startedAt: this.startedAt,
+    };
     writeFileAtomic(this.path(FILES.info), JSON.stringify(info, null, 2) + '\n');
     log.info({ addresses: info.addresses, http: this.httpUrl, neighbours: this.neighbours.list() }, 'listening');
 
     if (l.rounds > 0 && this.node.round >= l.rounds) return this.finish();
     await this.waitForNeighbours();
     const peers = this.neighbours.connected();
-    log.info({ round: this.node.round, syncFrom: peers }, 'starting: pulling the current model from neighbours if they are ahead');
+    log.info(
+      { round: this.node.round, syncFrom: peers },
+      'starting: pulling the current model from neighbours if they are ahead',
+    );
     this.node.join(
       peers,
       (from, round) => {
@@ -294,7 +326,11 @@ export class Daemon {
       return want.every((p) => listening.has(p));
     };
     while (!ready() && Date.now() < deadline && !this.stopping) await new Promise((r) => setTimeout(r, 100));
-    if (!ready()) this.log.warn({ connected: this.neighbours.connected(), configured: this.neighbours.list() }, 'starting without every neighbour');
+    if (!ready())
+      this.log.warn(
+        { connected: this.neighbours.connected(), configured: this.neighbours.list() },
+        'starting without every neighbour',
+      );
     this.startupWaitOver = true;
     this.watchIsolation();
   }
@@ -319,7 +355,16 @@ export class Daemon {
     this.totals.sent += r.bytesSentPayload + r.bytesSentMeta;
     this.totals.received += r.bytesRecvPayload + r.bytesRecvMeta;
     this.totals.accepted += r.accepted;
-    this.log.info({ round: r.round, closedBy: r.closedBy, used: r.used, accuracy: line.accuracy, ms: Math.round(r.closedAt - r.startedAt) }, 'round');
+    this.log.info(
+      {
+        round: r.round,
+        closedBy: r.closedBy,
+        used: r.used,
+        accuracy: line.accuracy,
+        ms: Math.round(r.closedAt - r.startedAt),
+      },
+      'round',
+    );
     if (last) return this.finish();
     if ((r.round + 1) % l.checkpointEvery === 0) this.checkpoint();
   }
@@ -430,7 +475,11 @@ export class Daemon {
       const isolated = this.isIsolated();
       if (isolated && !warned)
         this.log.warn(
-          { listen: this.host.addresses(), bootstrap: this.cfg.bootstrap, connectedPeers: this.host.connectedPeers().length },
+          {
+            listen: this.host.addresses(),
+            bootstrap: this.cfg.bootstrap,
+            connectedPeers: this.host.connectedPeers().length,
+          },
           'isolated: no neighbour connected after the startup wait; training alone ' +
             '(check the listen/announce addresses and that the bootstrap nodes are reachable)',
         );

@@ -3,7 +3,17 @@
  * and locked so that a second daemon pointed at it refuses to start instead of moving the first
  * one's checkpoint aside and overwriting its daemon.json. Every problem is a one-line ConfigError.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../util/validate.ts';
 
@@ -68,7 +78,11 @@ function readLock(path: string): LockContent | null {
   try {
     const v = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockContent>;
     if (!Number.isSafeInteger(v.pid) || (v.pid as number) <= 0) return null;
-    return { pid: v.pid as number, startTicks: typeof v.startTicks === 'number' ? v.startTicks : null, since: String(v.since) };
+    return {
+      pid: v.pid as number,
+      startTicks: typeof v.startTicks === 'number' ? v.startTicks : null,
+      since: String(v.since),
+    };
   } catch {
     return null;
   }
@@ -89,7 +103,8 @@ export class DataDirLock {
 
   /** Open `dir` for this process; `key` names it in errors (e.g. "dataDir" or "--data-dir"). */
   static acquire(dir: string, key = 'dataDir'): DataDirLock {
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ConfigError(`${key}: ${dir} exists and is not a directory`);
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new ConfigError(`${key}: ${dir} exists and is not a directory`);
     makeDirs(dir, key);
     const probe = join(dir, `.write-probe-${process.pid}`);
     try {
@@ -103,7 +118,11 @@ export class DataDirLock {
     for (let attempt = 0; ; attempt++) {
       try {
         const fd = openSync(path, 'wx', 0o600);
-        const content: LockContent = { pid: process.pid, startTicks: processStartTicks(process.pid), since: new Date().toISOString() };
+        const content: LockContent = {
+          pid: process.pid,
+          startTicks: processStartTicks(process.pid),
+          since: new Date().toISOString(),
+        };
         writeSync(fd, JSON.stringify(content) + '\n');
         closeSync(fd);
         break;
@@ -116,7 +135,9 @@ export class DataDirLock {
       if (!statSync(path).isFile()) throw new ConfigError(`${key}: ${path} is not a regular file; remove it`);
       const owner = readLock(path);
       if (owner && owner.pid !== process.pid && isRunning(owner))
-        throw new ConfigError(`${key}: ${dir} is in use by the daemon with pid ${owner.pid} (since ${owner.since}; lock ${path})`);
+        throw new ConfigError(
+          `${key}: ${dir} is in use by the daemon with pid ${owner.pid} (since ${owner.since}; lock ${path})`,
+        );
       // The owner is gone (kill -9, power loss) or the file is torn: the lock is stale.
       tookOverFrom = owner?.pid ?? null;
       rmSync(path, { force: true });

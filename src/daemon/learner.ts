@@ -107,7 +107,8 @@ export class DaemonLearner implements LocalLearner {
     this.optimizer.setState(s.optimizer);
     this.sampler = this.learning.sampler();
     const skip = new Int32Array(4096);
-    for (let left = s.samplesDrawn; left > 0; left -= skip.length) this.sampler.next(left >= skip.length ? skip : skip.subarray(0, left));
+    for (let left = s.samplesDrawn; left > 0; left -= skip.length)
+      this.sampler.next(left >= skip.length ? skip : skip.subarray(0, left));
     this.samplesDrawn = s.samplesDrawn;
   }
 

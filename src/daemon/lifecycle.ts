@@ -3,7 +3,9 @@ import type { Logger } from './logger.ts';
 
 /** Log stray rejections instead of dying (a networking library's background task must not take the node down). */
 export function keepRunningOnStrayRejections(log: Logger): void {
-  process.on('unhandledRejection', (e) => log.error({ err: e instanceof Error ? e.stack : String(e) }, 'unhandled rejection'));
+  process.on('unhandledRejection', (e) =>
+    log.error({ err: e instanceof Error ? e.stack : String(e) }, 'unhandled rejection'),
+  );
 }
 
 /** Stop on SIGINT/SIGTERM; returns the same stop-and-exit function for other reasons (e.g. work done). */

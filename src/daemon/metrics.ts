@@ -14,23 +14,70 @@ export interface ConnectionCounts {
 
 export class DaemonMetrics {
   readonly registry = new Registry();
-  private readonly round = new Gauge({ name: 'gl_round', help: 'next round this node will run', registers: [this.registry] });
-  private readonly rounds = new Counter({ name: 'gl_rounds_total', help: 'rounds completed by this process', registers: [this.registry] });
-  private readonly accuracy = new Gauge({ name: 'gl_accuracy', help: 'test accuracy at the last evaluation', registers: [this.registry] });
-  private readonly testLoss = new Gauge({ name: 'gl_test_loss', help: 'test loss at the last evaluation', registers: [this.registry] });
-  private readonly trainLoss = new Gauge({ name: 'gl_train_loss', help: 'mean minibatch loss of the last round', registers: [this.registry] });
-  private readonly bytesSent = new Counter({ name: 'gl_bytes_sent_total', help: 'update bytes sent (copies × size)', labelNames: ['kind'], registers: [this.registry] });
-  private readonly bytesRecv = new Counter({ name: 'gl_bytes_received_total', help: 'update bytes received', labelNames: ['kind'], registers: [this.registry] });
-  private readonly accepted = new Counter({ name: 'gl_updates_accepted_total', help: 'neighbour updates accepted', registers: [this.registry] });
-  private readonly rejected = new Counter({ name: 'gl_updates_rejected_total', help: 'updates or syncs rejected, by reason', labelNames: ['reason'], registers: [this.registry] });
+  private readonly round = new Gauge({
+    name: 'gl_round',
+    help: 'next round this node will run',
+    registers: [this.registry],
+  });
+  private readonly rounds = new Counter({
+    name: 'gl_rounds_total',
+    help: 'rounds completed by this process',
+    registers: [this.registry],
+  });
+  private readonly accuracy = new Gauge({
+    name: 'gl_accuracy',
+    help: 'test accuracy at the last evaluation',
+    registers: [this.registry],
+  });
+  private readonly testLoss = new Gauge({
+    name: 'gl_test_loss',
+    help: 'test loss at the last evaluation',
+    registers: [this.registry],
+  });
+  private readonly trainLoss = new Gauge({
+    name: 'gl_train_loss',
+    help: 'mean minibatch loss of the last round',
+    registers: [this.registry],
+  });
+  private readonly bytesSent = new Counter({
+    name: 'gl_bytes_sent_total',
+    help: 'update bytes sent (copies × size)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  private readonly bytesRecv = new Counter({
+    name: 'gl_bytes_received_total',
+    help: 'update bytes received',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  private readonly accepted = new Counter({
+    name: 'gl_updates_accepted_total',
+    help: 'neighbour updates accepted',
+    registers: [this.registry],
+  });
+  private readonly rejected = new Counter({
+    name: 'gl_updates_rejected_total',
+    help: 'updates or syncs rejected, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   private readonly handshakes = new Counter({
     name: 'gl_handshakes_refused_total',
     help: 'hello handshakes failed or refused, by reason',
     labelNames: ['reason'],
     registers: [this.registry],
   });
-  private readonly resyncs = new Counter({ name: 'gl_resyncs_total', help: 'CHOCO resyncs over the sync protocol', registers: [this.registry] });
-  private readonly used = new Gauge({ name: 'gl_round_neighbours_used', help: 'neighbour models in the last aggregate', registers: [this.registry] });
+  private readonly resyncs = new Counter({
+    name: 'gl_resyncs_total',
+    help: 'CHOCO resyncs over the sync protocol',
+    registers: [this.registry],
+  });
+  private readonly used = new Gauge({
+    name: 'gl_round_neighbours_used',
+    help: 'neighbour models in the last aggregate',
+    registers: [this.registry],
+  });
   private readonly duration = new Histogram({
     name: 'gl_round_duration_seconds',
     help: 'wall time from the start of a round to its close',
@@ -49,19 +96,27 @@ export class DaemonMetrics {
     this.liveGauge('gl_peers_connected', 'connected libp2p peers', (c) => c.peers),
     this.liveGauge('gl_neighbours', 'current neighbours (configured or auto)', (c) => c.neighbours),
     this.liveGauge('gl_neighbours_connected', 'neighbours currently connected', (c) => c.neighboursConnected),
-    this.liveGauge('gl_neighbours_silent', 'neighbours silent for deadlines, not in the quorum', (c) => c.neighboursSilent),
+    this.liveGauge(
+      'gl_neighbours_silent',
+      'neighbours silent for deadlines, not in the quorum',
+      (c) => c.neighboursSilent,
+    ),
     this.liveGauge('gl_isolated', '1: no neighbour connected after the startup wait', (c) => (c.isolated ? 1 : 0)),
   ];
   /** Read at every scrape: the lag that also sets the floor of the round deadline (core/timer-lag.ts). */
   readonly timerLag = new Gauge({
     name: 'gl_timer_lag_seconds',
-    help: 'largest delay of this process\'s timers in the last ~6 s; the round deadline stays above twice it',
+    help: "largest delay of this process's timers in the last ~6 s; the round deadline stays above twice it",
     registers: [this.registry],
     collect() {
       this.set(hostTimerLagMs() / 1000);
     },
   });
-  readonly checkpoints = new Counter({ name: 'gl_checkpoints_total', help: 'checkpoints written', registers: [this.registry] });
+  readonly checkpoints = new Counter({
+    name: 'gl_checkpoints_total',
+    help: 'checkpoints written',
+    registers: [this.registry],
+  });
   private readonly privacyEpsilon = new Gauge({
     name: 'gl_privacy_epsilon',
     help: 'differential privacy ε spent so far (RDP accountant, at the configured δ)',

@@ -41,7 +41,10 @@ async function tryBackend(name: BackendName, loaders: BackendLoaders): Promise<v
  * Chooses the fastest backend that loads: tensorflow (tfjs-node) → wasm → cpu.
  * An explicit choice is honoured or fails loudly: no silent fallback from what the user asked for.
  */
-export async function selectBackend(choice: BackendChoice = 'auto', loaders: BackendLoaders = defaultLoaders): Promise<BackendSelection> {
+export async function selectBackend(
+  choice: BackendChoice = 'auto',
+  loaders: BackendLoaders = defaultLoaders,
+): Promise<BackendSelection> {
   if (choice !== 'auto') {
     try {
       await tryBackend(choice, loaders);

@@ -35,7 +35,11 @@ export interface EpochReport extends Evaluation {
 }
 
 /** Centralized baseline: one model, all the (train) data, plain epochs. */
-export function trainCentralized(cfg: TrainConfig, onEpoch: (r: EpochReport) => void = () => {}, data = loadDataset(cfg.dataset, cfg.seed)): EpochReport[] {
+export function trainCentralized(
+  cfg: TrainConfig,
+  onEpoch: (r: EpochReport) => void = () => {},
+  data = loadDataset(cfg.dataset, cfg.seed),
+): EpochReport[] {
   const train: Dataset = data.train;
   const model = new Model(cfg.model, train);
   try {

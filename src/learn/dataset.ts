@@ -68,8 +68,10 @@ export function checkDataset(d: Dataset, source: string): Dataset {
   if (d.x.length !== d.y.length * f)
     throw new DatasetError(source, `${d.x.length} feature values for ${d.y.length} samples of size ${f}`);
   for (let i = 0; i < d.y.length; i++)
-    if (d.y[i]! >= d.numClasses) throw new DatasetError(source, `label ${d.y[i]} at sample ${i} is not below the class count ${d.numClasses}`);
+    if (d.y[i]! >= d.numClasses)
+      throw new DatasetError(source, `label ${d.y[i]} at sample ${i} is not below the class count ${d.numClasses}`);
   for (let i = 0; i < d.x.length; i++)
-    if (!Number.isFinite(d.x[i]!)) throw new DatasetError(source, `non-finite feature value at sample ${Math.floor(i / f)}`);
+    if (!Number.isFinite(d.x[i]!))
+      throw new DatasetError(source, `non-finite feature value at sample ${Math.floor(i / f)}`);
   return d;
 }

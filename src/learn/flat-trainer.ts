@@ -49,10 +49,12 @@ export class FlatDenseTrainer {
     this.layers = sizes.slice(1).map((outSize, l) => {
       const k = layout.entries[2 * l];
       const b = layout.entries[2 * l + 1];
-      if (!k || !b || k.size !== sizes[l]! * outSize || b.size !== outSize) throw new Error(`layout does not match a dense layer ${l}`);
+      if (!k || !b || k.size !== sizes[l]! * outSize || b.size !== outSize)
+        throw new Error(`layout does not match a dense layer ${l}`);
       return { inSize: sizes[l]!, outSize, kernel: k.offset, bias: b.offset };
     });
-    if (layout.entries.length !== 2 * this.layers.length) throw new Error('layout has more entries than the dense layers');
+    if (layout.entries.length !== 2 * this.layers.length)
+      throw new Error('layout has more entries than the dense layers');
     this.layout = layout;
     this.classes = classes;
     this.grad = new Float32Array(layout.totalSize);
@@ -87,7 +89,13 @@ export class FlatDenseTrainer {
    * buffer, using the kernels as last transposed. Each layer's input is first reduced to its
    * non-zero entries (most MNIST pixels and every inactive ReLU are zero), kept for the backward pass.
    */
-  private forward(params: Float32Array, data: Dataset, b: number, rows: Int32Array | null, first: number): Float32Array {
+  private forward(
+    params: Float32Array,
+    data: Dataset,
+    b: number,
+    rows: Int32Array | null,
+    first: number,
+  ): Float32Array {
     const f = featureSize(data);
     const last = this.layers.length - 1;
     for (let l = 0; l <= last; l++) {
@@ -187,7 +195,8 @@ export class FlatDenseTrainer {
   train(params: Float32Array, opt: FlatOptimizer, data: Dataset, sampler: RowSampler, o: LocalTrainingOptions): number {
     if (o.steps <= 0) return NaN;
     const batch = o.batchSize;
-    if (params.length !== this.layout.totalSize) throw new Error(`parameter vector has ${params.length} values, model expects ${this.layout.totalSize}`);
+    if (params.length !== this.layout.totalSize)
+      throw new Error(`parameter vector has ${params.length} values, model expects ${this.layout.totalSize}`);
     this.ensure(batch);
     const rows = this.rows.subarray(0, batch);
     const last = this.layers.length - 1;

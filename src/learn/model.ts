@@ -54,7 +54,8 @@ function conv2dViaPatches(
   const oh = h - k + 1;
   const ow = w - k + 1;
   const slices: tf.Tensor4D[] = [];
-  for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) slices.push(tf.slice(x, [0, dy, dx, 0], [n, oh, ow, c]));
+  for (let dy = 0; dy < k; dy++)
+    for (let dx = 0; dx < k; dx++) slices.push(tf.slice(x, [0, dy, dx, 0], [n, oh, ow, c]));
   const patches = tf.reshape(tf.concat(slices, 3), [n * oh * ow, k * k * c]);
   const filters = kernel.shape[1]!;
   return tf.reshape(affine(layer, patches as tf.Tensor2D, kernel as tf.Tensor2D, bias), [n, oh, ow, filters]);
@@ -101,7 +102,8 @@ function architecture(spec: ModelSpec, shape: DataShape): Architecture {
         h = Math.floor((h - k + 1) / 2);
         w = Math.floor((w - k + 1) / 2);
         c = f;
-        if (h < 1 || w < 1) throw new Error(`cnn: input ${h0}x${w0} is too small for ${spec.filters.length} conv layers of kernel ${k}`);
+        if (h < 1 || w < 1)
+          throw new Error(`cnn: input ${h0}x${w0} is too small for ${spec.filters.length} conv layers of kernel ${k}`);
       });
       const flat = h * w * c;
       const denseSizes = spec.dense > 0 ? [flat, spec.dense, classes] : [flat, classes];
@@ -148,7 +150,9 @@ export class Model {
     this.layout = buildLayout(arch.params);
     this.specHash = modelSpecHash(spec, shape);
     this.forwardFn = arch.forward;
-    this.variables = this.layout.entries.map((e) => tf.variable(tf.zeros(e.shape as number[]), true, undefined, 'float32'));
+    this.variables = this.layout.entries.map((e) =>
+      tf.variable(tf.zeros(e.shape as number[]), true, undefined, 'float32'),
+    );
   }
 
   get size(): number {

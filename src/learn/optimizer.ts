@@ -12,7 +12,9 @@ const scheduleSchema = z.discriminatedUnion('type', [
 ]);
 
 export const optimizerSpecSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('sgd'), lr: z.number().positive().default(0.1), schedule: scheduleSchema.optional() }).strict(),
+  z
+    .object({ type: z.literal('sgd'), lr: z.number().positive().default(0.1), schedule: scheduleSchema.optional() })
+    .strict(),
   z
     .object({
       type: z.literal('momentum'),
@@ -85,7 +87,8 @@ export class FlatOptimizer {
   /** The learning rate of the next step under the schedule. */
   currentLr(): number {
     const { lr, schedule } = this.spec;
-    if (!schedule || schedule.type === 'constant' || !Number.isFinite(this.totalSteps) || this.totalSteps <= 0) return lr;
+    if (!schedule || schedule.type === 'constant' || !Number.isFinite(this.totalSteps) || this.totalSteps <= 0)
+      return lr;
     const t = Math.min(1, this.step / this.totalSteps);
     return lr * (schedule.floor + ((1 - schedule.floor) * (1 + Math.cos(Math.PI * t))) / 2);
   }
@@ -148,7 +151,8 @@ export class FlatOptimizer {
   }
 
   setState(state: OptimizerState): void {
-    if (state.type !== this.spec.type) throw new Error(`optimizer state is for ${state.type}, optimizer is ${this.spec.type}`);
+    if (state.type !== this.spec.type)
+      throw new Error(`optimizer state is for ${state.type}, optimizer is ${this.spec.type}`);
     if (state.slots.length !== this.slots.length || state.slots.some((x, i) => x.length !== this.slots[i]!.length))
       throw new Error('optimizer state does not match the parameter count');
     this.step = state.step;

@@ -40,7 +40,13 @@ export function partitionIid(sampleCount: number, nodes: number, rng: Rng): Int3
  * Label skew: for each class, node shares are drawn from Dirichlet(α). Small α concentrates each
  * class on few nodes. Redrawn (bounded) until every node holds at least one sample.
  */
-export function partitionDirichlet(labels: ArrayLike<number>, numClasses: number, nodes: number, alpha: number, rng: Rng): Int32Array[] {
+export function partitionDirichlet(
+  labels: ArrayLike<number>,
+  numClasses: number,
+  nodes: number,
+  alpha: number,
+  rng: Rng,
+): Int32Array[] {
   const classes = byClass(labels, numClasses);
   if (labels.length < nodes) throw new Error(`cannot split ${labels.length} samples over ${nodes} nodes`);
   for (let attempt = 0; attempt < 1000; attempt++) {
@@ -60,11 +66,19 @@ export function partitionDirichlet(labels: ArrayLike<number>, numClasses: number
     }
     if (parts.every((p) => p.length > 0)) return parts.map((p) => Int32Array.from(p));
   }
-  throw new Error(`dirichlet(α=${alpha}) left a node without samples in 1000 draws: use more data, fewer nodes or a larger α`);
+  throw new Error(
+    `dirichlet(α=${alpha}) left a node without samples in 1000 draws: use more data, fewer nodes or a larger α`,
+  );
 }
 
 /** Sort by label, cut into nodes·k shards, hand each node k shards at random (McMahan et al.). */
-export function partitionShards(labels: ArrayLike<number>, numClasses: number, nodes: number, k: number, rng: Rng): Int32Array[] {
+export function partitionShards(
+  labels: ArrayLike<number>,
+  numClasses: number,
+  nodes: number,
+  k: number,
+  rng: Rng,
+): Int32Array[] {
   const sorted = byClass(labels, numClasses).flatMap((c) => rng.shuffle(c));
   const shardCount = nodes * k;
   if (sorted.length < shardCount) throw new Error(`cannot cut ${sorted.length} samples into ${shardCount} shards`);
@@ -81,7 +95,13 @@ export function partitionShards(labels: ArrayLike<number>, numClasses: number, n
   });
 }
 
-export function partition(spec: PartitionSpec, labels: ArrayLike<number>, numClasses: number, nodes: number, seed: number): Int32Array[] {
+export function partition(
+  spec: PartitionSpec,
+  labels: ArrayLike<number>,
+  numClasses: number,
+  nodes: number,
+  seed: number,
+): Int32Array[] {
   if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`node count must be a positive integer, got ${nodes}`);
   const rng = new Rng(seed);
   switch (spec.type) {

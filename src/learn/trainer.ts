@@ -48,15 +48,27 @@ export class Trainer {
   }
 
   /** One gradient step on the given rows; returns the batch loss. Updates `params` in place. */
-  private step(params: Float32Array, opt: FlatOptimizer, data: Dataset, rows: Int32Array, labelTransform?: (l: number) => number): number {
+  private step(
+    params: Float32Array,
+    opt: FlatOptimizer,
+    data: Dataset,
+    rows: Int32Array,
+    labelTransform?: (l: number) => number,
+  ): number {
     const b = rows.length;
     gatherBatch(data, rows, this.bx, this.by, labelTransform);
     const { model, grad } = this;
     const loss = tf.tidy(() => {
-      const xs = tf.tensor(this.bx.subarray(0, b * featureSize(model.shape)), [b, ...model.shape.inputShape], 'float32');
+      const xs = tf.tensor(
+        this.bx.subarray(0, b * featureSize(model.shape)),
+        [b, ...model.shape.inputShape],
+        'float32',
+      );
       const ys = tf.tensor2d(this.by.subarray(0, b * model.shape.numClasses), [b, model.shape.numClasses], 'float32');
       const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(xs), ys), model.variables);
-      model.layout.entries.forEach((e, i) => grad.set(grads[model.variables[i]!.name]!.dataSync() as Float32Array, e.offset));
+      model.layout.entries.forEach((e, i) =>
+        grad.set(grads[model.variables[i]!.name]!.dataSync() as Float32Array, e.offset),
+      );
       return value.dataSync()[0]!;
     });
     opt.apply(params, grad);

@@ -24,7 +24,14 @@ import type { Registry } from 'prom-client';
 import { announceFilterFor } from './addresses.ts';
 import { gossipsubService, isCircuit, Libp2pPeer, peerOfAddr, type Services } from './libp2p-peer.ts';
 
-export { Libp2pPeer, peerOfAddr, type ByteStream, type PeerPath, type PubsubMessage, type Verdict } from './libp2p-peer.ts';
+export {
+  Libp2pPeer,
+  peerOfAddr,
+  type ByteStream,
+  type PeerPath,
+  type PubsubMessage,
+  type Verdict,
+} from './libp2p-peer.ts';
 
 export interface HostOptions {
   readonly privateKey: PrivateKey;
@@ -114,7 +121,9 @@ export class GossipHost extends Libp2pPeer {
       streamMuxers: [yamux()],
       peerDiscovery: discovery as never,
       services: services as never,
-      metrics: o.metrics ? prometheusMetrics({ registry: o.metrics, collectDefaultMetrics: false, preserveExistingMetrics: true }) : undefined,
+      metrics: o.metrics
+        ? prometheusMetrics({ registry: o.metrics, collectDefaultMetrics: false, preserveExistingMetrics: true })
+        : undefined,
     })) as unknown as Libp2p<Services>;
     return new GossipHost(node);
   }

@@ -25,9 +25,12 @@ function readKeyFile(path: string): Identity {
   const st = statSync(path);
   if (!st.isFile()) throw new IdentityError(`${path}: key file is not a regular file`);
   if ((st.mode & 0o077) !== 0) {
-    throw new IdentityError(`${path}: key file is readable by others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it`);
+    throw new IdentityError(
+      `${path}: key file is readable by others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it`,
+    );
   }
-  if (st.size === 0 || st.size > MAX_KEY_FILE_BYTES) throw new IdentityError(`${path}: key file has ${st.size} bytes, not a marshalled private key`);
+  if (st.size === 0 || st.size > MAX_KEY_FILE_BYTES)
+    throw new IdentityError(`${path}: key file has ${st.size} bytes, not a marshalled private key`);
   let privateKey: PrivateKey;
   try {
     privateKey = privateKeyFromProtobuf(readFileSync(path));

@@ -75,7 +75,9 @@ function isWebRTC(ma: Multiaddr): boolean {
 
 /** The gossipsub service every node runs, daemon or browser: StrictSign, flood publish to each sender's topic. */
 export function gossipsubService(o: { readonly maxMessageBytes: number; readonly relay: boolean }) {
-  const meshDegree = o.relay ? { D: 4, Dlo: 2, Dhi: 8, Dout: 1, Dscore: 2, Dlazy: 4 } : { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, Dlazy: 2 };
+  const meshDegree = o.relay
+    ? { D: 4, Dlo: 2, Dhi: 8, Dout: 1, Dscore: 2, Dlazy: 4 }
+    : { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, Dlazy: 2 };
   return gossipsub({
     globalSignaturePolicy: StrictSign,
     emitSelf: false,
@@ -227,7 +229,11 @@ export class Libp2pPeer {
   }
 
   async handle(protocol: string, handler: (stream: ByteStream) => void, maxInboundStreams = 16): Promise<void> {
-    await this.node.handle(protocol, ({ stream, connection }) => handler(toStream(stream, connection.remotePeer.toString())), { maxInboundStreams, runOnLimitedConnection: true });
+    await this.node.handle(
+      protocol,
+      ({ stream, connection }) => handler(toStream(stream, connection.remotePeer.toString())),
+      { maxInboundStreams, runOnLimitedConnection: true },
+    );
   }
 
   async unhandle(protocol: string): Promise<void> {
@@ -235,7 +241,10 @@ export class Libp2pPeer {
   }
 
   async openStream(peer: string, protocol: string, signal: AbortSignal): Promise<ByteStream> {
-    const stream = await this.node.dialProtocol(peerIdFromString(peer), protocol, { signal, runOnLimitedConnection: true });
+    const stream = await this.node.dialProtocol(peerIdFromString(peer), protocol, {
+      signal,
+      runOnLimitedConnection: true,
+    });
     return toStream(stream, peer);
   }
 

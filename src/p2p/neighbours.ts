@@ -88,7 +88,11 @@ export class Neighbours {
 
   private async tick(): Promise<void> {
     if (this.auto) await this.refreshAuto();
-    const wanted = this.auto ? [...this.discovered].filter((p) => !this.has(p)).slice(0, Math.max(0, this.o.maxNeighbours - this.current.length)) : this.current;
+    const wanted = this.auto
+      ? [...this.discovered]
+          .filter((p) => !this.has(p))
+          .slice(0, Math.max(0, this.o.maxNeighbours - this.current.length))
+      : this.current;
     for (const p of wanted) if (!this.host.isConnected(p)) this.redial(p);
   }
 

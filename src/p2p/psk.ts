@@ -15,10 +15,15 @@ export function readPskFile(path: string): Uint8Array {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`${path}: cannot read the pre-shared key file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new ConfigError(
+      `${path}: cannot read the pre-shared key file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
   const m = PSK_FORMAT.exec(text);
-  if (!m) throw new ConfigError(`${path}: not a libp2p pre-shared key (expected "/key/swarm/psk/1.0.0/", "/base16/" and 64 hex digits on three lines)`);
+  if (!m)
+    throw new ConfigError(
+      `${path}: not a libp2p pre-shared key (expected "/key/swarm/psk/1.0.0/", "/base16/" and 64 hex digits on three lines)`,
+    );
   return new TextEncoder().encode(`/key/swarm/psk/1.0.0/\n/base16/\n${m[1]!.toLowerCase()}`);
 }
 

@@ -23,7 +23,16 @@ const MAX_HEADER_BYTES = 4096;
 const SPEC_HASH_RE = /^[0-9a-f]{16}$/;
 const MAX_U32 = 0xffffffff;
 
-export type SyncFailure = 'unreachable' | 'timeout' | 'bad-header' | 'spec-hash' | 'param-count' | 'bad-chunk' | 'too-long' | 'truncated' | 'non-finite';
+export type SyncFailure =
+  | 'unreachable'
+  | 'timeout'
+  | 'bad-header'
+  | 'spec-hash'
+  | 'param-count'
+  | 'bad-chunk'
+  | 'too-long'
+  | 'truncated'
+  | 'non-finite';
 
 /** A sync that failed; `reason` is one short tag for counting, the message says the rest. */
 export class SyncError extends Error {
@@ -55,11 +64,19 @@ function bytesOf(x: Float32Array): Uint8Array {
 
 /** The chunks a server writes for `snap` (before length-prefixing). */
 export function* snapshotChunks(snap: SyncSnapshot, chunkBytes = SYNC_CHUNK_BYTES): Generator<Uint8Array> {
-  if (snap.params.length !== snap.publicCopy.length) throw new RangeError('snapshot params and public copy differ in length');
-  const header: SyncHeader = { v: 1, specHash: snap.specHash, round: snap.round, seq: snap.seq, paramCount: snap.params.length };
+  if (snap.params.length !== snap.publicCopy.length)
+    throw new RangeError('snapshot params and public copy differ in length');
+  const header: SyncHeader = {
+    v: 1,
+    specHash: snap.specHash,
+    round: snap.round,
+    seq: snap.seq,
+    paramCount: snap.params.length,
+  };
   yield new TextEncoder().encode(JSON.stringify(header));
   for (const part of [bytesOf(snap.params), bytesOf(snap.publicCopy)])
-    for (let off = 0; off < part.length; off += chunkBytes) yield part.subarray(off, Math.min(part.length, off + chunkBytes));
+    for (let off = 0; off < part.length; off += chunkBytes)
+      yield part.subarray(off, Math.min(part.length, off + chunkBytes));
 }
 
 function isU32(v: unknown): v is number {
@@ -74,20 +91,29 @@ function parseHeader(bytes: Uint8Array, expect: SyncExpectation): SyncHeader {
   } catch {
     throw new SyncError('bad-header', 'header is not UTF-8 JSON');
   }
-  if (h === null || typeof h !== 'object' || h.v !== 1) throw new SyncError('bad-header', `unsupported header version ${JSON.stringify(h?.v)}`);
-  if (typeof h.specHash !== 'string' || !SPEC_HASH_RE.test(h.specHash)) throw new SyncError('bad-header', 'specHash must be 16 lowercase hex characters');
-  if (!isU32(h.round) || !isU32(h.seq) || !isU32(h.paramCount)) throw new SyncError('bad-header', 'round, seq and paramCount must be uint32');
-  if (h.specHash !== expect.specHash) throw new SyncError('spec-hash', `snapshot is for model spec ${h.specHash}, expected ${expect.specHash}`);
-  if (h.paramCount !== expect.paramCount) throw new SyncError('param-count', `snapshot has ${h.paramCount} parameters, expected ${expect.paramCount}`);
+  if (h === null || typeof h !== 'object' || h.v !== 1)
+    throw new SyncError('bad-header', `unsupported header version ${JSON.stringify(h?.v)}`);
+  if (typeof h.specHash !== 'string' || !SPEC_HASH_RE.test(h.specHash))
+    throw new SyncError('bad-header', 'specHash must be 16 lowercase hex characters');
+  if (!isU32(h.round) || !isU32(h.seq) || !isU32(h.paramCount))
+    throw new SyncError('bad-header', 'round, seq and paramCount must be uint32');
+  if (h.specHash !== expect.specHash)
+    throw new SyncError('spec-hash', `snapshot is for model spec ${h.specHash}, expected ${expect.specHash}`);
+  if (h.paramCount !== expect.paramCount)
+    throw new SyncError('param-count', `snapshot has ${h.paramCount} parameters, expected ${expect.paramCount}`);
   return h as unknown as SyncHeader;
 }
 
 function requireFinite(x: Float32Array, what: string): void {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) throw new SyncError('non-finite', `${what}[${i}] is ${x[i]}`);
+  for (let i = 0; i < x.length; i++)
+    if (!Number.isFinite(x[i]!)) throw new SyncError('non-finite', `${what}[${i}] is ${x[i]}`);
 }
 
 /** Read and validate a snapshot from already de-framed chunks. */
-export async function readSnapshot(chunks: AsyncIterable<Uint8ArrayList | Uint8Array>, expect: SyncExpectation): Promise<SyncSnapshot> {
+export async function readSnapshot(
+  chunks: AsyncIterable<Uint8ArrayList | Uint8Array>,
+  expect: SyncExpectation,
+): Promise<SyncSnapshot> {
   let header: SyncHeader | null = null;
   let body = new Uint8Array(0);
   let filled = 0;
@@ -98,7 +124,8 @@ export async function readSnapshot(chunks: AsyncIterable<Uint8ArrayList | Uint8A
       body = new Uint8Array(8 * header.paramCount);
       continue;
     }
-    if (filled + bytes.length > body.length) throw new SyncError('too-long', `more than the ${body.length} bytes the header announced`);
+    if (filled + bytes.length > body.length)
+      throw new SyncError('too-long', `more than the ${body.length} bytes the header announced`);
     body.set(bytes, filled);
     filled += bytes.length;
   }
@@ -123,11 +150,19 @@ async function* deframe(source: AsyncIterable<Uint8ArrayList | Uint8Array>): Asy
 }
 
 /** Serve `provider()`'s snapshot to every sync request on `host`. */
-export async function serveSnapshots(host: Libp2pPeer, provider: () => SyncSnapshot | null, onError: (peer: string, err: Error) => void): Promise<void> {
+export async function serveSnapshots(
+  host: Libp2pPeer,
+  provider: () => SyncSnapshot | null,
+  onError: (peer: string, err: Error) => void,
+): Promise<void> {
   await host.handle(SYNC_PROTOCOL, (stream: ByteStream) => {
     const snap = provider();
     const chunks = snap ? snapshotChunks(snap) : [];
-    pipe(chunks, (src) => lp.encode(src), (src) => stream.sink(src)).catch((e: Error) => {
+    pipe(
+      chunks,
+      (src) => lp.encode(src),
+      (src) => stream.sink(src),
+    ).catch((e: Error) => {
       stream.abort(e);
       onError(stream.remotePeer, e);
     });
@@ -135,7 +170,12 @@ export async function serveSnapshots(host: Libp2pPeer, provider: () => SyncSnaps
 }
 
 /** Fetch and validate `peer`'s snapshot; rejects with a SyncError after `timeoutMs` at most. */
-export async function requestSnapshot(host: Libp2pPeer, peer: string, expect: SyncExpectation, timeoutMs: number): Promise<SyncSnapshot> {
+export async function requestSnapshot(
+  host: Libp2pPeer,
+  peer: string,
+  expect: SyncExpectation,
+  timeoutMs: number,
+): Promise<SyncSnapshot> {
   const signal = AbortSignal.timeout(timeoutMs);
   let stream: ByteStream;
   try {
@@ -143,7 +183,8 @@ export async function requestSnapshot(host: Libp2pPeer, peer: string, expect: Sy
   } catch (e) {
     throw new SyncError(signal.aborted ? 'timeout' : 'unreachable', `${peer}: ${(e as Error).message}`);
   }
-  const onAbort = (): void => stream.abort(new SyncError('timeout', `${peer}: no complete snapshot within ${timeoutMs} ms`));
+  const onAbort = (): void =>
+    stream.abort(new SyncError('timeout', `${peer}: no complete snapshot within ${timeoutMs} ms`));
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     await stream.closeWrite();

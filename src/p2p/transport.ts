@@ -56,8 +56,16 @@ export class P2PTransport implements Transport {
   /** Bytes of those frames, per sending peer. */
   readonly bytesFrom = new Map<string, number>();
   readonly stats: TransportStats = {
-    publishes: 0, publishFailures: 0, recipients: 0, syncRequests: 0, syncFailures: 0, syncServed: 0,
-    validatorRejects: 0, keyframesViaSync: 0, directPushes: 0, directFailures: 0,
+    publishes: 0,
+    publishFailures: 0,
+    recipients: 0,
+    syncRequests: 0,
+    syncFailures: 0,
+    syncServed: 0,
+    validatorRejects: 0,
+    keyframesViaSync: 0,
+    directPushes: 0,
+    directFailures: 0,
   };
   private readonly o: P2PTransportOptions;
   private readonly ownTopic: string;

@@ -31,7 +31,11 @@ export class PrivacyLedger {
 
   epsilonAfter(steps: number): EpsilonResult {
     if (steps === 0) return { epsilon: 0, order: NaN };
-    return epsilonFromRdp(this.rdpPerStep.map((r) => r * steps), DEFAULT_ORDERS, this.spec.delta);
+    return epsilonFromRdp(
+      this.rdpPerStep.map((r) => r * steps),
+      DEFAULT_ORDERS,
+      this.spec.delta,
+    );
   }
 
   get epsilon(): number {

@@ -81,7 +81,9 @@ function accuracyBand(
   rounds: readonly RoundSummary[],
   events: readonly ReportEvent[],
 ): TopLevelSpec {
-  const values = rounds.filter((r) => r.meanAccuracy !== null).map((r) => ({ ...r, cumulativeMB: r.cumulativeBytesPerNode / 2 ** 20 }));
+  const values = rounds
+    .filter((r) => r.meanAccuracy !== null)
+    .map((r) => ({ ...r, cumulativeMB: r.cumulativeBytesPerNode / 2 ** 20 }));
   const field = x === 'round' ? 'round' : 'cumulativeMB';
   const xEnc = { field, type: 'quantitative', title: xTitle };
   const y = { field: 'minAccuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } };
@@ -101,10 +103,12 @@ function privacyPlot(lines: readonly NodeRoundLine[]): TopLevelSpec | null {
     (byRound.get(l.round) ?? byRound.set(l.round, []).get(l.round)!).push(l.privacy.epsilon);
   }
   if (byRound.size === 0) return null;
-  const values = [...byRound.entries()].sort((a, b) => a[0] - b[0]).flatMap(([round, eps]) => [
-    { round, epsilon: eps.reduce((a, b) => a + b, 0) / eps.length, series: 'mean' },
-    { round, epsilon: Math.max(...eps), series: 'max' },
-  ]);
+  const values = [...byRound.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .flatMap(([round, eps]) => [
+      { round, epsilon: eps.reduce((a, b) => a + b, 0) / eps.length, series: 'mean' },
+      { round, epsilon: Math.max(...eps), series: 'max' },
+    ]);
   return {
     width: WIDTH,
     height: HEIGHT,
@@ -143,7 +147,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const consensusCaption = input.consensusCaption ?? 'Consensus distance (RMS distance of honest models to their mean)';
   const consensusY = {
     field: 'consensusDistance',
-    type: 'quantitative', 
+    type: 'quantitative',
     scale: { type: 'log' },
     title: 'consensus distance',
   };
@@ -158,19 +162,36 @@ export async function renderReport(input: ReportInput): Promise<string> {
     ],
     [
       consensusCaption,
-      consensus.length === 0 ? null : overRounds([{
-        data: { values: consensus },
-        mark: { type: 'line', point: true },
-        encoding: { x: { field: 'round', type: 'quantitative' }, y: consensusY },
-      }], events),
+      consensus.length === 0
+        ? null
+        : overRounds(
+            [
+              {
+                data: { values: consensus },
+                mark: { type: 'line', point: true },
+                encoding: { x: { field: 'round', type: 'quantitative' }, y: consensusY },
+              },
+            ],
+            events,
+          ),
     ],
     [
       `Spread across nodes (each point: one node evaluated in that round${spreadNote})`,
-      perNode.length === 0 ? null : overRounds([{
-        data: { values: perNode },
-        mark: { type: 'circle', opacity: 0.5, size: 20 },
-        encoding: { x: { field: 'round', type: 'quantitative' }, y: { field: 'accuracy', type: 'quantitative', scale: { zero: false } } },
-      }], events),
+      perNode.length === 0
+        ? null
+        : overRounds(
+            [
+              {
+                data: { values: perNode },
+                mark: { type: 'circle', opacity: 0.5, size: 20 },
+                encoding: {
+                  x: { field: 'round', type: 'quantitative' },
+                  y: { field: 'accuracy', type: 'quantitative', scale: { zero: false } },
+                },
+              },
+            ],
+            events,
+          ),
     ],
   ];
   const privacy = privacyPlot(input.lines);

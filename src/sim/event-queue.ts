@@ -28,7 +28,15 @@ export class EventQueue implements Clock {
 
   schedule(delayMs: number, fn: () => void, wait?: Promise<unknown>): Cancel {
     if (!(delayMs >= 0)) throw new Error(`cannot schedule ${delayMs} ms in the past`);
-    const ev: SimEvent = { time: this.nowMs + delayMs, seq: this.seq++, fn, wait, ready: wait === undefined, failed: false, cancelled: false };
+    const ev: SimEvent = {
+      time: this.nowMs + delayMs,
+      seq: this.seq++,
+      fn,
+      wait,
+      ready: wait === undefined,
+      failed: false,
+      cancelled: false,
+    };
     wait?.then(
       () => {
         ev.ready = true;

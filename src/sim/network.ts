@@ -167,7 +167,8 @@ export class VirtualNetwork {
         this.handlers[index] = h;
       },
       inNeighbours: (round) => staticIn ?? ids(this.schedule.inNeighboursAt(index, round)),
-      degreeOf: (peer) => (this.schedule.timeVarying ? undefined : this.schedule.neighboursAt(Number(peer.slice(1)), 0).length),
+      degreeOf: (peer) =>
+        this.schedule.timeVarying ? undefined : this.schedule.neighboursAt(Number(peer.slice(1)), 0).length,
       requestSync: (peer, done) => this.requestSync(index, peer, done),
       sendTo: (peers, frame) => {
         if (!this.up[index]) return 0;

@@ -64,15 +64,28 @@ export function summaryFacts(r: SimulationResult): Array<[string, string]> {
   return [
     ['scenario', `${sc.name}${sc.description ? ` — ${sc.description}` : ''}`],
     ['nodes / rounds', `${sc.nodes} / ${sc.rounds} (completed ${s.roundsCompleted})`],
-    ...(sc.jsonl === 'compact' ? [['JSONL', 'compact: node-round lines of the evaluated nodes only; round summaries over all nodes'] as [string, string]] : []),
+    ...(sc.jsonl === 'compact'
+      ? [
+          ['JSONL', 'compact: node-round lines of the evaluated nodes only; round summaries over all nodes'] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ...(sc.trainer === 'flat' ? [['trainer', 'flat (float32 loops, no tfjs)'] as [string, string]] : []),
     ['topology', `${r.topology.name} (${r.topology.source})`],
     ['data', `${sc.task.dataset.type}, partition ${JSON.stringify(sc.task.partition)}`],
     ['model', JSON.stringify(sc.task.model)],
     ['codec', JSON.stringify(sc.task.node.codec)],
     ['aggregation', JSON.stringify(sc.task.node.aggregator)],
-    ['final accuracy (honest nodes)', `${pct(s.finalAccuracy)} (min ${pct(s.finalAccuracyMin)}, max ${pct(s.finalAccuracyMax)}, ${s.honestFinished} nodes)`],
-    ['bytes sent per honest node', `${mib(s.bytesPerNode)}; fp32 gossip would have sent ${mib(r.fp32BytesPerNode)} for the same rounds (${ratio(r.fp32BytesPerNode, s.bytesPerNode)})`],
+    [
+      'final accuracy (honest nodes)',
+      `${pct(s.finalAccuracy)} (min ${pct(s.finalAccuracyMin)}, max ${pct(s.finalAccuracyMax)}, ${s.honestFinished} nodes)`,
+    ],
+    [
+      'bytes sent per honest node',
+      `${mib(s.bytesPerNode)}; fp32 gossip would have sent ${mib(r.fp32BytesPerNode)} for the same rounds (${ratio(r.fp32BytesPerNode, s.bytesPerNode)})`,
+    ],
     ['keyframes (full models)', keyframeShare(r)],
     ['messages / lost / model syncs', `${s.messages} / ${s.lost} / ${s.syncRequests}`],
     ['rejected updates', Object.keys(s.rejected).length ? JSON.stringify(s.rejected) : 'none'],
@@ -80,15 +93,28 @@ export function summaryFacts(r: SimulationResult): Array<[string, string]> {
     ['crashed nodes', s.crashed.length ? s.crashed.join(', ') : 'none'],
     ...privacyFacts(r),
     ['virtual time', `${s.virtualSeconds.toFixed(1)} s`],
-    ['wall time / peak memory', `${r.wallSeconds.toFixed(1)} s / ${r.peakRssMB.toFixed(0)} MiB (backend ${r.backend}, ${r.threads} training thread(s))`],
+    [
+      'wall time / peak memory',
+      `${r.wallSeconds.toFixed(1)} s / ${r.peakRssMB.toFixed(0)} MiB (backend ${r.backend}, ${r.threads} training thread(s))`,
+    ],
   ];
 }
 
 /** Write rounds.jsonl, summary.json and report.html into `dir`; returns the report path. */
 export async function writeRunOutputs(r: SimulationResult, dir: string): Promise<string> {
   writeChunksAtomic(join(dir, 'rounds.jsonl'), jsonlLines(r));
-  writeFileAtomic(join(dir, 'summary.json'), JSON.stringify({ ...r.summary, wallSeconds: r.wallSeconds, peakRssMB: r.peakRssMB, backend: r.backend }, null, 2) + '\n');
-  const html = await renderReport({ title: `gossiplearn simulation: ${r.scenario.name}`, description: r.scenario.description, lines: r.lines, rounds: r.rounds, facts: summaryFacts(r) });
+  writeFileAtomic(
+    join(dir, 'summary.json'),
+    JSON.stringify({ ...r.summary, wallSeconds: r.wallSeconds, peakRssMB: r.peakRssMB, backend: r.backend }, null, 2) +
+      '\n',
+  );
+  const html = await renderReport({
+    title: `gossiplearn simulation: ${r.scenario.name}`,
+    description: r.scenario.description,
+    lines: r.lines,
+    rounds: r.rounds,
+    facts: summaryFacts(r),
+  });
   const report = join(dir, 'report.html');
   writeFileAtomic(report, html);
   return report;

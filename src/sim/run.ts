@@ -95,7 +95,10 @@ export interface RunOptions {
 const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;
 
 function pickNodes(rng: Rng, candidates: number[], count: number): number[] {
-  return rng.shuffle([...candidates]).slice(0, count).sort((a, b) => a - b);
+  return rng
+    .shuffle([...candidates])
+    .slice(0, count)
+    .sort((a, b) => a - b);
 }
 
 function privacySummary(sc: Scenario, totals: RunTotals): PrivacySummary {
@@ -110,7 +113,10 @@ function privacySummary(sc: Scenario, totals: RunTotals): PrivacySummary {
     targetEpsilon: p.targetEpsilon ?? null,
     epsilonMean: eps.length ? eps.reduce((a, b) => a + b, 0) / eps.length : 0,
     epsilonMax: eps.length ? Math.max(...eps) : 0,
-    stoppedNodes: last.filter((l) => l.privacy.stopped).map((l) => l.index).sort((a, b) => a - b),
+    stoppedNodes: last
+      .filter((l) => l.privacy.stopped)
+      .map((l) => l.index)
+      .sort((a, b) => a - b),
   };
 }
 
@@ -150,7 +156,11 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   };
   const backend = (await selectBackend(opts.backend ?? 'auto')).backend;
   const n = sc.nodes;
-  const topology = buildTopology(parseTopologySpec(sc.topology, 'scenario.topology'), { n, seed: sc.task.seed, baseDir: sc.baseDir });
+  const topology = buildTopology(parseTopologySpec(sc.topology, 'scenario.topology'), {
+    n,
+    seed: sc.task.seed,
+    baseDir: sc.baseDir,
+  });
   const graph0 = topology.schedule.graphAt(0);
   const rng = new Rng(deriveSeed(sc.task.seed, 'scenario'));
   const all = Array.from({ length: n }, (_, i) => i);
@@ -166,7 +176,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   const data = loadDatasetCached(sc.task.dataset, sc.task.seed);
   const world = new TrainingWorld(worldSpec, data);
   const threads = sc.workers === 'auto' ? defaultThreads() : sc.workers;
-  const pool: TrainingPool = threads > 0 ? await WorkerPool.start(worldSpec, data, world.model.size, threads, backend) : new InlinePool(world);
+  const pool: TrainingPool =
+    threads > 0 ? await WorkerPool.start(worldSpec, data, world.model.size, threads, backend) : new InlinePool(world);
 
   const queue = new EventQueue();
   const network = new VirtualNetwork(queue, topology.schedule, sc.network, sc.task.seed);
@@ -201,15 +212,23 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     const computeRng = new Rng(deriveSeed(sc.task.seed, 'compute', i));
     return {
       train: (_round, p, done) => {
-        const cost = sc.task.node.localSteps * sc.compute.msPerStep * slowdown * (1 + sc.compute.jitter * Math.abs(computeRng.gaussian()));
+        const cost =
+          sc.task.node.localSteps *
+          sc.compute.msPerStep *
+          slowdown *
+          (1 + sc.compute.jitter * Math.abs(computeRng.gaussian()));
         let result: { params: Float32Array; loss: number } | undefined;
         const job = pool.train(i, p).then((r) => {
           result = r;
         });
-        queue.schedule(cost, () => {
-          p.set(result!.params);
-          done(result!.loss);
-        }, job);
+        queue.schedule(
+          cost,
+          () => {
+            p.set(result!.params);
+            done(result!.loss);
+          },
+          job,
+        );
       },
     };
   };
@@ -263,20 +282,28 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       startRound,
       sharedInitialCopy: sc.task.init === 'shared' && startRound === 0 ? shared : undefined,
       initialCopyOf: seedCopies && startRound === 0 ? initialCopyOf : undefined,
-      outgoing: byzSet.has(i) && !dataAttack
-        ? byzantinePolicy({ attack: sc.byzantine.attack as never, params: sc.byzantine.params, f: byzantine.length, n }, seed)
-        : undefined,
+      outgoing:
+        byzSet.has(i) && !dataAttack
+          ? byzantinePolicy(
+              { attack: sc.byzantine.attack as never, params: sc.byzantine.params, f: byzantine.length, n },
+              seed,
+            )
+          : undefined,
       onRound: (r) => onRound(i, r),
       participates: participates(i),
       lastRound: modest ? sc.rounds - 1 : undefined,
-      privacy: sc.task.node.privacy ? { samplingRate: samplingRate(sc.task.node.batchSize, world.shardSize(i)) } : undefined,
+      privacy: sc.task.node.privacy
+        ? { samplingRate: samplingRate(sc.task.node.batchSize, world.shardSize(i)) }
+        : undefined,
       onPrivacyBudgetReached: opts.log
         ? (eps, round) => {
             const what = 'stops training and publishing';
             opts.log!(`${nodeId(i)} reached its privacy budget (ε = ${eps.toFixed(3)}) at round ${round}: ${what}`);
           }
         : undefined,
-      onReject: opts.log ? (from, reason, detail) => opts.log!(`${nodeId(i)} rejected ${from}: ${reason} (${detail})`) : undefined,
+      onReject: opts.log
+        ? (from, reason, detail) => opts.log!(`${nodeId(i)} rejected ${from}: ${reason} (${detail})`)
+        : undefined,
     });
     nodes[i] = node;
     running.add(i);
@@ -299,7 +326,9 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     network.setUp(i, true);
     const node = makeNode(i, maxRound);
     const peers = topology.schedule.inNeighboursAt(i, maxRound).filter((j) => network.isUp(j) && !byzSet.has(j));
-    opts.log?.(`${nodeId(i)} joins (${why}) at round ${maxRound}, pulling from ${peers.slice(0, 2).map(nodeId).join(', ')}`);
+    opts.log?.(
+      `${nodeId(i)} joins (${why}) at round ${maxRound}, pulling from ${peers.slice(0, 2).map(nodeId).join(', ')}`,
+    );
     node.join(peers.slice(0, 2).map(nodeId));
   }
 
@@ -307,7 +336,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     if (e.nodes) return e.nodes;
     const live = all.filter((i) => !down.has(i) && !finished.has(i) && !lateJoiners.has(i));
     const count = e.count ?? Math.round(e.fraction! * n);
-    if (e.target === 'hubs') return [...live].sort((a, b) => graph0.adj[b]!.length - graph0.adj[a]!.length || a - b).slice(0, count);
+    if (e.target === 'hubs')
+      return [...live].sort((a, b) => graph0.adj[b]!.length - graph0.adj[a]!.length || a - b).slice(0, count);
     return pickNodes(rng, live, count);
   }
 
@@ -339,7 +369,11 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
 
   let endedBy: string;
   try {
-    endedBy = await queue.run(() => running.size === 0, { maxEvents: 2_000_000_000, maxTimeMs: 1e12 }, () => pool.flushIdle());
+    endedBy = await queue.run(
+      () => running.size === 0,
+      { maxEvents: 2_000_000_000, maxTimeMs: 1e12 },
+      () => pool.flushIdle(),
+    );
     pool.flush();
     await Promise.all(evaluations);
   } finally {
@@ -354,9 +388,13 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   const lines = recorder.lines();
   const rounds = recorder.rounds(consensus);
   const totals = recorder.totals();
-  const finals = lines.filter((l) => !l.byzantine && l.round === sc.rounds - 1 && l.accuracy !== undefined).map((l) => l.accuracy!);
+  const finals = lines
+    .filter((l) => !l.byzantine && l.round === sc.rounds - 1 && l.accuracy !== undefined)
+    .map((l) => l.accuracy!);
   const fp32Frame = (i: number): number => frameLength(utf8Bytes(nodeId(i)), 4 * world.model.size);
-  const fp32Bytes = all.filter((i) => !byzSet.has(i)).reduce((s, i) => s + (network.framesSentBy[i] ?? 0) * fp32Frame(i), 0);
+  const fp32Bytes = all
+    .filter((i) => !byzSet.has(i))
+    .reduce((s, i) => s + (network.framesSentBy[i] ?? 0) * fp32Frame(i), 0);
   const summary: SimulationSummary = {
     type: 'summary',
     scenario: sc.name,

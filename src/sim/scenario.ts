@@ -48,7 +48,11 @@ export const scenarioSchema = z
       .strict()
       .default({}),
     stragglers: z
-      .object({ fraction: z.number().min(0).max(1).default(0), slowdown: z.number().min(1).default(4), nodes: nodeList.optional() })
+      .object({
+        fraction: z.number().min(0).max(1).default(0),
+        slowdown: z.number().min(1).default(4),
+        nodes: nodeList.optional(),
+      })
       .strict()
       .default({}),
     churn: z
@@ -121,9 +125,12 @@ export function parseScenario(input: unknown, source = 'scenario', baseDir = pro
     ['availability.nodes', s.availability.nodes ?? []],
   ] as const;
   for (const [key, list] of lists)
-    for (const i of list) if (i >= s.nodes) throw new ConfigError(`${source}: ${key}: node ${i} does not exist (nodes: ${s.nodes})`);
+    for (const i of list)
+      if (i >= s.nodes) throw new ConfigError(`${source}: ${key}: node ${i} does not exist (nodes: ${s.nodes})`);
   s.churn.events.forEach((e, k) => {
-    for (const i of e.nodes ?? []) if (i >= s.nodes) throw new ConfigError(`${source}: churn.events.${k}.nodes: node ${i} does not exist (nodes: ${s.nodes})`);
+    for (const i of e.nodes ?? [])
+      if (i >= s.nodes)
+        throw new ConfigError(`${source}: churn.events.${k}.nodes: node ${i} does not exist (nodes: ${s.nodes})`);
     if (e.nodes === undefined && e.count === undefined && e.fraction === undefined)
       throw new ConfigError(`${source}: churn.events.${k}: give nodes, count or fraction`);
   });
@@ -133,7 +140,8 @@ export function parseScenario(input: unknown, source = 'scenario', baseDir = pro
     throw new ConfigError(`${source}: trainer: "flat" trains logreg and mlp models, not ${model.type}`);
   if (s.trainer === 'flat' && node.privacy)
     throw new ConfigError(`${source}: trainer: "flat" has no DP-SGD; use "tfjs" with task.node.privacy`);
-  if (s.byzantine.nodes === undefined && s.byzantine.count >= s.nodes) throw new ConfigError(`${source}: byzantine.count: must be below nodes (${s.nodes})`);
+  if (s.byzantine.nodes === undefined && s.byzantine.count >= s.nodes)
+    throw new ConfigError(`${source}: byzantine.count: must be below nodes (${s.nodes})`);
   return { ...s, task, baseDir };
 }
 

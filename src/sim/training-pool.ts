@@ -122,19 +122,33 @@ export class WorkerPool implements TrainingPool {
   }
 
   /** Workers share `data` (shared memory, no copies) and rebuild the same shards and model from `spec`. */
-  static async start(spec: WorldSpec, data: TrainTest, d: number, threads: number, backend: BackendChoice): Promise<WorkerPool> {
+  static async start(
+    spec: WorldSpec,
+    data: TrainTest,
+    d: number,
+    threads: number,
+    backend: BackendChoice,
+  ): Promise<WorkerPool> {
     const url = new URL('./training-worker.ts', import.meta.url);
     const workers = Array.from({ length: threads }, () => new Worker(url, { workerData: { spec, data, backend } }));
     // Each worker says so once its world is built; until then its messages wait in its port.
-    const ready = workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.once('message', () => resolve());
-      w.once('error', reject);
-    }));
+    const ready = workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          w.once('message', () => resolve());
+          w.once('error', reject);
+        }),
+    );
     await Promise.all(ready);
     return new WorkerPool(workers, d);
   }
 
-  private enqueue(worker: number, node: number, limit: number, params: Float32Array): Promise<{ params: Float32Array; loss: number; accuracy: number; samples: number }> {
+  private enqueue(
+    worker: number,
+    node: number,
+    limit: number,
+    params: Float32Array,
+  ): Promise<{ params: Float32Array; loss: number; accuracy: number; samples: number }> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       const q = this.queued[worker]!;
@@ -177,7 +191,12 @@ export class WorkerPool implements TrainingPool {
     this.busy.evalMs += r.evalMs;
     const d = this.d;
     jobs.forEach((j, k) =>
-      j.resolve({ params: r.params.subarray(k * d, (k + 1) * d), loss: r.loss[k]!, accuracy: r.accuracy[k]!, samples: r.samples[k]! }),
+      j.resolve({
+        params: r.params.subarray(k * d, (k + 1) * d),
+        loss: r.loss[k]!,
+        accuracy: r.accuracy[k]!,
+        samples: r.samples[k]!,
+      }),
     );
   }
 

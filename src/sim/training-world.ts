@@ -60,7 +60,9 @@ export class TrainingWorld {
     this.model = new Model(spec.task.model, data.train);
     const flat = spec.trainer === 'flat';
     this.trainer = flat ? null : new Trainer(this.model);
-    this.flat = flat ? new FlatDenseTrainer(spec.task.model, this.model.layout, featureSize(data.train), data.train.numClasses) : null;
+    this.flat = flat
+      ? new FlatDenseTrainer(spec.task.model, this.model.layout, featureSize(data.train), data.train.numClasses)
+      : null;
     this.poisoned = new Set(spec.dataAttack?.nodes);
     this.poisonedLabel = spec.dataAttack && attackLabelTransform(spec.dataAttack.attack, data.train.numClasses);
   }

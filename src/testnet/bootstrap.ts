@@ -103,7 +103,9 @@ export class BootstrapNode {
     const multiHost = !o.listen?.length && own.some(reachableFromOtherHosts);
     const fallback = own.length ? own : [LOOPBACK_LISTEN];
     // Browser nodes reach the bootstrap over WebSockets: a /ws listener next to each TCP one.
-    const listen = withWebSocketListeners(o.listen?.length ? [...o.listen] : multiHost ? own.map(onAllInterfaces) : fallback);
+    const listen = withWebSocketListeners(
+      o.listen?.length ? [...o.listen] : multiHost ? own.map(onAllInterfaces) : fallback,
+    );
     const registry = new Registry();
     const host = await GossipHost.create({
       privateKey: identity.privateKey,
@@ -121,9 +123,26 @@ export class BootstrapNode {
     });
     const node = new BootstrapNode(o, host, registry);
     node.httpUrl = await node.http.listen();
-    const info: DaemonInfo = { pid: process.pid, peerId: host.peerId, addresses: host.addresses(), http: node.httpUrl, startedAt: node.startedAt };
+    const info: DaemonInfo = {
+      pid: process.pid,
+      peerId: host.peerId,
+      addresses: host.addresses(),
+      http: node.httpUrl,
+      startedAt: node.startedAt,
+    };
     writeFileAtomic(join(o.dataDir, FILES.info), JSON.stringify(info, null, 2) + '\n');
-    o.log.info({ peerId: host.peerId, addresses: info.addresses, http: node.httpUrl, dashboard: `${node.httpUrl}/dashboard`, join: `${node.httpUrl}/join`, network: m.network, taskHash: m.taskHash }, 'bootstrap node listening');
+    o.log.info(
+      {
+        peerId: host.peerId,
+        addresses: info.addresses,
+        http: node.httpUrl,
+        dashboard: `${node.httpUrl}/dashboard`,
+        join: `${node.httpUrl}/join`,
+        network: m.network,
+        taskHash: m.taskHash,
+      },
+      'bootstrap node listening',
+    );
     if (!joinPagesAvailable()) o.log.warn('the browser node is not built: /join asks to run `npm run build:web`');
     return node;
   }
@@ -147,7 +166,15 @@ export class BootstrapNode {
   private async publishDirectory(): Promise<void> {
     const peers = this.view.live().map((p) => ({ id: p.peerId, addrs: p.addrs }));
     try {
-      await this.host.publish(statusTopic(this.o.manifest.network), encodeHeartbeat({ kind: 'directory', v: this.o.manifest.protocolVersion, peerId: this.host.peerId, peers: peers.slice(0, 256) }));
+      await this.host.publish(
+        statusTopic(this.o.manifest.network),
+        encodeHeartbeat({
+          kind: 'directory',
+          v: this.o.manifest.protocolVersion,
+          peerId: this.host.peerId,
+          peers: peers.slice(0, 256),
+        }),
+      );
     } catch (e) {
       this.o.log.debug({ err: (e as Error).message }, 'directory not sent');
     }

@@ -34,7 +34,9 @@ const memberBeat = z
     accepted: count,
     rejected: z.record(count),
     refused: z.array(peerIdText).max(MAX_LIST),
-    neighbours: z.array(z.object({ id: peerIdText, path: z.enum(['direct', 'webrtc', 'relayed', 'none']) }).strict()).max(MAX_LIST),
+    neighbours: z
+      .array(z.object({ id: peerIdText, path: z.enum(['direct', 'webrtc', 'relayed', 'none']) }).strict())
+      .max(MAX_LIST),
     addrs: z.array(multiaddrText).max(32),
   })
   .strict();

@@ -32,7 +32,11 @@ export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown>
     network: m.network,
     // A manifest naming bootstrap nodes on other hosts means the members are on other hosts too;
     // by default a /ws listener as well, so browser nodes can connect directly.
-    listen: o.relayOnly ? ['/p2p-circuit'] : o.listen?.length ? [...o.listen] : withWebSocketListeners(defaultListen(m.bootstrap)),
+    listen: o.relayOnly
+      ? ['/p2p-circuit']
+      : o.listen?.length
+        ? [...o.listen]
+        : withWebSocketListeners(defaultListen(m.bootstrap)),
     bootstrap: m.bootstrap,
     neighbours: 'auto',
     maxNeighbours: o.maxNeighbours ?? 8,
@@ -40,7 +44,13 @@ export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown>
     http: o.http,
     log: { level: o.logLevel },
     admission: { allowPeers: m.admission.allowPeers, pskFile: m.pskPath ?? undefined },
-    testnet: { taskHash: m.taskHash, protocolVersion: m.protocolVersion, heartbeatMs: m.heartbeatMs, natTraversal: true, relayOnly: o.relayOnly },
+    testnet: {
+      taskHash: m.taskHash,
+      protocolVersion: m.protocolVersion,
+      heartbeatMs: m.heartbeatMs,
+      natTraversal: true,
+      relayOnly: o.relayOnly,
+    },
     task: m.rawTask,
     learning: {
       partitionIndex: o.shard ?? shardOf(o.peerId, m.shards),

@@ -68,11 +68,12 @@ export function joinPages(o: JoinPagesOptions): Record<string, () => Promise<Pag
     '/join/app.js': built('app.js', 'text/javascript; charset=utf-8'),
     '/join/manifest.json': async () => ({
       contentType: 'application/json',
-      body: JSON.stringify(
-        { manifest: manifestAsServed(m), taskHash: m.taskHash, webSocketAddrs: webSocketAddrs(o.addresses()) },
-        null,
-        2,
-      ) + '\n',
+      body:
+        JSON.stringify(
+          { manifest: manifestAsServed(m), taskHash: m.taskHash, webSocketAddrs: webSocketAddrs(o.addresses()) },
+          null,
+          2,
+        ) + '\n',
     }),
   };
   for (const f of WASM_FILES) pages[`/join/wasm/${f}`] = cachedFile(join(wasmDir, f), 'application/wasm');

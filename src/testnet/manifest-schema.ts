@@ -13,14 +13,21 @@ export const PROTOCOL_VERSION = 1;
 export const manifestSchema = z
   .object({
     network: networkName,
-    protocolVersion: z.literal(PROTOCOL_VERSION, { errorMap: () => ({ message: `this node speaks testnet protocol ${PROTOCOL_VERSION}` }) }),
+    protocolVersion: z.literal(PROTOCOL_VERSION, {
+      errorMap: () => ({ message: `this node speaks testnet protocol ${PROTOCOL_VERSION}` }),
+    }),
     /** The learning task (src/task/spec.ts), as a scenario or a daemon config holds it. */
     task: taskSpecSchema,
     /** Shards of the task's partition; each member trains on one (derived from its peer id by default). */
     shards: z.number().int().positive(),
     /** Expected task hash: checked against task and shards, so an edited task cannot pass unnoticed. */
-    taskHash: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex digits').optional(),
-    bootstrap: z.array(multiaddrText.refine((s) => s.includes('/p2p/'), 'expected a multiaddr ending in /p2p/<peer id>')).default([]),
+    taskHash: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex digits')
+      .optional(),
+    bootstrap: z
+      .array(multiaddrText.refine((s) => s.includes('/p2p/'), 'expected a multiaddr ending in /p2p/<peer id>'))
+      .default([]),
     admission: admissionSchema,
     /** How often members gossip their status heartbeat. */
     heartbeatMs: z.number().int().min(200).max(60_000).default(2000),
@@ -46,7 +53,9 @@ export function parseManifestContent(input: unknown, source: string): ManifestTa
   const task = completeTaskSpec(manifest.task, source);
   const hash = taskHash(task, manifest.shards);
   if (manifest.taskHash !== undefined && manifest.taskHash !== hash)
-    throw new ConfigError(`${source}: taskHash: task and shards hash to ${hash}, the manifest states ${manifest.taskHash} (task edited? update or remove taskHash)`);
+    throw new ConfigError(
+      `${source}: taskHash: task and shards hash to ${hash}, the manifest states ${manifest.taskHash} (task edited? update or remove taskHash)`,
+    );
   return { manifest, task, taskHash: hash };
 }
 

@@ -86,7 +86,8 @@ export class TestnetMember {
       return;
     }
     this.matching.delete(b.peerId);
-    if (this.refused.get(b.peerId) !== reason) this.o.log.warn({ peer: b.peerId, reason }, `testnet: refusing to merge with ${b.peerId}: ${reason}`);
+    if (this.refused.get(b.peerId) !== reason)
+      this.o.log.warn({ peer: b.peerId, reason }, `testnet: refusing to merge with ${b.peerId}: ${reason}`);
     this.refused.set(b.peerId, reason);
   }
 

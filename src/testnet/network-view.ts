@@ -46,6 +46,11 @@ export class NetworkView {
         const prev = links.get(`${a} ${b}`);
         if (!prev || prev.path === 'none') links.set(`${a} ${b}`, { a, b, path: n.path });
       }
-    return { network: this.network, observer: this.observer, peers: peers.map((p) => ({ ...p, ageSeconds: (now - p.lastSeenMs) / 1000 })), links: [...links.values()] };
+    return {
+      network: this.network,
+      observer: this.observer,
+      peers: peers.map((p) => ({ ...p, ageSeconds: (now - p.lastSeenMs) / 1000 })),
+      links: [...links.values()],
+    };
   }
 }

@@ -1,5 +1,16 @@
 /** Turns validated generator / time-varying specs into graphs and schedules. */
-import { barabasiAlbert, dumbbell, erdosRenyi, exponential, full, randomRegular, ring, smallWorld, star, torus } from './generators.ts';
+import {
+  barabasiAlbert,
+  dumbbell,
+  erdosRenyi,
+  exponential,
+  full,
+  randomRegular,
+  ring,
+  smallWorld,
+  star,
+  torus,
+} from './generators.ts';
 import type { Graph } from './graph.ts';
 import { epidemicSchedule, onePeerExponentialSchedule, type TopologySchedule } from './schedule.ts';
 import type { GeneratorSpec, TimeVaryingSpec } from './spec.ts';

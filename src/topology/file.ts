@@ -37,7 +37,8 @@ export interface Topology {
 /** Reads and builds a topology file. */
 export function loadTopology(path: string, options: TopologyOptions): Topology {
   const spec = parseTopologySpec(readJsonFile(resolve(options.baseDir ?? '.', path), path), path);
-  if (spec.kind === 'file') throw new ConfigError(`${path}: expected a topology object, got ${describeValue(spec.path)}`);
+  if (spec.kind === 'file')
+    throw new ConfigError(`${path}: expected a topology object, got ${describeValue(spec.path)}`);
   return buildTopology(spec, options);
 }
 
@@ -66,13 +67,15 @@ type InlineSpec = Exclude<TopologySpec, { kind: 'file' }>;
 function resolveNodeCount(spec: InlineSpec, scenarioN: number | undefined): number {
   const [key, fixed] = fixedNodeCount(spec);
   if (scenarioN !== undefined) {
-    if (!Number.isInteger(scenarioN) || scenarioN < 1) throw new RangeError(`scenario node count must be an integer >= 1, got ${scenarioN}`);
+    if (!Number.isInteger(scenarioN) || scenarioN < 1)
+      throw new RangeError(`scenario node count must be an integer >= 1, got ${scenarioN}`);
     if (fixed !== undefined && fixed !== scenarioN) {
       throw specError(spec.origin, key, `the topology fixes n = ${fixed} but the scenario has ${scenarioN} nodes`);
     }
   }
   const n = fixed ?? scenarioN ?? (spec.kind === 'edges' ? largestNode(spec.edges) + 1 : undefined);
-  if (n === undefined) throw specError(spec.origin, key, 'missing; give n in the topology or pass the scenario node count');
+  if (n === undefined)
+    throw specError(spec.origin, key, 'missing; give n in the topology or pass the scenario node count');
   return n;
 }
 

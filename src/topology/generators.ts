@@ -27,7 +27,10 @@ export function torus(n: number, shape: TorusShape = {}): Graph {
       edges.push([id, r * cols + ((c + 1) % cols)], [id, ((r + 1) % rows) * cols + c]);
     }
   }
-  return fromEdges(n, edges.filter(([i, j]) => i !== j));
+  return fromEdges(
+    n,
+    edges.filter(([i, j]) => i !== j),
+  );
 }
 
 export function torusShape(n: number, shape: TorusShape): { rows: number; cols: number } {
@@ -91,7 +94,10 @@ export function erdosRenyi(n: number, p: number, seed: number, options: ErdosRen
     if (!options.connected || isConnected(graph)) return graph;
   }
   const threshold = (Math.log(n) / n).toPrecision(3);
-  throw new TopologyParamError('p', `no connected graph in ${maxTries} tries with p = ${p}; use p well above ln(n)/n = ${threshold}`);
+  throw new TopologyParamError(
+    'p',
+    `no connected graph in ${maxTries} tries with p = ${p}; use p well above ln(n)/n = ${threshold}`,
+  );
 }
 
 /** Uniform-ish random d-regular graph (pairing model with restarts, as in networkx). */
@@ -135,7 +141,10 @@ export function smallWorld(n: number, k: number, beta: number, seed: number): Gr
   requireParam(Number.isInteger(k) && k >= 2 && k % 2 === 0 && k < n, 'k', `an even integer in 2..${n - 1}`, k);
   requireParam(beta >= 0 && beta <= 1, 'beta', 'a number in [0, 1]', beta);
   const rng = new Rng(seed);
-  const lattice = circulant(n, Array.from({ length: k / 2 }, (_, j) => j + 1));
+  const lattice = circulant(
+    n,
+    Array.from({ length: k / 2 }, (_, j) => j + 1),
+  );
   const sets = lattice.adj.map((list) => new Set(list));
   for (let j = 1; j <= k / 2; j++) {
     for (let u = 0; u < n; u++) {
@@ -158,7 +167,12 @@ export function smallWorld(n: number, k: number, beta: number, seed: number): Gr
 export function dumbbell(n: number, bridges = 1): Graph {
   requireNodeCount(n, 2);
   const left = Math.floor(n / 2);
-  requireParam(Number.isInteger(bridges) && bridges >= 1 && bridges <= left, 'bridges', `an integer in 1..${left}`, bridges);
+  requireParam(
+    Number.isInteger(bridges) && bridges >= 1 && bridges <= left,
+    'bridges',
+    `an integer in 1..${left}`,
+    bridges,
+  );
   const edges: Edge[] = [];
   addClique(edges, 0, left);
   addClique(edges, left, n);

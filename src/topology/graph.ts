@@ -41,7 +41,8 @@ export function fromEdges(n: number, edges: Iterable<Edge>): Graph {
   let index = 0;
   for (const [i, j] of edges) {
     const key = `edges[${index}]`;
-    for (const node of [i, j]) requireParam(Number.isInteger(node) && node >= 0 && node < n, key, `node indices in 0..${n - 1}`, [i, j]);
+    for (const node of [i, j])
+      requireParam(Number.isInteger(node) && node >= 0 && node < n, key, `node indices in 0..${n - 1}`, [i, j]);
     requireParam(i !== j, key, 'two different nodes (no self-loops)', [i, j]);
     adj[i]!.push(j);
     adj[j]!.push(i);

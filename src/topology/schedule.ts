@@ -109,6 +109,7 @@ function sampleWithout(rng: Rng, n: number, self: number, s: number): number[] {
 }
 
 function checkNodeAndRound(n: number, node: number, round: number): void {
-  if (!Number.isInteger(node) || node < 0 || node >= n) throw new RangeError(`node ${node} is out of range 0..${n - 1}`);
+  if (!Number.isInteger(node) || node < 0 || node >= n)
+    throw new RangeError(`node ${node} is out of range 0..${n - 1}`);
   if (!Number.isInteger(round) || round < 0) throw new RangeError(`round must be a non-negative integer, got ${round}`);
 }

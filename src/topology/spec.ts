@@ -62,9 +62,10 @@ export type TimeVaryingSpec = z.infer<typeof timeVaryingSpecSchema>;
 
 const edgePair = z.tuple([integer(0), integer(0)], {
   errorMap: (issue, ctx) => ({
-    message: issue.code === 'invalid_type' || issue.code === 'too_small' || issue.code === 'too_big'
-      ? 'expected a pair [i, j] of node indices'
-      : ctx.defaultError,
+    message:
+      issue.code === 'invalid_type' || issue.code === 'too_small' || issue.code === 'too_big'
+        ? 'expected a pair [i, j] of node indices'
+        : ctx.defaultError,
   }),
 });
 
@@ -95,7 +96,11 @@ interface SpecCommon {
   description?: string | undefined;
 }
 export type GeneratorTopologySpec = SpecCommon & { kind: 'generator'; generator: GeneratorSpec };
-export type EdgeListTopologySpec = SpecCommon & { kind: 'edges'; n?: number | undefined; edges: Array<[number, number]> };
+export type EdgeListTopologySpec = SpecCommon & {
+  kind: 'edges';
+  n?: number | undefined;
+  edges: Array<[number, number]>;
+};
 export type TimeVaryingTopologySpec = SpecCommon & { kind: 'time-varying'; timeVarying: TimeVaryingSpec };
 /** A reference to a topology file, e.g. `"topology": "topologies/ring.json"` in a scenario. */
 export type TopologyFileRef = { kind: 'file'; origin: SpecOrigin; path: string };
@@ -135,7 +140,10 @@ export function specError(origin: SpecOrigin, key: string, detail: string): Conf
 
 /** joinKey("topology", "generator.p") → "topology.generator.p"; joinKey("", "edges[2]") → "edges[2]". */
 export function joinKey(...parts: string[]): string {
-  return parts.filter((part) => part !== '').join('.').replace(/\.\[/g, '[');
+  return parts
+    .filter((part) => part !== '')
+    .join('.')
+    .replace(/\.\[/g, '[');
 }
 
 function issueError(origin: SpecOrigin, issue: z.ZodIssue, input: unknown): ConfigError {

@@ -46,7 +46,12 @@ export function parseValue<S extends z.ZodTypeAny>(schema: S, input: unknown, ke
  * Refuse a file in an old layout: the first key of `moves` (key → its new path) present in `input`
  * throws "source: <at><key>: moved to <new path>".
  */
-export function refuseMovedKeys(input: unknown, moves: Readonly<Record<string, string>>, source: string, at = ''): void {
+export function refuseMovedKeys(
+  input: unknown,
+  moves: Readonly<Record<string, string>>,
+  source: string,
+  at = '',
+): void {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return;
   for (const [key, to] of Object.entries(moves))
     if (Object.hasOwn(input, key)) throw new ConfigError(`${source}: ${at}${key}: moved to ${to}`);

@@ -172,7 +172,8 @@ export class BrowserNode {
       backoffMs: 1000,
       maxBackoffMs: 30_000,
       onRefuse: (peer, err, repeat) => {
-        if (!repeat) o.log.warn({ peer, reason: err.reason, detail: err.message }, `handshake: ${peer} is not a neighbour`);
+        if (!repeat)
+          o.log.warn({ peer, reason: err.reason, detail: err.message }, `handshake: ${peer} is not a neighbour`);
       },
     });
     await hello.start();
@@ -232,10 +233,14 @@ export class BrowserNode {
     await this.waitForNeighbours(15_000);
     if (this.stopping) return;
     const peers = this.neighbours.connected();
-    this.node.join(peers, (from, round) => {
-      this.joined = { from, round };
-      o.log.info({ from, round }, 'adopted a more advanced model from a neighbour');
-    }, { onlyIfAhead: true });
+    this.node.join(
+      peers,
+      (from, round) => {
+        this.joined = { from, round };
+        o.log.info({ from, round }, 'adopted a more advanced model from a neighbour');
+      },
+      { onlyIfAhead: true },
+    );
   }
 
   private async waitForNeighbours(ms: number): Promise<void> {

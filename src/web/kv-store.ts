@@ -29,7 +29,12 @@ export class KvStore {
   }
 
   async get(key: string): Promise<Uint8Array | null> {
-    const v: unknown = await request(this.db.transaction(STORE, 'readonly').objectStore(STORE).get(this.prefix + key));
+    const v: unknown = await request(
+      this.db
+        .transaction(STORE, 'readonly')
+        .objectStore(STORE)
+        .get(this.prefix + key),
+    );
     return v instanceof Uint8Array ? v : null;
   }
 
@@ -44,7 +49,12 @@ export class KvStore {
   }
 
   async delete(key: string): Promise<void> {
-    await request(this.db.transaction(STORE, 'readwrite').objectStore(STORE).delete(this.prefix + key));
+    await request(
+      this.db
+        .transaction(STORE, 'readwrite')
+        .objectStore(STORE)
+        .delete(this.prefix + key),
+    );
   }
 
   close(): void {

@@ -86,15 +86,16 @@ function render(s: BrowserNodeStatus): void {
     });
     return tr;
   });
-  $('neighbours').querySelector('tbody')!.replaceChildren(...rows);
+  $('neighbours')
+    .querySelector('tbody')!
+    .replaceChildren(...rows);
 }
 
 /** STUN/TURN servers from ?stun=stun:host:port (repeatable); none: host candidates only. */
 function iceServersParam(): RTCIceServer[] {
   const urls = params.getAll('stun');
   for (const u of urls)
-    if (!/^(stun|stuns|turn|turns):/.test(u))
-      throw new Error(`?stun=${u}: expected a stun: or turn: URL`);
+    if (!/^(stun|stuns|turn|turns):/.test(u)) throw new Error(`?stun=${u}: expected a stun: or turn: URL`);
   return urls.map((u) => ({ urls: u }));
 }
 

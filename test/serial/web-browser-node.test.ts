@@ -42,7 +42,8 @@ function describe(na: BrowserNodeStatus, nc: BrowserNodeStatus, d: DaemonStatus)
   const tag = (id: string): string => id.slice(-4);
   const page = (s: BrowserNodeStatus): string =>
     `page ${tag(s.peerId)} r${s.round} acc ${s.accuracy} used ${s.lastRound?.used} [` +
-    s.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.accepted}`).join(', ') + ']';
+    s.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.accepted}`).join(', ') +
+    ']';
   const links = d.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.updates.accepted}`).join(', ');
   const daemon = `daemon ${tag(d.peerId)} r${d.round} [${links}]`;
   return [page(na), page(nc), daemon].join(' | ');
@@ -76,7 +77,10 @@ before(async () => {
   });
   const http = b.info('bootstrap')!.http;
   // Two slots: two peer identities in one profile (IndexedDB is per origin).
-  for (const [slot, shard] of [['a', 1], ['b', 2]] as const)
+  for (const [slot, shard] of [
+    ['a', 1],
+    ['b', 2],
+  ] as const)
     pages.push(await openPage(`${http}/join?slot=${slot}&shard=${shard}&backend=wasm&samples=300`));
 });
 
@@ -94,31 +98,37 @@ test(LEARN_TOGETHER, { timeout: 150_000, skip }, async () => {
   let last = 'no status yet';
   // Sticky: a page that later runs ahead of both others aggregates nothing stale, yet it did aggregate.
   const aggregated = new Set<string>();
-  const done = await b.waitFor(
-    "each page's updates accepted by the daemon and the other page, accuracy above the floor",
-    async () => {
-      const [sa, sc, d] = [await statusOf(a), await statusOf(c), await b.get<DaemonStatus>('joiner-0', '/status')];
-      for (const s of [sa, sc]) if (s.error) throw new Error(`page failed: ${s.error}`);
-      if (!sa.node || !sc.node || !d) return null;
-      const [na, nc] = [sa.node, sc.node];
-      last = describe(na, nc, d);
-      for (const s of [na, nc]) if ((s.lastRound?.used ?? 0) >= 1) aggregated.add(s.peerId);
-      const accepted = (s: BrowserNodeStatus, peer: string): number =>
-        s.neighbours.find((n) => n.id === peer)?.accepted ?? 0;
-      const byDaemon = (peer: string): number => d.neighbours.find((n) => n.id === peer)?.updates.accepted ?? 0;
-      const ok =
-        accepted(na, nc.peerId) >= 5 && accepted(nc, na.peerId) >= 5 &&
-        accepted(na, d.peerId) >= 3 && accepted(nc, d.peerId) >= 3 &&
-        byDaemon(na.peerId) >= 5 && byDaemon(nc.peerId) >= 5 &&
-        aggregated.has(na.peerId) && aggregated.has(nc.peerId) &&
-        [na, nc].every((s) => (s.accuracy ?? 0) > ACCURACY_FLOOR && (s.accuracy ?? 0) > (s.firstEval?.accuracy ?? 1));
-      return ok ? { na, nc, d } : null;
-    },
-    120_000,
-    1000,
-  ).catch((e: Error) => {
-    throw new Error(`${e.message}; last seen: ${last}`);
-  });
+  const done = await b
+    .waitFor(
+      "each page's updates accepted by the daemon and the other page, accuracy above the floor",
+      async () => {
+        const [sa, sc, d] = [await statusOf(a), await statusOf(c), await b.get<DaemonStatus>('joiner-0', '/status')];
+        for (const s of [sa, sc]) if (s.error) throw new Error(`page failed: ${s.error}`);
+        if (!sa.node || !sc.node || !d) return null;
+        const [na, nc] = [sa.node, sc.node];
+        last = describe(na, nc, d);
+        for (const s of [na, nc]) if ((s.lastRound?.used ?? 0) >= 1) aggregated.add(s.peerId);
+        const accepted = (s: BrowserNodeStatus, peer: string): number =>
+          s.neighbours.find((n) => n.id === peer)?.accepted ?? 0;
+        const byDaemon = (peer: string): number => d.neighbours.find((n) => n.id === peer)?.updates.accepted ?? 0;
+        const ok =
+          accepted(na, nc.peerId) >= 5 &&
+          accepted(nc, na.peerId) >= 5 &&
+          accepted(na, d.peerId) >= 3 &&
+          accepted(nc, d.peerId) >= 3 &&
+          byDaemon(na.peerId) >= 5 &&
+          byDaemon(nc.peerId) >= 5 &&
+          aggregated.has(na.peerId) &&
+          aggregated.has(nc.peerId) &&
+          [na, nc].every((s) => (s.accuracy ?? 0) > ACCURACY_FLOOR && (s.accuracy ?? 0) > (s.firstEval?.accuracy ?? 1));
+        return ok ? { na, nc, d } : null;
+      },
+      120_000,
+      1000,
+    )
+    .catch((e: Error) => {
+      throw new Error(`${e.message}; last seen: ${last}`);
+    });
   const { na, nc, d } = done;
   const link = (s: BrowserNodeStatus, peer: string) => s.neighbours.find((n) => n.id === peer)!;
   console.log(`page↔page: ${link(na, nc.peerId).path} via ${link(na, nc.peerId).addrs.join(' , ')}`);

@@ -14,7 +14,10 @@ export interface CliResult {
   readonly timedOut: boolean;
 }
 
-export function runCli(args: readonly string[], o: { timeoutMs?: number; spawn?: SpawnOptions } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  o: { timeoutMs?: number; spawn?: SpawnOptions } = {},
+): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...o.spawn });
@@ -52,7 +55,11 @@ export function startCli(args: readonly string[], o: SpawnOptions = {}): CliProc
 }
 
 /** Poll `probe` until it returns a value (not null/undefined) or the time runs out. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined> | T | null | undefined, timeoutMs: number): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined> | T | null | undefined,
+  timeoutMs: number,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -97,7 +97,10 @@ export class FakeNet {
 
   /** `peer` is no longer one of `id`'s neighbours (either way). */
   unlink(id: string, peer: string): void {
-    for (const [a, b] of [[id, peer], [peer, id]] as const) {
+    for (const [a, b] of [
+      [id, peer],
+      [peer, id],
+    ] as const) {
       const list = this.adjacency.get(a)!;
       list.splice(list.indexOf(b), 1);
     }

@@ -19,9 +19,11 @@ export const alieAttack = defineAttack({
   name: 'alie',
   kind: 'model',
   params: z.object({ z: z.number().optional() }),
-  create: () => (ctx, params = {}) => {
-    const z = params.z ?? alieZ(ctx.n, ctx.f);
-    const { mean, std } = coordinateMeanStd(observed(ctx));
-    return mean.map((m, i) => m - z * std[i]!);
-  },
+  create:
+    () =>
+    (ctx, params = {}) => {
+      const z = params.z ?? alieZ(ctx.n, ctx.f);
+      const { mean, std } = coordinateMeanStd(observed(ctx));
+      return mean.map((m, i) => m - z * std[i]!);
+    },
 });

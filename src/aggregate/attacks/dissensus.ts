@@ -15,11 +15,13 @@ export const dissensusAttack = defineAttack({
   name: 'dissensus',
   kind: 'model',
   params: z.object({ eps: z.number().optional() }),
-  create: () => (ctx, params = {}) => {
-    const target = ctx.target ?? ctx.self;
-    const c = (params.eps ?? 1) / Math.max(1, ctx.f);
-    const out = Float32Array.from(target);
-    for (const x of ctx.honest) for (let i = 0; i < out.length; i++) out[i] = out[i]! - c * (x[i]! - target[i]!);
-    return out;
-  },
+  create:
+    () =>
+    (ctx, params = {}) => {
+      const target = ctx.target ?? ctx.self;
+      const c = (params.eps ?? 1) / Math.max(1, ctx.f);
+      const out = Float32Array.from(target);
+      for (const x of ctx.honest) for (let i = 0; i < out.length; i++) out[i] = out[i]! - c * (x[i]! - target[i]!);
+      return out;
+    },
 });

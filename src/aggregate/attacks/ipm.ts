@@ -11,8 +11,10 @@ export const ipmAttack = defineAttack({
   name: 'ipm',
   kind: 'model',
   params: z.object({ eps: z.number().optional() }),
-  create: () => (ctx, params = {}) => {
-    const eps = params.eps ?? 0.1;
-    return coordinateMeanStd(observed(ctx)).mean.map((m) => -eps * m);
-  },
+  create:
+    () =>
+    (ctx, params = {}) => {
+      const eps = params.eps ?? 0.1;
+      return coordinateMeanStd(observed(ctx)).mean.map((m) => -eps * m);
+    },
 });

@@ -11,7 +11,8 @@ export const labelFlipAttack = defineAttack({
   params: z.object({}),
   create: () => (ctx) => Float32Array.from(ctx.self),
   transformLabels: (numClasses) => {
-    if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`numClasses must be a positive integer, got ${numClasses}`);
+    if (!Number.isInteger(numClasses) || numClasses < 1)
+      throw new Error(`numClasses must be a positive integer, got ${numClasses}`);
     return (label) => numClasses - 1 - label;
   },
 });

@@ -6,8 +6,10 @@ export const signFlipAttack = defineAttack({
   name: 'sign-flip',
   kind: 'model',
   params: z.object({ scale: z.number().optional() }),
-  create: () => (ctx, params = {}) => {
-    const s = -(params.scale ?? 1);
-    return ctx.self.map((x) => s * x);
-  },
+  create:
+    () =>
+    (ctx, params = {}) => {
+      const s = -(params.scale ?? 1);
+      return ctx.self.map((x) => s * x);
+    },
 });

@@ -14,4 +14,8 @@ const multiKrum: AggregationRule = (self, received, _weights, opts) => {
   return average(selectByScore(all, f, Math.min(m, all.length)).map((i) => all[i]!));
 };
 
-export const multiKrumRule = defineRule({ name: 'multi-krum', options: ruleParams.pick({ f: true, m: true }), aggregate: multiKrum });
+export const multiKrumRule = defineRule({
+  name: 'multi-krum',
+  options: ruleParams.pick({ f: true, m: true }),
+  aggregate: multiKrum,
+});

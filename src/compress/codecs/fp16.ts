@@ -13,8 +13,7 @@ export function encodeFp16(x: Float32Array): Uint8Array {
     const f = bits[i]!;
     const a = f & 0x7fffffff;
     // Inline the common case (normal half range, below 65520) of halfFromF32Bits.
-    const h =
-      a >= 0x38800000 && a < 0x477ff000 ? (a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13 : halfFromF32Bits(a);
+    const h = a >= 0x38800000 && a < 0x477ff000 ? (a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13 : halfFromF32Bits(a);
     halves[i] = h | ((f >>> 16) & 0x8000);
   }
   return bytes;

@@ -48,7 +48,8 @@ export function decodeInt8Into(payload: Uint8Array, out: Float32Array): void {
   for (let b = 0; b < nBlocks; b++) {
     const scale = blockScale(header, b, 'int8');
     // |code| <= 127, so this bounds every decoded value of the block (float32 overflow check).
-    if (!Number.isFinite(Math.fround(scale * 127))) reject('non-finite', `int8: scale ${scale} overflows float32 in block ${b}`);
+    if (!Number.isFinite(Math.fround(scale * 127)))
+      reject('non-finite', `int8: scale ${scale} overflows float32 in block ${b}`);
     const start = b * blockSize;
     const end = Math.min(d, start + blockSize);
     for (let i = start; i < end; i++) {

@@ -59,14 +59,20 @@ export class LayeredEncoder {
     // Top-k at every density from one selection at the largest: the k largest squares, summed.
     const kMax = Math.max(1, Math.round(TOPK_FRACTIONS[TOPK_FRACTIONS.length - 1]! * n));
     const idx = this.selector.select(part, kMax, seed);
-    const squares = Float64Array.from(idx, (i) => part[i]! * part[i]!).sort().reverse();
+    const squares = Float64Array.from(idx, (i) => part[i]! * part[i]!)
+      .sort()
+      .reverse();
     let kept = 0;
     let upTo = 0;
     for (const f of TOPK_FRACTIONS) {
       const kk = Math.min(kMax, Math.max(1, Math.round(f * n)));
       while (upTo < kk) kept += squares[upTo++]!;
       const bytes = 5 + kk * (2 + varintSize(Math.ceil(n / kk)));
-      const make = (): EncodedSegment => ({ codec: SEGMENT_CODECS.topk, values, payload: encodeTopK(part, kk, 'fp16', this.selector, seed) });
+      const make = (): EncodedSegment => ({
+        codec: SEGMENT_CODECS.topk,
+        values,
+        payload: encodeTopK(part, kk, 'fp16', this.selector, seed),
+      });
       list.push({ bytes, error: Math.max(0, energy - kept), make });
     }
     if (n >= SIGN_BLOCK) {
@@ -83,7 +89,11 @@ export class LayeredEncoder {
         error += sq - (abs * abs) / (end - b);
       }
       const bytes = 4 + 4 * Math.ceil(n / SIGN_BLOCK) + Math.ceil(n / 8);
-      const make = (): EncodedSegment => ({ codec: SEGMENT_CODECS.sign, values, payload: encodeSign(part, SIGN_BLOCK) });
+      const make = (): EncodedSegment => ({
+        codec: SEGMENT_CODECS.sign,
+        values,
+        payload: encodeSign(part, SIGN_BLOCK),
+      });
       list.push({ bytes, error: Math.max(0, error), make });
     }
     const m = matrixShape(this.layout.entries[k]!);
@@ -105,7 +115,9 @@ export class LayeredEncoder {
   encode(x: Float32Array, seed: number): Uint8Array {
     const d = this.layout.totalSize;
     if (x.length !== d) throw new RangeError(`layered: ${x.length} values, layout has ${d}`);
-    const perLayer = this.layout.entries.map((e, k) => this.candidates(k, x.subarray(e.offset, e.offset + e.size), seed + k));
+    const perLayer = this.layout.entries.map((e, k) =>
+      this.candidates(k, x.subarray(e.offset, e.offset + e.size), seed + k),
+    );
     const cost = (c: Candidate, lambda: number): number => c.error + lambda * c.bytes;
     const pick = (lambda: number): Candidate[] =>
       perLayer.map((cs) => cs.reduce((best, c) => (cost(c, lambda) < cost(best, lambda) ? c : best)));

@@ -32,7 +32,8 @@ export function checkLayout(layout: CodecLayout | undefined, codec: string): Cod
   if (!layout) throw new Error(`codec ${codec} needs the model's layer table`);
   let offset = 0;
   for (const e of layout.entries) {
-    if (e.offset !== offset || !(e.size > 0)) throw new Error(`codec ${codec}: layer table has a gap at offset ${e.offset}`);
+    if (e.offset !== offset || !(e.size > 0))
+      throw new Error(`codec ${codec}: layer table has a gap at offset ${e.offset}`);
     offset += e.size;
   }
   if (offset !== layout.totalSize) {
@@ -81,6 +82,11 @@ export const powersgdCodec = defineCodec({
   decodeInto: decodeSegmentsInto,
   create: ({ rank, factors }, layout) => {
     const encoder = new PowerSgdEncoder(checkLayout(layout, 'powersgd'), rank, factors);
-    return { label: `powersgd(rank ${rank}, ${factors})`, unbiased: false, contractive: true, encode: (x) => encoder.encode(x) };
+    return {
+      label: `powersgd(rank ${rank}, ${factors})`,
+      unbiased: false,
+      contractive: true,
+      encode: (x) => encoder.encode(x),
+    };
   },
 });

@@ -64,7 +64,10 @@ export function decodeRandKInto(payload: Uint8Array, out: Float32Array): void {
 export const randkCodec = defineCodec({
   name: 'randk',
   id: 5,
-  options: codecOptions('randk', { ...sparseSizeOptions, rescale: z.boolean({ message: 'must be true or false' }).default(true) })
+  options: codecOptions('randk', {
+    ...sparseSizeOptions,
+    rescale: z.boolean({ message: 'must be true or false' }).default(true),
+  })
     .superRefine(checkSparseSize)
     .transform(({ name, fraction, k, rescale }) => ({ name, ...sparseSize(fraction, k), rescale })),
   decodeInto: decodeRandKInto,

@@ -1,5 +1,10 @@
 import {
-  ChocoReceiver, ChocoSender, getCodec, type Codec, type FrameHeader, type FrameRescale,
+  ChocoReceiver,
+  ChocoSender,
+  getCodec,
+  type Codec,
+  type FrameHeader,
+  type FrameRescale,
 } from '../../compress/index.ts';
 import type { ParamLayout } from '../../learn/layout.ts';
 import type { PeerState } from '../inbox.ts';
@@ -94,7 +99,8 @@ export class ChocoGossip implements GossipScheme {
     if (!peer.choco) return { reason: 'seq-gap', detail: `no public copy of ${from} yet (seq ${header.seq})`, resync };
     const verdict = applyUpdate(peer.choco, update, header.seq, rescaleApplier(this.o.layout, rescales));
     if (verdict === 'duplicate') return { reason: 'duplicate', detail: `seq ${header.seq} ≤ ${peer.choco.lastSeq}` };
-    if (verdict === 'gap') return { reason: 'seq-gap', detail: `seq ${header.seq} after ${peer.choco.lastSeq}`, resync };
+    if (verdict === 'gap')
+      return { reason: 'seq-gap', detail: `seq ${header.seq} after ${peer.choco.lastSeq}`, resync };
     return null;
   }
 

@@ -20,7 +20,10 @@ export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
   } catch (e) {
     throw new DatasetError(path, `cannot read file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  const rows = text.split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => l.split(','));
+  const rows = text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.split(','));
   if (rows.length === 0) throw new DatasetError(path, 'file is empty');
   const hasHeader = opts.header ?? !rows[0]!.every(isNumeric);
   const header = hasHeader ? rows.shift()!.map((h) => h.trim()) : undefined;
@@ -34,25 +37,31 @@ export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
     labelCol = header.indexOf(opts.label);
     if (labelCol < 0) throw new DatasetError(path, `no column named "${opts.label}" (columns: ${header.join(', ')})`);
   }
-  if (labelCol < 0 || labelCol >= width) throw new DatasetError(path, `label column ${labelCol} is out of range (0..${width - 1})`);
+  if (labelCol < 0 || labelCol >= width)
+    throw new DatasetError(path, `label column ${labelCol} is out of range (0..${width - 1})`);
   const f = width - 1;
   const x = new Float32Array(rows.length * f);
   const rawLabels: string[] = [];
   rows.forEach((cells, r) => {
     const line = r + 1 + (hasHeader ? 1 : 0);
-    if (cells.length !== width) throw new DatasetError(path, `line ${line} has ${cells.length} cells, expected ${width}`);
+    if (cells.length !== width)
+      throw new DatasetError(path, `line ${line} has ${cells.length} cells, expected ${width}`);
     let j = 0;
     cells.forEach((cell, c) => {
       if (c === labelCol) {
         rawLabels.push(cell.trim());
         return;
       }
-      if (!isNumeric(cell)) throw new DatasetError(path, `line ${line}, column ${c + 1}: "${cell.trim()}" is not a number`);
+      if (!isNumeric(cell))
+        throw new DatasetError(path, `line ${line}, column ${c + 1}: "${cell.trim()}" is not a number`);
       x[r * f + j++] = Number(cell);
     });
   });
-  const classes = [...new Set(rawLabels)].sort((a, b) => (isNumeric(a) && isNumeric(b) ? Number(a) - Number(b) : a.localeCompare(b)));
-  if (classes.length > 256) throw new DatasetError(path, `${classes.length} distinct labels; at most 256 are supported`);
+  const classes = [...new Set(rawLabels)].sort((a, b) =>
+    isNumeric(a) && isNumeric(b) ? Number(a) - Number(b) : a.localeCompare(b),
+  );
+  if (classes.length > 256)
+    throw new DatasetError(path, `${classes.length} distinct labels; at most 256 are supported`);
   const allIntegerLabels = classes.every((c) => /^\d+$/.test(c)) && Number(classes[classes.length - 1]) < 256;
   const index = new Map(classes.map((c, i) => [c, allIntegerLabels ? Number(c) : i]));
   const y = Uint8Array.from(rawLabels, (l) => index.get(l)!);

@@ -36,7 +36,8 @@ export function loadDataset(spec: DatasetSpec, seed: number): TrainTest {
       const train = loadIdxPair(spec.trainImages, spec.trainLabels, spec.numClasses);
       if ((spec.testImages === undefined) !== (spec.testLabels === undefined))
         throw new ConfigError('dataset.testImages: testImages and testLabels must be given together');
-      if (spec.testImages && spec.testLabels) return { train, test: loadIdxPair(spec.testImages, spec.testLabels, spec.numClasses) };
+      if (spec.testImages && spec.testLabels)
+        return { train, test: loadIdxPair(spec.testImages, spec.testLabels, spec.numClasses) };
       return trainTestSplit(train, spec.testFraction, seed);
     }
     case 'csv':

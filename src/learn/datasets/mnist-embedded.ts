@@ -8,7 +8,12 @@ import { MNIST_DIGIT_FILES, mnistFromDigitFiles } from './mnist-digits.ts';
 export function loadEmbeddedMnist(): Dataset {
   const require = createRequire(import.meta.url);
   const dir = mnistDigitsDir(require.resolve('mnist'));
-  return mnistFromDigitFiles(MNIST_DIGIT_FILES.map((name) => ({ name: join(dir, name), json: JSON.parse(readFileSync(join(dir, name), 'utf8')) })));
+  return mnistFromDigitFiles(
+    MNIST_DIGIT_FILES.map((name) => ({
+      name: join(dir, name),
+      json: JSON.parse(readFileSync(join(dir, name), 'utf8')),
+    })),
+  );
 }
 
 /** Where the `mnist` package keeps its per-digit JSON files, given its resolved main module. */

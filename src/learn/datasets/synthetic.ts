@@ -33,5 +33,8 @@ export function gaussianMixture(o: GaussianMixtureOptions): Dataset {
     y[s] = c;
     for (let j = 0; j < o.dim; j++) x[s * o.dim + j] = centres[c * o.dim + j]! + rng.gaussian();
   }
-  return checkDataset({ name: `synthetic-gmm-${o.dim}d-${o.classes}c`, x, y, inputShape: [o.dim], numClasses: o.classes }, 'synthetic');
+  return checkDataset(
+    { name: `synthetic-gmm-${o.dim}d-${o.classes}c`, x, y, inputShape: [o.dim], numClasses: o.classes },
+    'synthetic',
+  );
 }
