@@ -91,6 +91,7 @@ const misses = columns.flatMap((c) =>
   [...TARGET_RULES].filter((r) => c.ms.get(r)! / c.floorMs > TARGET_RATIO).map((r) => `${r} n=${c.n} d=${c.d}`),
 );
 console.log(
-  `\nmedian / trimmed-mean within ${TARGET_RATIO}x of the floor: ${misses.length === 0 ? 'yes' : `no (${misses.join(', ')})`}`,
+  `\nmedian / trimmed-mean within ${TARGET_RATIO}x of the floor: ` +
+    (misses.length === 0 ? 'yes' : `no (${misses.join(', ')})`),
 );
 console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);

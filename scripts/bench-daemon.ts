@@ -5,7 +5,8 @@
  * Reports round time (ratio, goal ≤ 1.5x) and bytes per node per round; with --sweep also the
  * pubsub bytes a node sends per round against its degree and the network size.
  *
- *   node_modules/.bin/node scripts/bench-daemon.ts [--nodes 16] [--rounds 30] [--topology topologies/random-regular.json] [--sweep | --sweep-only]
+ *   node_modules/.bin/node scripts/bench-daemon.ts [--nodes 16] [--rounds 30]
+ *     [--topology topologies/random-regular.json] [--sweep | --sweep-only]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = scriptArgs({
   script: import.meta.url,
   summary:
-    'N real daemons on loopback against the simulator on the same scenario: round time ratio and bytes per node per round.',
+    'N real daemons on loopback against the simulator on the same scenario: ' +
+    'round time ratio and bytes per node per round.',
   options: {
     nodes: { type: 'string', default: '16', value: 'N', description: 'daemons to run' },
     rounds: { type: 'string', default: '30', value: 'N', description: 'rounds each daemon trains' },
@@ -171,13 +173,18 @@ async function compareWithSimulator(): Promise<void> {
   const accS = sim.rounds[sim.rounds.length - 1]?.meanAccuracy ?? null;
 
   console.log(
-    `\n${nodes} nodes on ${args.topology}, ${rounds} rounds (steady state: rounds ${from}-${to - 1}); scenario ${args.scenario}: ${JSON.stringify(task.model)}, codec ${JSON.stringify((task.node as Json | undefined)?.codec)}, ${steps} local steps per round`,
+    `\n${nodes} nodes on ${args.topology}, ${rounds} rounds (steady state: rounds ${from}-${to - 1}); ` +
+      `scenario ${args.scenario}: ${JSON.stringify(task.model)}, ` +
+      `codec ${JSON.stringify((task.node as Json | undefined)?.codec)}, ${steps} local steps per round`,
   );
   console.log(
-    `training per local step: ${aloneMs.toFixed(2)} ms in one quiet process; inside the ${nodes}-daemon cluster a round's compute (start → publish) was ${cMean.toFixed(0)} ms (CV ${cv.toFixed(2)})`,
+    `training per local step: ${aloneMs.toFixed(2)} ms in one quiet process; ` +
+      `inside the ${nodes}-daemon cluster a round's compute (start → publish) ` +
+      `was ${cMean.toFixed(0)} ms (CV ${cv.toFixed(2)})`,
   );
   console.log(
-    `→ simulator compute.msPerStep ${msPerStep.toFixed(2)} ms, compute.jitter ${jitter.toFixed(2)}; network latency 0.1 ms, 10 Gbit/s\n`,
+    `→ simulator compute.msPerStep ${msPerStep.toFixed(2)} ms, compute.jitter ${jitter.toFixed(2)}; ` +
+      'network latency 0.1 ms, 10 Gbit/s\n',
   );
   printTable(
     ['', 'daemons (libp2p, loopback)', 'simulator', 'ratio'],

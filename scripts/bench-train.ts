@@ -16,7 +16,8 @@ import { scriptArgs } from './lib/args.ts';
 const { values } = scriptArgs({
   script: import.meta.url,
   summary:
-    'Training throughput (samples/s) of each model on every tfjs backend that loads here, plain and with DP-SGD / DiceSGD.',
+    'Training throughput (samples/s) of each model on every tfjs backend that loads here, ' +
+    'plain and with DP-SGD / DiceSGD.',
   options: {
     seconds: { type: 'string', default: '3', value: 'S', description: 'measure each model for this long' },
     batch: { type: 'string', default: '32', value: 'N', description: 'batch size' },

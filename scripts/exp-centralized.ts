@@ -43,7 +43,8 @@ const bigBatch = trainCentralized(
 // Evaluate on the same test samples the simulator uses for its nodes.
 const decentralized = r.summary.finalAccuracy!;
 console.log(
-  `\n${sc.nodes} nodes × ${sc.rounds} rounds × ${sc.task.node.localSteps} steps × batch ${sc.task.node.batchSize} = ${samples} samples ≈ ${epochs} epochs of ${trainSize}\n`,
+  `\n${sc.nodes} nodes × ${sc.rounds} rounds × ${sc.task.node.localSteps} steps × batch ${sc.task.node.batchSize}` +
+    ` = ${samples} samples ≈ ${epochs} epochs of ${trainSize}\n`,
 );
 printTable(
   ['training', 'samples', 'test accuracy', 'gap to centralized'],
@@ -56,7 +57,8 @@ printTable(
       `${(100 * (bigBatch.accuracy - central.accuracy)).toFixed(2)} pp`,
     ],
     [
-      `decentralized (${sc.topology && typeof sc.topology === 'string' ? sc.topology : 'topology'}), mean of ${r.summary.honestFinished} nodes`,
+      `decentralized (${sc.topology && typeof sc.topology === 'string' ? sc.topology : 'topology'}), ` +
+        `mean of ${r.summary.honestFinished} nodes`,
       samples,
       pct(decentralized),
       `${(100 * (decentralized - central.accuracy)).toFixed(2)} pp`,
@@ -71,5 +73,6 @@ printTable(
 );
 if (sc.eval.testSamples < data.test.y.length)
   console.log(
-    `\nNote: the decentralized nodes are evaluated on the first ${sc.eval.testSamples} test samples, the centralized model on all ${data.test.y.length}.`,
+    `\nNote: the decentralized nodes are evaluated on the first ${sc.eval.testSamples} test samples, ` +
+      `the centralized model on all ${data.test.y.length}.`,
   );

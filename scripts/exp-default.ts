@@ -13,8 +13,10 @@ import { pct, printTable, run, scenarioFrom } from './lib/experiment.ts';
 const { values } = scriptArgs({
   script: import.meta.url,
   summary:
-    'The default scenario (topologies/scenarios/default.json) against centralized training at an equal number of samples\n' +
-    'and against fp32 gossip on the same scenario: final accuracy, MiB sent per node, ratio to fp32, gap to centralized,\n' +
+    'The default scenario (topologies/scenarios/default.json) ' +
+    'against centralized training at an equal number of samples\n' +
+    'and against fp32 gossip on the same scenario: ' +
+    'final accuracy, MiB sent per node, ratio to fp32, gap to centralized,\n' +
     'keyframe share; also with Dirichlet α = 0.1 and on a ring.',
   options: {
     rounds: { type: 'string', value: 'N', description: "rounds (default: the scenario's)" },
@@ -99,7 +101,8 @@ for (const [name, overrides] of settings) {
   }
 }
 console.log(
-  `\n${base.nodes} nodes × ${base.rounds} rounds × ${base.task.node.localSteps} steps × batch ${base.task.node.batchSize}, seed ${base.task.seed}\n`,
+  `\n${base.nodes} nodes × ${base.rounds} rounds × ${base.task.node.localSteps} steps ` +
+    `× batch ${base.task.node.batchSize}, seed ${base.task.seed}\n`,
 );
 printTable(
   ['setting', 'run', 'final acc', 'MiB / node', 'fewer bytes than fp32', 'gap to centralized', 'keyframes'],

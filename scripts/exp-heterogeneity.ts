@@ -10,7 +10,8 @@ import { pct, printTable, run, scenarioFrom } from './lib/experiment.ts';
 const { values } = scriptArgs({
   script: import.meta.url,
   summary:
-    'Heterogeneity methods on the default scenario: the default, the default with one change each, and the previous default.',
+    'Heterogeneity methods on the default scenario: ' +
+    'the default, the default with one change each, and the previous default.',
   options: {
     rounds: { type: 'string', value: 'N', description: "rounds (default: the scenario's)" },
     only: { type: 'string', value: 'TEXT', description: 'only the rows whose name contains TEXT' },
@@ -64,6 +65,7 @@ for (const [name, over] of rows) {
   ]);
 }
 console.log(
-  `\nDefault scenario (${base.nodes} nodes, ${rounds ?? base.rounds} rounds, seed ${base.task.seed}), one change per row\n`,
+  `\nDefault scenario (${base.nodes} nodes, ${rounds ?? base.rounds} rounds, seed ${base.task.seed}), ` +
+    'one change per row\n',
 );
 printTable(['configuration', 'final acc', 'worst node', 'MiB / node', 'final consensus dist.', 'keyframes'], table);

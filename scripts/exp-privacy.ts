@@ -88,7 +88,8 @@ for (const target of epsilons) {
   await runOne(String(target), 'dice', sigma, { ...common, clip: clip / 2, errorClip: clip / 2, mode: 'dice' });
 }
 console.log(
-  `\nAccuracy vs ε (δ = ${delta}), ${base.nodes} nodes, ${base.rounds} rounds × ${base.task.node.localSteps} local steps, ` +
+  `\nAccuracy vs ε (δ = ${delta}), ${base.nodes} nodes, ` +
+    `${base.rounds} rounds × ${base.task.node.localSteps} local steps, ` +
     `batch ${base.task.node.batchSize} (Poisson), DP-SGD clip ${clip}, DiceSGD C₁ = C₂ = ${clip / 2}\n`,
 );
 printTable(['target ε', 'mode', 'σ', 'ε spent mean / max', 'stopped', 'final acc', 'min–max'], rows);

@@ -54,5 +54,6 @@ for (const f of fs) {
 const fMax = Math.max(...fs);
 const ranked = rules.map((r) => [r, worst.get(r)!.get(fMax)! / clean.get(r)!] as const).sort((a, b) => b[1] - a[1]);
 console.log(
-  `\nAt f = ${fMax}, best rule: ${ranked[0]![0]} keeps ${fmt(ranked[0]![1])}% of its clean accuracy under every attack.`,
+  `\nAt f = ${fMax}, best rule: ${ranked[0]![0]} keeps ${fmt(ranked[0]![1])}% ` +
+    'of its clean accuracy under every attack.',
 );

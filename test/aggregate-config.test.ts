@@ -37,7 +37,10 @@ describe('parseAggregatorConfig', () => {
     [{ rule: 'mean', selfWeight: 2 }, /: aggregator\.selfWeight: must be a number in \[0, 1\]/],
     [
       { rule: 'median', fBound: 1 },
-      /: aggregator: unknown key "fBound"; expected one of rule, varianceCorrection, f, beta, m, tau, iterations, selfWeight, eps$/,
+      new RegExp(
+        ': aggregator: unknown key "fBound"; ' +
+          'expected one of rule, varianceCorrection, f, beta, m, tau, iterations, selfWeight, eps$',
+      ),
     ],
   ];
   for (const [input, message] of bad) {

@@ -30,7 +30,7 @@ test('gossiplearn and each of its subcommands answer --help with their own usage
   });
 });
 
-test('an unknown command is an error even with --help (commander alone would print the main help and exit 0)', async () => {
+test('an unknown command is an error even with --help (bare commander would print the main help, exit 0)', async () => {
   for (const args of [['bogus', '--help'], ['bogus'], ['testnet', 'bogus', '--help']]) {
     const r = await runCli(args);
     assert.equal(r.code, 2, args.join(' '));

@@ -154,7 +154,7 @@ test('malformed frames are rejected by reason and counted while the node keeps t
   assert.ok(h.node.params.every((x) => Number.isFinite(x)));
 });
 
-test('an accepted update is aggregated; a sequence gap triggers a resync, after which the peer counts again', async () => {
+test('an accepted update is aggregated; a sequence gap triggers a resync, then the peer counts again', async () => {
   const h = harness({ deadline: { capMs: 50 }, aggregator: { rule: 'mean' }, weights: 'uniform' });
   h.node.start();
   h.send(frame({ seq: 1, round: 0 }));
@@ -251,7 +251,7 @@ test('on a clock whose timers run late, round deadlines stay above lagFactor × 
   assert.deepEqual(await deadlines(120), [5000, 240, 240, 240]);
 });
 
-test('direct gossip: the frame counter is part of the exported state, so a resumed node is not taken for a replay', async () => {
+test('direct gossip: the frame counter is saved state, so a resumed node is not mistaken for a replay', async () => {
   const run = async (state?: ReturnType<LearningNode['exportState']>) => {
     const h = harness({ gossip: 'direct', deadline: { capMs: 50 } });
     if (state) h.node.importState(state);
@@ -268,7 +268,7 @@ test('direct gossip: the frame counter is part of the exported state, so a resum
   assert.deepEqual(resumed.seqs, [10, 11, 12]);
 });
 
-test('seed-built first copies: no keyframe is sent, and the first delta of a neighbour applies to its init', async () => {
+test("seed-built first copies: no keyframe is sent, and a neighbour's first delta applies to its init", async () => {
   const inits: Record<string, Float32Array> = { me: new Float32Array(d), peer: new Float32Array(d).fill(0.2) };
   const h = harness(
     { deadline: { capMs: 50 }, keyframeResidual: 0, aggregator: { rule: 'mean' }, weights: 'uniform' },
@@ -286,7 +286,7 @@ test('seed-built first copies: no keyframe is sent, and the first delta of a nei
   assert.ok(Math.abs(h.node.params[0]! - 0.3) < 1e-6, `param ${h.node.params[0]}`);
 });
 
-test('tracked variance rescale: receivers that apply the maps of each frame hold exactly the public copy of the sender', async () => {
+test("tracked variance rescale: receivers applying each frame's maps hold the sender's exact public copy", async () => {
   const config = {
     deadline: { capMs: 50 },
     keyframeResidual: 0,

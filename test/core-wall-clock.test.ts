@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { wallClock } from '../src/core/wall-clock.ts';
 
-test('a wall-clock timer that fires late runs after the socket data that arrived while the process was busy', async () => {
+test('a late wall-clock timer runs after the socket data that arrived while the process was busy', async () => {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const accepted = new Promise<Socket>((r) => server.once('connection', r));

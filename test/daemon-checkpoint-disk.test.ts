@@ -39,7 +39,7 @@ function bitsEqual(a: Float32Array, b: Float32Array, what: string): void {
     if (ua[i] !== ub[i]) assert.fail(`${what}[${i}]: ${a[i]} written, ${b[i]} read back`);
 }
 
-test('saveCheckpoint → loadCheckpoint from disk is bit-exact for every vector (sizes that do and do not align)', (t) => {
+test('saveCheckpoint → loadCheckpoint from disk is bit-exact for every vector (aligned and unaligned sizes)', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gl-ckpt-disk-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'checkpoint.bin');

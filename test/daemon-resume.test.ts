@@ -98,7 +98,7 @@ test('SIGTERM at round r: the restart is at round r with the same parameters and
   assert.equal(await second.exited, 0);
 });
 
-test('kill -9 at 10 random moments: each restart resumes exactly from the checkpoint on disk, losing at most the rounds since it', {
+test('kill -9 at 10 random times: each restart resumes exactly from its checkpoint on disk, losing only later rounds', {
   timeout: 240_000,
 }, async () => {
   const dir = join(root, 'sigkill');

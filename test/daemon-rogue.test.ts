@@ -26,7 +26,7 @@ after(async () => {
   if (!process.env.GL_KEEP_TEST_DIRS) rmSync(out, { recursive: true, force: true });
 });
 
-test('malformed and forged frames from a rogue neighbour are rejected, counted and penalised while training continues', {
+test('malformed and forged frames from a rogue neighbour are rejected, counted and penalised; training goes on', {
   timeout: 90_000,
 }, async () => {
   const identity = await createIdentityFile(join(out, 'rogue.key'));

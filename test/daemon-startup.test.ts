@@ -56,7 +56,7 @@ function assertOneLineError(r: CliResult, re: RegExp, what: string): void {
 const node = (config: string, spawn = {}): Promise<CliResult> =>
   runCli(['node', '-c', config], { timeoutMs: 30_000, spawn });
 
-test('a dataDir that is a file, cannot be created (under /proc) or is not writable: one line naming it, exit 2', async () => {
+test('a dataDir that is a file, not creatable (under /proc) or not writable: one line naming it, exit 2', async () => {
   const asFile = caseDir();
   writeFileSync(join(asFile, 'data'), 'not a directory');
   assertOneLineError(
@@ -89,7 +89,7 @@ test('a dataDir that is a file, cannot be created (under /proc) or is not writab
   assertOneLineError(await node(config2, spawn), /dataDir: .*\/data is not writable \(EACCES\)/, 'read-only dataDir');
 });
 
-test('a garbage http.host is refused by the config; an unresolvable or busy one when binding, in one line', async () => {
+test('a garbage http.host is refused by the config; an unresolvable or busy one on binding, in one line', async () => {
   const garbage = caseDir();
   assertOneLineError(
     await node(writeConfig(garbage, loneDaemonConfig({ http: { host: 'not a host!' } }))),
@@ -114,7 +114,7 @@ test('a garbage http.host is refused by the config; an unresolvable or busy one 
   }
 });
 
-test('a checkpoint.bin that is a directory, or whose seq leaves no room, is refused in one line naming the file', async () => {
+test('a checkpoint.bin that is a directory or whose seq leaves no room: one line naming the file', async () => {
   const dir = caseDir();
   const config = writeConfig(dir, loneDaemonConfig());
   mkdirSync(join(dir, 'data', FILES.checkpoint), { recursive: true });
@@ -146,7 +146,7 @@ test('a checkpoint.bin that is a directory, or whose seq leaves no room, is refu
   );
 });
 
-test("a second daemon on a dataDir in use refuses in one line and touches none of the first one's files; a stale lock is taken over", async () => {
+test('a second daemon on a busy dataDir refuses in one line, touches nothing; a stale lock is taken over', async () => {
   const dir = caseDir();
   const dataDir = join(dir, 'data');
   const config = writeConfig(dir, loneDaemonConfig());

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlatOptimizer, parseOptimizerSpec } from '../src/learn/optimizer.ts';
 
-test('cosine schedule: lr at the start, lr·(floor + (1 − floor)/2) half way, lr·floor at the end; constant without a total', () => {
+test('cosine: lr at start, lr·(floor + (1 − floor)/2) half way, lr·floor at end; constant without a total', () => {
   const spec = parseOptimizerSpec({ type: 'sgd', lr: 0.4, schedule: { type: 'cosine', floor: 0.25 } });
   const opt = new FlatOptimizer(spec, 1, 10);
   const p = new Float32Array(1);

@@ -29,7 +29,7 @@ const base = {
   trainer: 'flat',
 };
 
-test("compact JSONL: the evaluated nodes' lines and the same round summaries and summary as the full JSONL", async () => {
+test("compact JSONL: the evaluated nodes' lines and the same round summaries and summary as full JSONL", async () => {
   const full = await runSimulation(parseScenario({ ...base, jsonl: 'full' }));
   const compact = await runSimulation(parseScenario({ ...base, jsonl: 'compact' }));
   assert.equal(full.lines.length, 40 * 4);

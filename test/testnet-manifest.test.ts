@@ -1,4 +1,7 @@
-/** Manifests: every file in testnets/ is valid, the task hash is canonical and checked, bad input gets one line naming the key. */
+/**
+ * Manifests: every file in testnets/ is valid, the task hash is canonical and checked, bad input gets one line
+ * naming the key.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +47,7 @@ test('every manifest in testnets/ is valid and joinable', () => {
   }
 });
 
-test('the task hash is SHA-256 of the canonical TaskSpec and shards: key order and spelt-out defaults do not matter, content does', () => {
+test('task hash = SHA-256 of canonical TaskSpec + shards: content counts, not key order or spelt-out defaults', () => {
   assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
   const hash = (task: unknown, shards = 4): string => taskHash(parseTaskSpec(task, 't'), shards);
   const reordered = { partition: TASK.partition, dataset: TASK.dataset, model: TASK.model };

@@ -102,7 +102,8 @@ export function numberOption(
     n < (o.min ?? -Infinity)
   )
     fail(
-      `--${name} must be ${integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` ≥ ${o.min}` : ''}, got ${text}`,
+      `--${name} must be ${integer ? 'an integer' : 'a number'}` +
+        `${o.min !== undefined ? ` ≥ ${o.min}` : ''}, got ${text}`,
     );
   return n;
 }

@@ -89,7 +89,8 @@ export function clusterCommand(): Command {
       const report = await writeClusterOutputs(result, opts);
       const last = result.rounds[result.rounds.length - 1];
       console.log(
-        `done in ${result.wallSeconds.toFixed(1)} s: ${result.rounds.length} rounds, final mean accuracy ${last?.meanAccuracy === null || last === undefined ? 'n/a' : (100 * last.meanAccuracy).toFixed(2) + '%'}`,
+        `done in ${result.wallSeconds.toFixed(1)} s: ${result.rounds.length} rounds, final mean accuracy ` +
+          (last?.meanAccuracy === null || last === undefined ? 'n/a' : (100 * last.meanAccuracy).toFixed(2) + '%'),
       );
       for (const r of result.restarts.filter((x) => x.survivorsFinished > 0)) {
         console.log(

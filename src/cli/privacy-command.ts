@@ -38,6 +38,9 @@ const optionsSchema = z
   });
 
 export function privacyCommand(): Command {
+  const conversion = new Option('--conversion <kind>', 'RDP → (ε, δ) conversion')
+    .choices(['improved', 'classic'])
+    .default('improved');
   return new Command('privacy')
     .description('print the ε of DP-SGD for a sampling rate, noise multiplier, step count and δ (RDP accountant)')
     .requiredOption('--q <rate>', 'Poisson sampling rate q (expected batch size / records), in (0, 1]')
@@ -45,9 +48,7 @@ export function privacyCommand(): Command {
     .requiredOption('--steps <T>', 'number of steps (rounds × local steps)')
     .requiredOption('--delta <d>', 'δ, in (0, 1)')
     .option('--target-epsilon <e>', 'instead of --sigma: print the smallest σ that keeps ε ≤ e')
-    .addOption(
-      new Option('--conversion <kind>', 'RDP → (ε, δ) conversion').choices(['improved', 'classic']).default('improved'),
-    )
+    .addOption(conversion)
     .addHelpText('after', HELP)
     .action((raw: Record<string, unknown>) => {
       const o = parseWith(optionsSchema, raw, 'privacy');

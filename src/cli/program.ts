@@ -10,7 +10,8 @@ import { trainCommand } from './train-command.ts';
 export function buildProgram(): Command {
   return new Command('gossiplearn')
     .description(
-      'peer-to-peer decentralized learning: compressed gossip, robust aggregation, churn-tolerant nodes, local simulation',
+      'peer-to-peer decentralized learning: compressed gossip, robust aggregation, ' +
+        'churn-tolerant nodes, local simulation',
     )
     .showHelpAfterError()
     .addCommand(simulateCommand())

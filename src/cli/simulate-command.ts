@@ -56,7 +56,8 @@ export function simulateCommand(): Command {
       };
       console.log(describeSelection(await selectBackend(o.backend)));
       console.log(
-        `simulating "${scenario.name}": ${scenario.nodes} nodes, ${scenario.rounds} rounds, codec ${scenario.task.node.codec.name}, rule ${scenario.task.node.aggregator.rule}`,
+        `simulating "${scenario.name}": ${scenario.nodes} nodes, ${scenario.rounds} rounds, ` +
+          `codec ${scenario.task.node.codec.name}, rule ${scenario.task.node.aggregator.rule}`,
       );
       const result = await runSimulation(scenario, {
         backend: o.backend,
@@ -67,7 +68,8 @@ export function simulateCommand(): Command {
       const report = await writeRunOutputs(result, dir);
       const s = result.summary;
       console.log(
-        `final accuracy ${s.finalAccuracy === null ? 'n/a' : (100 * s.finalAccuracy).toFixed(2) + '%'} over ${s.honestFinished} honest nodes; ` +
+        `final accuracy ${s.finalAccuracy === null ? 'n/a' : (100 * s.finalAccuracy).toFixed(2) + '%'} ` +
+          `over ${s.honestFinished} honest nodes; ` +
           `${mib(s.bytesPerNode)} sent per node (fp32 gossip: ${mib(result.fp32BytesPerNode)}); ` +
           `${result.wallSeconds.toFixed(1)} s wall, ${result.peakRssMB.toFixed(0)} MiB peak`,
       );

@@ -90,7 +90,8 @@ function joinCommand(): Command {
     )
     .option(
       '--listen <multiaddr...>',
-      'listen addresses (default: /ip4/0.0.0.0/tcp/0 if a bootstrap node is on another host, else /ip4/127.0.0.1/tcp/0)',
+      'listen addresses (default: /ip4/0.0.0.0/tcp/0 if a bootstrap node is on another host, ' +
+        'else /ip4/127.0.0.1/tcp/0)',
     )
     .option('--relay-only', 'behave as if behind a strict NAT: no listen address, reachable only through the relay')
     .option('--http-host <host>', 'status/dashboard HTTP host', '127.0.0.1')

@@ -44,11 +44,13 @@ export function trainCommand(): Command {
       const cfg = parseTrainConfig(raw, source);
       console.log(describeSelection(await selectBackend(o.backend as BackendChoice)));
       console.log(
-        `model ${JSON.stringify(cfg.model)}, optimizer ${JSON.stringify(cfg.optimizer)}, dataset ${cfg.dataset.type}, ${cfg.epochs} epochs, batch ${cfg.batchSize}`,
+        `model ${JSON.stringify(cfg.model)}, optimizer ${JSON.stringify(cfg.optimizer)}, ` +
+          `dataset ${cfg.dataset.type}, ${cfg.epochs} epochs, batch ${cfg.batchSize}`,
       );
       trainCentralized(cfg, (r) =>
         console.log(
-          `epoch ${r.epoch}: test accuracy ${(100 * r.accuracy).toFixed(2)}%  test loss ${r.loss.toFixed(4)}  train loss ${r.trainLoss.toFixed(4)}  (${r.seconds.toFixed(1)} s)`,
+          `epoch ${r.epoch}: test accuracy ${(100 * r.accuracy).toFixed(2)}%  test loss ${r.loss.toFixed(4)}  ` +
+            `train loss ${r.trainLoss.toFixed(4)}  (${r.seconds.toFixed(1)} s)`,
         ),
       );
     });

@@ -257,7 +257,8 @@ export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOpti
     ['codec / aggregation', `${JSON.stringify(t.node.codec)} / ${JSON.stringify(t.node.aggregator)}`],
     [
       'final accuracy',
-      `${pct(finals.length ? mean(finals) : null)} (min ${pct(finals.length ? Math.min(...finals) : null)}, max ${pct(finals.length ? Math.max(...finals) : null)}, ${finals.length} nodes)`,
+      `${pct(finals.length ? mean(finals) : null)} (min ${pct(finals.length ? Math.min(...finals) : null)}, ` +
+        `max ${pct(finals.length ? Math.max(...finals) : null)}, ${finals.length} nodes)`,
     ],
     ['mean round time', `${mean(r.costs.map((c) => c.msPerRound)).toFixed(1)} ms`],
     ['update bytes sent per node per round (frames × copies, as logged)', bytes(app)],
@@ -300,7 +301,8 @@ export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOpti
                 x?.resumed ? `${x.resumed.round}, ${x.resumed.paramsHash}` : '-',
                 x ? (x.exact ? 'yes' : 'NO') : '-',
                 x
-                  ? `${x.survivorRounds.join(' ')}${o.rounds > 0 ? ` (of ${o.rounds}; ${x.survivorsFinished} finished)` : ''}`
+                  ? x.survivorRounds.join(' ') +
+                    (o.rounds > 0 ? ` (of ${o.rounds}; ${x.survivorsFinished} finished)` : '')
                   : '-',
                 co ? `${co.closed} (${co.aggregated}), from round ${co.first ?? '-'}` : '-',
               ];
@@ -309,7 +311,8 @@ export async function writeClusterOutputs(r: ClusterRunResult, o: ClusterRunOpti
         ];
   const consensusNote =
     r.consensusRounds.size === 0
-      ? 'no checkpoint was sampled in time (a run shorter than checkpointEvery rounds?), so there is no consensus distance'
+      ? 'no checkpoint was sampled in time (a run shorter than checkpointEvery rounds?), ' +
+        'so there is no consensus distance'
       : `sampled from every daemon's checkpoint (every ${every} rounds) while it ran; ` +
         'each point over the nodes that checkpointed that round';
   const html = await renderReport({

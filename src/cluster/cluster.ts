@@ -199,7 +199,8 @@ export class Cluster {
       if (done(s)) return s;
       if (Date.now() > deadline)
         throw new Error(
-          `cluster: timed out after ${timeoutMs} ms waiting for ${what}; rounds: ${s.map((x) => x?.round ?? '-').join(' ')}`,
+          `cluster: timed out after ${timeoutMs} ms waiting for ${what}; ` +
+            `rounds: ${s.map((x) => x?.round ?? '-').join(' ')}`,
         );
       await sleep(pollMs);
     }

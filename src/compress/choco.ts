@@ -71,7 +71,8 @@ export class ChocoSender {
     checkLength('ChocoSender.makeUpdate', x, d);
     if (!codec.contractive) {
       throw new Error(
-        `ChocoSender: codec ${codec.label} is not contractive; CHOCO needs one (e.g. randk with rescale: false, or qsgd with more levels)`,
+        `ChocoSender: codec ${codec.label} is not contractive; ` +
+          'CHOCO needs one (e.g. randk with rescale: false, or qsgd with more levels)',
       );
     }
     if (this.seq >= MAX_SEQ)

@@ -99,7 +99,10 @@ const daemonSchema = z
         heartbeatMs: z.number().int().min(200).default(2000),
         /** Circuit-relay client, autonat and dcutr. */
         natTraversal: z.boolean().default(true),
-        /** Behave as if behind a strict NAT: direct dials only to the bootstrap nodes, reachable only through the relay. */
+        /**
+         * Behave as if behind a strict NAT: direct dials only to the bootstrap nodes, reachable only through the
+         * relay.
+         */
         relayOnly: z.boolean().default(false),
       })
       .strict()

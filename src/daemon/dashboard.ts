@@ -33,7 +33,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 <div id="error"></div>
 <svg id="graph" width="520" height="320" viewBox="0 0 520 320"></svg>
 <table id="peers">
-  <thead><tr><th>peer</th><th>agent</th><th>task</th><th>round</th><th>accuracy</th><th>sent</th><th>received</th><th>accepted</th><th>rejected</th><th>neighbours</th><th>seen</th></tr></thead>
+  <thead><tr><th>peer</th><th>agent</th><th>task</th><th>round</th><th>accuracy</th><th>sent</th><th>received</th>
+    <th>accepted</th><th>rejected</th><th>neighbours</th><th>seen</th></tr></thead>
   <tbody></tbody>
 </table>
 <script>
@@ -54,8 +55,10 @@ function drawPeers(net, self) {
     tr.dataset.peer = p.peerId;
     tr.dataset.round = String(p.round);
     tr.dataset.agent = p.agent || 'daemon';
-    cell(tr, short(p.peerId)); cell(tr, p.agent || 'daemon'); tr.lastChild.className = 'agent'; cell(tr, p.taskHash); cell(tr, String(p.round)); cell(tr, pct(p.accuracy));
-    cell(tr, kb(p.bytes.sent)); cell(tr, kb(p.bytes.received)); cell(tr, String(p.accepted)); cell(tr, String(sum(p.rejected)));
+    cell(tr, short(p.peerId)); cell(tr, p.agent || 'daemon'); tr.lastChild.className = 'agent';
+    cell(tr, p.taskHash); cell(tr, String(p.round)); cell(tr, pct(p.accuracy));
+    cell(tr, kb(p.bytes.sent)); cell(tr, kb(p.bytes.received));
+    cell(tr, String(p.accepted)); cell(tr, String(sum(p.rejected)));
     cell(tr, String(p.neighbours.length)); cell(tr, p.ageSeconds.toFixed(0) + ' s ago');
     tbody.appendChild(tr);
   }
@@ -65,7 +68,10 @@ function drawGraph(net) {
   const svg = document.getElementById('graph');
   svg.replaceChildren();
   const n = net.peers.length, cx = 220, cy = 160, r = 120;
-  const pos = new Map(net.peers.map((p, i) => [p.peerId, [cx + r * Math.cos(2 * Math.PI * i / n - Math.PI / 2), cy + r * Math.sin(2 * Math.PI * i / n - Math.PI / 2)]]));
+  const pos = new Map(net.peers.map((p, i) => [p.peerId, [
+    cx + r * Math.cos(2 * Math.PI * i / n - Math.PI / 2),
+    cy + r * Math.sin(2 * Math.PI * i / n - Math.PI / 2)
+  ]]));
   for (const l of net.links) {
     const a = pos.get(l.a), b = pos.get(l.b);
     if (!a || !b) continue;
@@ -77,7 +83,8 @@ function drawGraph(net) {
   for (const p of net.peers) {
     const [x, y] = pos.get(p.peerId);
     const c = document.createElementNS(SVG, 'circle');
-    c.setAttribute('class', 'node ' + (p.agent || 'daemon')); c.setAttribute('cx', x); c.setAttribute('cy', y); c.setAttribute('r', 9);
+    c.setAttribute('class', 'node ' + (p.agent || 'daemon'));
+    c.setAttribute('cx', x); c.setAttribute('cy', y); c.setAttribute('r', 9);
     const t = document.createElementNS(SVG, 'text');
     t.setAttribute('class', 'label'); t.setAttribute('x', x + 12); t.setAttribute('y', y + 4);
     t.textContent = short(p.peerId) + ' r' + p.round;
@@ -88,10 +95,13 @@ function drawGraph(net) {
 async function refresh() {
   try {
     const self = await (await fetch('/status')).json();
-    document.getElementById('network').textContent = '· ' + self.network + (self.role === 'bootstrap' ? ' · bootstrap' : '');
+    document.getElementById('network').textContent =
+      '· ' + self.network + (self.role === 'bootstrap' ? ' · bootstrap' : '');
     document.getElementById('self').textContent = self.role === 'bootstrap'
-      ? 'bootstrap ' + self.peerId + ' · ' + self.connectedPeers + ' connections · ' + self.relayReservations + ' relay reservations'
-      : 'node ' + self.peerId + ' · round ' + self.round + ' · accuracy ' + pct(self.accuracy) + ' · refused ' + (self.refused || []).length;
+      ? 'bootstrap ' + self.peerId + ' · ' + self.connectedPeers + ' connections · ' +
+        self.relayReservations + ' relay reservations'
+      : 'node ' + self.peerId + ' · round ' + self.round + ' · accuracy ' + pct(self.accuracy) +
+        ' · refused ' + (self.refused || []).length;
     const res = await fetch('/network');
     if (res.ok) { const net = await res.json(); drawPeers(net, self); drawGraph(net); }
     document.getElementById('error').textContent = '';

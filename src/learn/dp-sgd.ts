@@ -8,7 +8,8 @@
  * example i's loss is Σ_r a_{ir} δ_{ir}ᵀ for W and Σ_r δ_{ir} for b, where r runs over the rows the
  * example owns in that layer (1 for dense, the output positions for a convolution) and δ = ∂loss/∂z.
  * One backward pass of the summed loss records a and δ per layer (a custom gradient); then
- * - dense: ‖g_i(W)‖² = ‖a_i‖²·‖δ_i‖² and ‖g_i(b)‖² = ‖δ_i‖² (no per-example gradient is formed);
+ * - dense: ‖g_i(W)‖² = ‖a_i‖²·‖δ_i‖² and ‖g_i(b)‖² = ‖δ_i‖²
+ *   (no per-example gradient is formed);
  * - convolution: the [in × out] per-example kernel gradients are one batched matmul (small: k²c × f);
  * - the clipped sum Σ_i s_i g_i with s_i = min(1, C/‖g_i‖) is Aᵀ·diag(s)·Δ: one matmul per layer.
  */

@@ -55,9 +55,12 @@ export interface HostOptions {
   readonly dhtProtocol?: string;
   /** Serve circuit relay v2 (a testnet bootstrap node): NATed peers reserve a slot and are reached through it. */
   readonly relayServer?: boolean;
-  /** Circuit-relay client transport, autonat and dcutr: reach and be reached through relays, upgrade to direct when possible. */
+  /**
+   * Circuit-relay client transport, autonat and dcutr: reach and be reached through relays, upgrade to direct
+   * when possible.
+   */
   readonly natTraversal?: boolean;
-  /** libp2p private network: the PSK file's bytes (/key/swarm/psk/1.0.0/); peers without the same key cannot connect. */
+  /** libp2p private network: the PSK file's bytes (/key/swarm/psk/1.0.0/); peers without the key cannot connect. */
   readonly psk?: Uint8Array;
   /** Admission: only these peer ids may connect (either direction); unset: anyone. */
   readonly allowPeers?: readonly string[];

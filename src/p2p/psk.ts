@@ -22,7 +22,8 @@ export function readPskFile(path: string): Uint8Array {
   const m = PSK_FORMAT.exec(text);
   if (!m)
     throw new ConfigError(
-      `${path}: not a libp2p pre-shared key (expected "/key/swarm/psk/1.0.0/", "/base16/" and 64 hex digits on three lines)`,
+      `${path}: not a libp2p pre-shared key ` +
+        '(expected "/key/swarm/psk/1.0.0/", "/base16/" and 64 hex digits on three lines)',
     );
   return new TextEncoder().encode(`/key/swarm/psk/1.0.0/\n/base16/\n${m[1]!.toLowerCase()}`);
 }

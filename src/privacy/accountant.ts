@@ -67,10 +67,12 @@ function logMomentInteger(q: number, sigma: number, alpha: number): number {
 }
 
 /**
- * log A_α for fractional α > 1: A_α = Σ_{i≥0} C(α,i) [q^i (1−q)^{α−i} e^{(i²−i)/2σ²} ½erfc((i − z₀)/(√2σ))
- * + q^{α−i} (1−q)^i e^{(j²−j)/2σ²} ½erfc((z₀ − j)/(√2σ))], j = α − i. C(α,i) changes sign once i > α,
- * so the two partial sums are kept as log-magnitudes with signed log-space updates; the series stops
- * once both new terms are below e^-30 of the leading ones.
+ * log A_α for fractional α > 1:
+ *   A_α = Σ_{i≥0} C(α,i) [
+ *           q^i (1−q)^{α−i} e^{(i²−i)/2σ²} ½erfc((i − z₀)/(√2σ))
+ *         + q^{α−i} (1−q)^i e^{(j²−j)/2σ²} ½erfc((z₀ − j)/(√2σ))], j = α − i.
+ * C(α,i) changes sign once i > α, so the two partial sums are kept as log-magnitudes with signed log-space
+ * updates; the series stops once both new terms are below e^-30 of the leading ones.
  */
 function logMomentFractional(q: number, sigma: number, alpha: number): number {
   let logA0 = -Infinity;

@@ -210,8 +210,10 @@ export async function renderReport(input: ReportInput): Promise<string> {
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 10px;text-align:left}th{background:#f5f5f5;font-weight:600}
-.plots{display:flex;flex-wrap:wrap;gap:1.5em}figure{margin:0}figcaption{font-size:0.9em;color:#555;max-width:${WIDTH + 60}px}
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 10px;text-align:left}
+th{background:#f5f5f5;font-weight:600}
+.plots{display:flex;flex-wrap:wrap;gap:1.5em}figure{margin:0}
+figcaption{font-size:0.9em;color:#555;max-width:${WIDTH + 60}px}
 </style></head><body>
 <h1>${escapeHtml(input.title)}</h1>
 ${input.description ? `<p>${escapeHtml(input.description)}</p>` : ''}

@@ -80,11 +80,13 @@ export function summaryFacts(r: SimulationResult): Array<[string, string]> {
     ['aggregation', JSON.stringify(sc.task.node.aggregator)],
     [
       'final accuracy (honest nodes)',
-      `${pct(s.finalAccuracy)} (min ${pct(s.finalAccuracyMin)}, max ${pct(s.finalAccuracyMax)}, ${s.honestFinished} nodes)`,
+      `${pct(s.finalAccuracy)} (min ${pct(s.finalAccuracyMin)}, max ${pct(s.finalAccuracyMax)}, ` +
+        `${s.honestFinished} nodes)`,
     ],
     [
       'bytes sent per honest node',
-      `${mib(s.bytesPerNode)}; fp32 gossip would have sent ${mib(r.fp32BytesPerNode)} for the same rounds (${ratio(r.fp32BytesPerNode, s.bytesPerNode)})`,
+      `${mib(s.bytesPerNode)}; fp32 gossip would have sent ${mib(r.fp32BytesPerNode)} for the same rounds ` +
+        `(${ratio(r.fp32BytesPerNode, s.bytesPerNode)})`,
     ],
     ['keyframes (full models)', keyframeShare(r)],
     ['messages / lost / model syncs', `${s.messages} / ${s.lost} / ${s.syncRequests}`],
@@ -95,7 +97,8 @@ export function summaryFacts(r: SimulationResult): Array<[string, string]> {
     ['virtual time', `${s.virtualSeconds.toFixed(1)} s`],
     [
       'wall time / peak memory',
-      `${r.wallSeconds.toFixed(1)} s / ${r.peakRssMB.toFixed(0)} MiB (backend ${r.backend}, ${r.threads} training thread(s))`,
+      `${r.wallSeconds.toFixed(1)} s / ${r.peakRssMB.toFixed(0)} MiB ` +
+        `(backend ${r.backend}, ${r.threads} training thread(s))`,
     ],
   ];
 }

@@ -100,7 +100,10 @@ export const scenarioSchema = z
      * batches; it matches tfjs to rounding, not bit for bit, so runs differ slightly from tfjs ones.
      */
     trainer: z.enum(['tfjs', 'flat']).default('tfjs'),
-    /** full: every node-round line; compact: the evaluated (sampled) nodes' lines, the round summaries and the summary. */
+    /**
+     * full: every node-round line; compact: the evaluated (sampled) nodes' lines, the round summaries and the
+     * summary.
+     */
     jsonl: z.enum(['full', 'compact']).default('full'),
   })
   .strict();

@@ -76,7 +76,10 @@ export function decodeHeartbeat(data: Uint8Array, from: string): Heartbeat | nul
   return r.success && r.data.peerId === from ? r.data : null;
 }
 
-/** Subscribe to the network's status topic: malformed or forged heartbeats are rejected, valid ones handed to `onBeat`. */
+/**
+ * Subscribe to the network's status topic: malformed or forged heartbeats are rejected, valid ones handed to
+ * `onBeat`.
+ */
 export function listenHeartbeats(host: Libp2pPeer, network: string, onBeat: (b: Heartbeat) => void): void {
   const topic = statusTopic(network);
   host.setValidator(topic, (m) => (decodeHeartbeat(m.data, m.from) ? 'accept' : 'reject'));

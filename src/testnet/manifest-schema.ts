@@ -54,7 +54,8 @@ export function parseManifestContent(input: unknown, source: string): ManifestTa
   const hash = taskHash(task, manifest.shards);
   if (manifest.taskHash !== undefined && manifest.taskHash !== hash)
     throw new ConfigError(
-      `${source}: taskHash: task and shards hash to ${hash}, the manifest states ${manifest.taskHash} (task edited? update or remove taskHash)`,
+      `${source}: taskHash: task and shards hash to ${hash}, the manifest states ${manifest.taskHash} ` +
+        '(task edited? update or remove taskHash)',
     );
   return { manifest, task, taskHash: hash };
 }

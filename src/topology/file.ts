@@ -116,7 +116,8 @@ function requireConnected(spec: InlineSpec, graph: Graph): void {
   throw specError(
     spec.origin,
     '',
-    `graph is disconnected: ${parts.length} components (largest has ${largest} of ${graph.n} nodes); set allowDisconnected to accept it`,
+    `graph is disconnected: ${parts.length} components (largest has ${largest} of ${graph.n} nodes); ` +
+      'set allowDisconnected to accept it',
   );
 }
 

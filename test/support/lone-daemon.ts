@@ -1,4 +1,7 @@
-/** A lone `gossiplearn node` (no neighbours) on a small task, started as a real process, read through its files and /status. */
+/**
+ * A lone `gossiplearn node` (no neighbours) on a small task, started as a real process, read through its files
+ * and /status.
+ */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FILES, type DaemonInfo } from '../../src/daemon/files.ts';
