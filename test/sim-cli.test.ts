@@ -81,6 +81,10 @@ test('scenario errors are one line naming the key', () => {
     [{ ...tiny, seed: 2 }, /^s\.json: seed: moved to task\.seed$/],
     [{ ...tiny, byzantine: { attack: 'nuke' } }, /byzantine\.attack/],
     [
+      { ...tiny, byzantine: { attack: 'sign-flip', params: { bogus: 1 } } },
+      /^s\.json: byzantine\.params: Unrecognized key\(s\) in object: 'bogus'/,
+    ],
+    [
       { ...tiny, churn: { events: [{ round: 1, action: 'crash', nodes: [9] }] } },
       /churn\.events\.0\.nodes: node 9 does not exist/,
     ],

@@ -11,6 +11,7 @@ import { createIdentityFile } from '../p2p/identity.ts';
 import type { NodeRoundLine } from '../report/rounds.ts';
 import type { DaemonStatus } from '../daemon/status.ts';
 import type { Topology } from '../topology/index.ts';
+import type { TaskSpecInput } from '../task/spec.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { ConfigError } from '../util/validate.ts';
 import { parseDaemonConfig, type DaemonConfigInput } from '../daemon/config.ts';
@@ -23,9 +24,9 @@ export interface ClusterSpec {
   readonly outDir: string;
   readonly topology: Topology;
   /** The learning task (raw JSON, src/task/spec.ts): every daemon's config embeds it under `task`. */
-  readonly task: Record<string, unknown>;
+  readonly task: TaskSpecInput;
   /** Extra keys of the daemons' `learning` section (eval, checkpointEvery); the cluster sets the shard and rounds. */
-  readonly learning?: Record<string, unknown>;
+  readonly learning?: Partial<DaemonConfigInput['learning']>;
   readonly rounds: number;
   readonly network?: string;
   /** Extra top-level daemon config keys, e.g. startupWaitMs or sync. */

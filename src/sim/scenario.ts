@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { getAttack } from '../aggregate/attacks/index.ts';
+import { getAttack, parseAttackParams } from '../aggregate/attacks/index.ts';
 import { flatTrainerSupports } from '../learn/flat-trainer.ts';
 import { completeTaskSpec, movedToTask, refuseOldTaskLayout, taskSpecSchema, type TaskSpec } from '../task/spec.ts';
 import { readJsonFile } from '../util/json-file.ts';
@@ -120,6 +120,11 @@ export function parseScenario(input: unknown, source = 'scenario', baseDir = pro
     getAttack(s.byzantine.attack);
   } catch (e) {
     throw new ConfigError(`${source}: byzantine.attack: ${(e as Error).message}`);
+  }
+  try {
+    parseAttackParams(s.byzantine.attack, s.byzantine.params);
+  } catch (e) {
+    throw new ConfigError(`${source}: ${(e as Error).message}`);
   }
   const byzNodes = s.byzantine.nodes ?? [];
   const lists = [

@@ -26,6 +26,8 @@ export const taskSpecSchema = z
   })
   .strict();
 
+/** A TaskSpec as written in a file (before defaults). */
+export type TaskSpecInput = z.input<typeof taskSpecSchema>;
 export type TaskSpec = Omit<z.output<typeof taskSpecSchema>, 'node'> & { readonly node: NodeConfig };
 
 /** The key under which every file embeds the task. */

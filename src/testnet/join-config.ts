@@ -1,5 +1,6 @@
 /** `gossiplearn testnet join`: the daemon config a manifest implies for one member (its task embedded as written). */
 import { createHash } from 'node:crypto';
+import type { DaemonConfigInput } from '../daemon/config.ts';
 import { defaultListen } from '../p2p/addresses.ts';
 import { withWebSocketListeners } from '../p2p/ws-listen.ts';
 import type { Manifest } from './manifest.ts';
@@ -27,7 +28,7 @@ export function shardOf(peerId: string, shards: number): number {
 }
 
 /** Raw daemon config (validated by parseDaemonConfig like any config file); the task is the manifest's, unchanged. */
-export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown> {
+export function joinConfig(m: Manifest, o: JoinOptions): DaemonConfigInput {
   return {
     network: m.network,
     // A manifest naming bootstrap nodes on other hosts means the members are on other hosts too;
@@ -42,7 +43,8 @@ export function joinConfig(m: Manifest, o: JoinOptions): Record<string, unknown>
     maxNeighbours: o.maxNeighbours ?? 8,
     dataDir: o.dataDir,
     http: o.http,
-    log: { level: o.logLevel },
+    // Checked with the rest of the config by parseDaemonConfig.
+    log: { level: o.logLevel as NonNullable<DaemonConfigInput['log']>['level'] },
     admission: { allowPeers: m.admission.allowPeers, pskFile: m.pskPath ?? undefined },
     testnet: {
       taskHash: m.taskHash,

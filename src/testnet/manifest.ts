@@ -4,7 +4,7 @@
  * multiaddrs and admission.
  */
 import { dirname, resolve } from 'node:path';
-import type { TaskSpec } from '../task/spec.ts';
+import type { TaskSpec, TaskSpecInput } from '../task/spec.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { parseManifestContent, PROTOCOL_VERSION, type RawManifest } from './manifest-schema.ts';
 
@@ -13,7 +13,7 @@ export { PROTOCOL_VERSION };
 export interface Manifest extends Omit<RawManifest, 'task' | 'taskHash'> {
   readonly task: TaskSpec;
   /** As written in the file (what a member's daemon config embeds under `task`). */
-  readonly rawTask: Record<string, unknown>;
+  readonly rawTask: TaskSpecInput;
   readonly taskHash: string;
   /** Absolute path of the PSK file, when admission uses one. */
   readonly pskPath: string | null;
@@ -22,7 +22,7 @@ export interface Manifest extends Omit<RawManifest, 'task' | 'taskHash'> {
 
 export function parseManifest(input: unknown, source: string, baseDir = process.cwd()): Manifest {
   const { manifest, task, taskHash } = parseManifestContent(input, source);
-  const rawTask = (input as { task: Record<string, unknown> }).task;
+  const rawTask = (input as { task: TaskSpecInput }).task;
   const pskPath = manifest.admission.pskFile ? resolve(baseDir, manifest.admission.pskFile) : null;
   return { ...manifest, task, rawTask, taskHash, pskPath, source };
 }
