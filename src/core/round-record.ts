@@ -35,6 +35,17 @@ export interface PrivacyRecord {
   readonly stopped: boolean;
 }
 
+/** The fields of a round record that `RoundCounters` counts. */
+export type CounterKey =
+  | 'accepted'
+  | 'rejected'
+  | 'resyncs'
+  | 'keyframes'
+  | 'bytesSentPayload'
+  | 'bytesSentMeta'
+  | 'bytesRecvPayload'
+  | 'bytesRecvMeta';
+
 export class RoundCounters {
   accepted = 0;
   resyncs = 0;
@@ -59,17 +70,7 @@ export class RoundCounters {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
   }
 
-  snapshot(): Pick<
-    RoundRecord,
-    | 'accepted'
-    | 'rejected'
-    | 'resyncs'
-    | 'keyframes'
-    | 'bytesSentPayload'
-    | 'bytesSentMeta'
-    | 'bytesRecvPayload'
-    | 'bytesRecvMeta'
-  > {
+  snapshot(): Pick<RoundRecord, CounterKey> {
     return {
       accepted: this.accepted,
       rejected: { ...this.rejected },

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { FrameError, decodeFrame, encodeFrame, type Codec, type FrameHeader } from '../../compress/index.ts';
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { Cancel, Clock, LocalLearner, Transport } from '../interfaces.ts';
-import type { RoundCounters, RoundRecord } from '../round-record.ts';
+import type { CounterKey, RoundCounters, RoundRecord } from '../round-record.ts';
 
 export const modestSchema = z
   .object({
@@ -49,17 +49,7 @@ const KIND_TRAINED = 1;
 /** What a probe and its answer cost on the wire (a ping), counted as metadata. */
 export const PROBE_BYTES = 32;
 
-export type ActivityRecord = Omit<
-  RoundRecord,
-  | 'accepted'
-  | 'rejected'
-  | 'resyncs'
-  | 'keyframes'
-  | 'bytesSentPayload'
-  | 'bytesSentMeta'
-  | 'bytesRecvPayload'
-  | 'bytesRecvMeta'
->;
+export type ActivityRecord = Omit<RoundRecord, CounterKey>;
 
 type RecordFields = Omit<ActivityRecord, 'node' | 'closedAt' | 'staleDropped' | 'deadlineMs'>;
 
