@@ -19,11 +19,19 @@ import { readFileSync } from 'node:fs';
 import { checkpointDigest, type CheckpointDigest } from '../src/daemon/checkpoint-digest.ts';
 import { Cluster, readRoundLines, sleep } from '../src/cluster/cluster.ts';
 import { FILES } from '../src/daemon/files.ts';
-import { processRssBytes } from '../src/daemon/process-rss.ts';
+import { processRssBytes, residentMemory } from '../src/daemon/resident-memory.ts';
 import { loadTopology } from '../src/topology/index.ts';
 import { Rng } from '../src/util/rng.ts';
 import { printTable } from './lib/experiment.ts';
-import { ClusterProgress, liveWaits, mib, RssSampler, type Incarnation, type WaitSummary } from './lib/soak.ts';
+import {
+  ClusterProgress,
+  liveWaits,
+  MemorySampler,
+  mib,
+  type Incarnation,
+  type MemorySeries,
+  type WaitSummary,
+} from './lib/soak.ts';
 
 const USAGE = `Usage: node_modules/.bin/node scripts/bench-soak.ts [options]
 
@@ -180,17 +188,33 @@ async function churnRun(out: string): Promise<void> {
   if (!warm) throw new Error('the cluster never warmed up');
   const rssStart = rssAll(c);
   const t0 = Date.now();
-  const sampler = new RssSampler();
+  const sampler = new MemorySampler();
   const sampleAll = (): void => {
     for (let i = 0; i < c.n; i++) {
       const pid = c.pid(i);
-      const rss = pid === undefined ? null : processRssBytes(pid);
-      if (pid !== undefined && rss !== null) sampler.add(i, pid, rss);
+      const m = pid === undefined ? null : residentMemory(pid);
+      if (pid !== undefined && m !== null) sampler.add(i, pid, { rss: m.rss, anon: m.anon, file: m.file });
+    }
+  };
+  // The daemon's own view (V8 heap, external buffers, wasm memory), less often: it costs an HTTP request.
+  const sampleStatus = (): void => {
+    for (let i = 0; i < c.n; i++) {
+      const pid = c.pid(i);
+      if (pid === undefined || busy.has(i)) continue;
+      void c.status(i).then((s) => {
+        if (!s || c.pid(i) !== pid) return;
+        const m = s.memory;
+        const values = { heapUsed: m.heapUsedBytes, heapTotal: m.heapTotalBytes, external: m.externalBytes };
+        sampler.add(i, pid, { ...values, wasm: m.wasmBytes });
+      });
     }
   };
   sampleAll();
+  sampleStatus();
   const sampling = setInterval(sampleAll, 5000);
+  const statusSampling = setInterval(sampleStatus, 20_000);
   sampling.unref();
+  statusSampling.unref();
   const startPids = Array.from({ length: c.n }, (_, i) => c.pid(i));
   log(`warm (every daemon past round 5); RSS at start taken; churn begins`);
 
@@ -259,6 +283,7 @@ async function churnRun(out: string): Promise<void> {
   await waitUntil(c, progress, 'every daemon closing rounds after the last restart', settled, 300_000);
   sampleAll();
   clearInterval(sampling);
+  clearInterval(statusSampling);
   const tEnd = Date.now();
   const rssEnd = rssAll(c);
   const endPids = Array.from({ length: c.n }, (_, i) => c.pid(i));
@@ -303,14 +328,9 @@ async function churnRun(out: string): Promise<void> {
     pid === undefined ? null : sampler.median(pid, from + minute, from + 2 * minute);
   const settledRss = startPids.map((pid) => settledOf(pid, t0));
   const endMedian = endPids.map((pid) => (pid === undefined ? null : sampler.median(pid, tEnd - minute, tEnd + 1)));
-  const processGrowth = sampler
-    .processes()
-    .filter((p) => p.last - p.first >= 4 * minute)
-    .map((p) => {
-      const s0 = sampler.median(p.pid, p.first + minute, p.first + 2 * minute);
-      const s1 = sampler.median(p.pid, p.last - minute, p.last + 1);
-      return s0 && s1 ? s1 / s0 - 1 : null;
-    })
+  const longLived = sampler.processes().filter((p) => p.last - p.first >= 4 * minute);
+  const processGrowth = longLived
+    .map((p) => sampler.growth(p.pid, 'rss')?.ratio ?? null)
     .filter((g): g is number => g !== null);
   const worstProcess = processGrowth.length ? Math.max(...processGrowth) : null;
   const medianProcess = processGrowth.length
@@ -416,6 +436,29 @@ async function churnRun(out: string): Promise<void> {
       ['growth %', ...growth.map((g) => f(g === null ? null : 100 * g, 0))],
       ['kills', ...Array.from({ length: nodes }, (_, i) => String(resumes.filter((r) => r.slot === i).length))],
     ],
+  );
+  const series: MemorySeries[] = ['rss', 'anon', 'file', 'heapTotal', 'heapUsed', 'external', 'wasm'];
+  const byGrowth = longLived
+    .map((p) => ({ p, g: sampler.growth(p.pid, 'rss')?.bytes ?? -Infinity }))
+    .sort((x, y) => y.g - x.g)
+    .slice(0, 6);
+  console.log(
+    '\nWhere RSS grew after warm-up (MiB, 2nd minute → last minute of each process; the 6 processes that grew ' +
+      'most; anon/file from /proc, the rest from /status every 20 s)\n',
+  );
+  const cell = (pid: number, k: MemorySeries): string => {
+    const p = longLived.find((x) => x.pid === pid)!;
+    const s0 = sampler.median(pid, p.first + minute, p.first + 2 * minute, k);
+    const g = sampler.growth(pid, k);
+    return s0 === null || g === null ? 'n/a' : `${mib(s0)} ${g.bytes >= 0 ? '+' : '−'}${mib(Math.abs(g.bytes))}`;
+  };
+  printTable(
+    ['daemon (pid)', 'lived min', ...series],
+    byGrowth.map(({ p }) => [
+      `${p.slot} (${p.pid})`,
+      ((p.last - p.first) / minute).toFixed(1),
+      ...series.map((k) => cell(p.pid, k)),
+    ]),
   );
   const downS = resumes.filter((r) => r.upAt !== null).map((r) => (r.upAt! - r.killedAt) / 1000);
   const maxDown = downS.length ? Math.max(...downS) : null;

@@ -90,6 +90,12 @@ test('SIGTERM at round r: the restart is at round r with the same parameters and
   assert.ok(s.resumed, 'the restarted daemon resumed');
   assert.equal(s.resumed.round, final.round, 'resumed at the round it stopped');
   assert.equal(s.resumed.paramsHash, final.paramsHash, 'resumed with bit-identical parameters');
+  const m = s.memory;
+  assert.ok(
+    m.heapUsedBytes > 0 && m.heapUsedBytes <= m.heapTotalBytes && m.heapTotalBytes < m.rssBytes,
+    'V8 heap in RSS',
+  );
+  assert.ok(m.wasmBytes !== null && m.wasmBytes > 0 && m.wasmBytes < m.rssBytes, `wasm memory ${m.wasmBytes}`);
   assert.ok(
     Math.abs(s.resumed.accuracy - lastEval.accuracy!) <= 0.02,
     `accuracy ${s.resumed.accuracy} vs ${lastEval.accuracy} before the stop`,

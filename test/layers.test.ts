@@ -57,6 +57,16 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+const PACKAGE = JSON.parse(readFileSync(resolve(SRC, '..', 'package.json'), 'utf8')) as {
+  imports?: Record<string, Record<string, string>>;
+};
+
+function importMapTargets(spec: string): string[] {
+  const entry = PACKAGE.imports?.[spec];
+  assert.ok(entry, `${spec} is not in package.json's imports`);
+  return Object.values(entry).map((p) => resolve(SRC, '..', p));
+}
+
 function layerOf(path: string): string {
   return relative(SRC, path).split(sep)[0]!;
 }
@@ -67,11 +77,17 @@ function edges(): Edge[] {
   for (const file of sourceFiles(SRC)) {
     for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
       const spec = m[1] ?? m[2] ?? m[3]!;
-      if (!spec.startsWith('.')) continue;
-      const target = resolve(dirname(file), spec);
-      const rel = relative(SRC, target);
-      const to = rel.startsWith('..') ? `outside src (${relative(resolve(SRC, '..'), target)})` : layerOf(target);
-      out.push({ file: relative(SRC, file), from: layerOf(file), to, spec });
+      // `#name`: package.json's import map (one file per platform); every choice is checked.
+      const targets = spec.startsWith('#')
+        ? importMapTargets(spec)
+        : spec.startsWith('.')
+          ? [resolve(dirname(file), spec)]
+          : [];
+      for (const target of targets) {
+        const rel = relative(SRC, target);
+        const to = rel.startsWith('..') ? `outside src (${relative(resolve(SRC, '..'), target)})` : layerOf(target);
+        out.push({ file: relative(SRC, file), from: layerOf(file), to, spec });
+      }
     }
   }
   return out;

@@ -32,6 +32,8 @@ export interface WaitSummary {
   readonly medianDeadlineMs: number | null;
 }
 
+const MINUTE = 60_000;
+
 function quantile(sorted: readonly number[], q: number): number | null {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null;
 }
@@ -125,38 +127,51 @@ export class ClusterProgress {
   }
 }
 
-/**
- * RSS of every daemon process, sampled every few seconds and kept per process, so that growth is read
- * from medians of windows (one sample lands anywhere in a GC cycle) and a restarted daemon's fresh
- * process is never compared with the one that was killed.
- */
-export class RssSampler {
-  private readonly byPid = new Map<number, { slot: number; samples: Array<{ t: number; rss: number }> }>();
+/** What a sample can hold: /proc's resident figures and, when /status answered, the daemon's own. */
+export type MemorySeries = 'rss' | 'anon' | 'file' | 'heapUsed' | 'heapTotal' | 'external' | 'wasm';
 
-  add(slot: number, pid: number, rss: number, t = Date.now()): void {
-    const p = this.byPid.get(pid) ?? { slot, samples: [] };
+/**
+ * Memory of every daemon process, sampled every few seconds and kept per process, so that growth is read
+ * from medians of windows (one sample lands anywhere in a GC cycle) and a restarted daemon's fresh
+ * process is never compared with the one that was killed. Each series is sampled on its own schedule.
+ */
+export class MemorySampler {
+  private readonly byPid = new Map<
+    number,
+    { slot: number; first: number; last: number; samples: Array<{ t: number; key: MemorySeries; bytes: number }> }
+  >();
+
+  add(slot: number, pid: number, values: Partial<Record<MemorySeries, number | null>>, t = Date.now()): void {
+    const p = this.byPid.get(pid) ?? { slot, first: t, last: t, samples: [] };
     this.byPid.set(pid, p);
-    p.samples.push({ t, rss });
+    p.last = Math.max(p.last, t);
+    for (const [key, bytes] of Object.entries(values) as Array<[MemorySeries, number | null]>)
+      if (bytes !== null) p.samples.push({ t, key, bytes });
   }
 
-  /** Median RSS of process `pid` over samples in [from, to); null when there are fewer than 3. */
-  median(pid: number, from: number, to: number): number | null {
-    const xs = (this.byPid.get(pid)?.samples ?? []).filter((s) => s.t >= from && s.t < to).map((s) => s.rss);
-    return xs.length < 3
-      ? null
-      : quantile(
-          xs.sort((a, b) => a - b),
-          0.5,
-        );
+  /** Median of series `key` of process `pid` over samples in [from, to); null when there are fewer than 3. */
+  median(pid: number, from: number, to: number, key: MemorySeries = 'rss'): number | null {
+    const xs = (this.byPid.get(pid)?.samples ?? [])
+      .filter((s) => s.key === key && s.t >= from && s.t < to)
+      .map((s) => s.bytes)
+      .sort((a, b) => a - b);
+    return xs.length < 3 ? null : quantile(xs, 0.5);
+  }
+
+  /**
+   * Growth of series `key` from a process's 2nd minute (after warm-up) to its last minute: bytes and
+   * ratio (null where either window has fewer than 3 samples).
+   */
+  growth(pid: number, key: MemorySeries): { bytes: number; ratio: number } | null {
+    const p = this.byPid.get(pid);
+    if (!p) return null;
+    const s0 = this.median(pid, p.first + MINUTE, p.first + 2 * MINUTE, key);
+    const s1 = this.median(pid, p.last - MINUTE, p.last + 1, key);
+    return s0 === null || s1 === null ? null : { bytes: s1 - s0, ratio: s0 > 0 ? s1 / s0 - 1 : 0 };
   }
 
   /** Each process: its slot and the times of its first and last samples. */
   processes(): Array<{ pid: number; slot: number; first: number; last: number }> {
-    return [...this.byPid].map(([pid, p]) => ({
-      pid,
-      slot: p.slot,
-      first: p.samples[0]!.t,
-      last: p.samples.at(-1)!.t,
-    }));
+    return [...this.byPid].map(([pid, p]) => ({ pid, slot: p.slot, first: p.first, last: p.last }));
   }
 }

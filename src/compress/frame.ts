@@ -15,7 +15,7 @@
  * length, checksum (so corruption in transit reads as 'bad-checksum'), codec id, header fields,
  * expected parameter count and spec hash, then decodes and validates the payload.
  */
-import { crc32 } from './crc32.ts';
+import { crc32 } from '#crc32';
 import { fromString } from 'uint8arrays';
 import { viewOf } from './bytes.ts';
 import { codecNameOf, decodePayloadInto, isCodecId } from './codecs.ts';

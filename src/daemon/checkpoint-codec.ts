@@ -15,7 +15,7 @@
  * so no separate residual is stored. Read back like network input: every field is checked.
  * Encoding and validation only (no file system): the daemon keeps it in a file, the browser in IndexedDB.
  */
-import { crc32 } from '../compress/crc32.ts';
+import { crc32 } from '#crc32';
 import type { NodeState } from '../core/node.ts';
 import { OUTER_STATE_VECTORS, outerStateFromVectors, outerStateVectors } from '../core/outer-optimizer.ts';
 import type { OptimizerState } from '../learn/optimizer.ts';

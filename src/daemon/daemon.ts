@@ -31,6 +31,7 @@ import { DaemonLearner } from './learner.ts';
 import type { Logger } from './logger.ts';
 import { FILES, type DaemonInfo } from './files.ts';
 import { DaemonMetrics, type ConnectionCounts } from './metrics.ts';
+import { processMemory } from './process-memory.ts';
 import type { DaemonStatus } from './status.ts';
 import { outerStateDigest, paramsDigest } from './params-digest.ts';
 import { loadPrivacySteps, savePrivacySteps } from './privacy-file.ts';
@@ -446,6 +447,7 @@ export class Daemon {
       transport: this.transport.stats,
       training: { steps: this.learner.stepsDone, ms: this.learner.trainingMs },
       cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      memory: processMemory(),
       bytes: { wire, updates: { sent: this.totals.sent, received: this.totals.received } },
       uptimeSeconds: (Date.now() - this.startedAt) / 1000,
     };

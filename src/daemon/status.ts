@@ -3,6 +3,7 @@ import type { NodePhase } from '../core/node.ts';
 import type { PrivacyRecord } from '../core/round-record.ts';
 import type { PeerPath } from '../p2p/libp2p-peer.ts';
 import type { TransportStats } from '../p2p/transport.ts';
+import type { ProcessMemory } from './process-memory.ts';
 
 export interface NeighbourStatus {
   readonly id: string;
@@ -78,6 +79,7 @@ export interface DaemonStatus {
   readonly transport: TransportStats;
   readonly training: { readonly steps: number; readonly ms: number };
   readonly cpuSeconds: number;
+  readonly memory: ProcessMemory;
   /** `wire`: libp2p bytes by protocol; `updates`: frame bytes the node sent / received. */
   readonly bytes: {
     readonly wire: Readonly<Record<string, number>>;

@@ -1,3 +1,4 @@
+import type { DaemonStatus } from '../../src/daemon/status.ts';
 /**
  * A lone `gossiplearn node` (no neighbours) on a small task, started as a real process, read through its files
  * and /status.
@@ -55,14 +56,7 @@ export function daemonInfo(dataDir: string, pid: number | undefined): DaemonInfo
   }
 }
 
-export interface LoneStatus {
-  readonly round: number;
-  readonly paramsHash: string;
-  readonly outerHash: string | null;
-  readonly accuracy: number | null;
-  readonly resumed: { round: number; paramsHash: string; outerHash: string | null; accuracy: number } | null;
-  readonly lastCheckpoint: { round: number; paramsHash: string; outerHash: string | null } | null;
-}
+export type LoneStatus = DaemonStatus;
 
 export async function fetchStatus(dataDir: string, pid: number | undefined): Promise<LoneStatus | null> {
   const info = daemonInfo(dataDir, pid);
