@@ -108,6 +108,23 @@ test('sender snapshot/restore continues the same sequence', () => {
   assert.deepEqual(a.publicCopy, b.publicCopy);
 });
 
+test('makeUpdate with maxResidual: a residual past it makes no update and changes nothing', () => {
+  const d = 50;
+  const codec = getCodec({ name: 'topk', fraction: 0.2 });
+  const start = gaussian(d, 4);
+  const s = new ChocoSender(d, start);
+  const near = start.map((v, i) => v + 0.01 * Math.sin(i));
+  const far = start.map((v) => -v);
+  assert.equal(s.makeUpdate(far, codec, 1, 0.3), null);
+  assert.equal(s.lastSeq, 0);
+  assert.deepEqual(s.publicCopy, start);
+  const made = s.makeUpdate(near, codec, 1, 0.3);
+  assert.ok(made);
+  assert.equal(made.seq, 1);
+  const plain = new ChocoSender(d, start).makeUpdate(near, codec, 1);
+  assert.deepEqual(made.payload, plain.payload, 'the same payload as without the check');
+});
+
 test('CHOCO-gossip average consensus on a ring with top-k 10% converges to the mean', () => {
   const n = 8;
   const d = 400;

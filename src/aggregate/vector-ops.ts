@@ -19,9 +19,15 @@ export function weightedSum(
   }
   const d = out.length;
   const m = vs.length;
-  out.fill(0);
   let k = 0;
-  // Four inputs per pass over `out` keeps the loop memory-bound on the inputs alone.
+  // Four inputs per pass over `out` keeps the loop memory-bound on the inputs alone. The first pass
+  // writes `out` without reading it (0 + … keeps the sums bit-identical to adding onto zeros: −0 too).
+  if (m >= 4) {
+    const [a, b, c, e] = [vs[0]!, vs[1]!, vs[2]!, vs[3]!];
+    const [ca, cb, cc, ce] = [cs[0]!, cs[1]!, cs[2]!, cs[3]!];
+    for (let i = 0; i < d; i++) out[i] = 0 + ca * a[i]! + cb * b[i]! + cc * c[i]! + ce * e[i]!;
+    k = 4;
+  } else out.fill(0);
   for (; k + 4 <= m; k += 4) {
     const [a, b, c, e] = [vs[k]!, vs[k + 1]!, vs[k + 2]!, vs[k + 3]!];
     const [ca, cb, cc, ce] = [cs[k]!, cs[k + 1]!, cs[k + 2]!, cs[k + 3]!];

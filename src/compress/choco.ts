@@ -39,6 +39,11 @@ function scratchFor(d: number): { delta: Float32Array; sent: Float32Array } {
   return scratch;
 }
 
+export interface ChocoUpdate {
+  readonly payload: Uint8Array;
+  readonly seq: number;
+}
+
 export class ChocoSender {
   readonly d: number;
   /** x̂_self: what every neighbour believes this node's parameters are. Do not write to it. */
@@ -65,8 +70,12 @@ export class ChocoSender {
    * Encode C(x − x̂_self), advance x̂_self by exactly what receivers will decode, and return the
    * payload with its sequence number. The codec must be contractive (CHOCO diverges otherwise).
    * There is no separate error feedback: x − x̂_self already carries everything not sent yet.
+   * With `maxResidual`: when ‖x − x̂_self‖ > maxResidual · ‖x‖, nothing is encoded or changed and
+   * the answer is null (the caller sends x whole); the norms come from the same pass as x − x̂_self.
    */
-  makeUpdate(x: Float32Array, codec: Codec, seed: number): { payload: Uint8Array; seq: number } {
+  makeUpdate(x: Float32Array, codec: Codec, seed: number): ChocoUpdate;
+  makeUpdate(x: Float32Array, codec: Codec, seed: number, maxResidual: number): ChocoUpdate | null;
+  makeUpdate(x: Float32Array, codec: Codec, seed: number, maxResidual = Infinity): ChocoUpdate | null {
     const d = this.d;
     checkLength('ChocoSender.makeUpdate', x, d);
     if (!codec.contractive) {
@@ -79,7 +88,15 @@ export class ChocoSender {
       throw new RangeError('ChocoSender: sequence number space exhausted; resync with a new sender');
     const hat = this.publicCopy;
     const { delta, sent: sentBuffer } = scratchFor(d);
-    for (let i = 0; i < d; i++) delta[i] = x[i]! - hat[i]!;
+    let residual = 0;
+    let norm = 0;
+    for (let i = 0; i < d; i++) {
+      const r = x[i]! - hat[i]!;
+      delta[i] = r;
+      residual += r * r;
+      norm += x[i]! * x[i]!;
+    }
+    if (maxResidual !== Infinity && residual > maxResidual * maxResidual * norm) return null;
     const payload = codec.encode(delta, seed);
     if (codec.id === CODEC_IDS.topk) {
       // Only the k sent entries change x̂ (adding the decoded zeros elsewhere changes no value).

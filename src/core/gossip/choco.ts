@@ -57,34 +57,15 @@ export class ChocoGossip implements GossipScheme {
   encode(vector: Float32Array, _round: number, seed: number): EncodedUpdate {
     const rescales = this.o.tracked?.takeForPublish(this.sender) ?? [];
     const paramCount = this.o.d;
-    if (this.needKeyframe || this.residualTooLarge(vector)) {
-      const seq = this.sender.lastSeq + 1;
-      this.sender.restore({ params: vector, seq });
-      this.needKeyframe = false;
-      const payload = KEYFRAME_CODEC.encode(vector, seed);
-      return { codecId: KEYFRAME_CODEC.id, payload, seq, keyframe: true, paramCount };
-    }
-    const { payload, seq } = this.sender.makeUpdate(vector, this.o.codec, seed);
-    return { codecId: this.o.codec.id, payload, seq, keyframe: false, paramCount, rescales };
-  }
-
-  /**
-   * CHOCO is stable only while compression keeps up with how fast x moves; after a big jump (e.g.
-   * the first averaging of independently initialised models) the residual x − x̂ stays large and
-   * repeated consensus steps overshoot. Past `keyframeResidual` (relative norm), send x whole.
-   */
-  private residualTooLarge(x: Float32Array): boolean {
-    const limit = this.o.keyframeResidual;
-    if (limit <= 0) return false;
-    const hat = this.sender.publicCopy;
-    let diff = 0;
-    let norm = 0;
-    for (let i = 0; i < x.length; i++) {
-      const r = x[i]! - hat[i]!;
-      diff += r * r;
-      norm += x[i]! * x[i]!;
-    }
-    return diff > limit * limit * norm;
+    // Past `keyframeResidual` the update is not made and x goes whole.
+    const limit = this.o.keyframeResidual > 0 ? this.o.keyframeResidual : Infinity;
+    const update = this.needKeyframe ? null : this.sender.makeUpdate(vector, this.o.codec, seed, limit);
+    if (update) return { codecId: this.o.codec.id, ...update, keyframe: false, paramCount, rescales };
+    const seq = this.sender.lastSeq + 1;
+    this.sender.restore({ params: vector, seq });
+    this.needKeyframe = false;
+    const payload = KEYFRAME_CODEC.encode(vector, seed);
+    return { codecId: KEYFRAME_CODEC.id, payload, seq, keyframe: true, paramCount };
   }
 
   fold(peer: PeerState, from: string, header: FrameHeader, update: DecodedUpdate, rescales: FrameRescale[]): Rejection {
