@@ -447,10 +447,8 @@ async function churnRun(out: string): Promise<void> {
       'most; anon/file from /proc, the rest from /status every 20 s)\n',
   );
   const cell = (pid: number, k: MemorySeries): string => {
-    const p = longLived.find((x) => x.pid === pid)!;
-    const s0 = sampler.median(pid, p.first + minute, p.first + 2 * minute, k);
     const g = sampler.growth(pid, k);
-    return s0 === null || g === null ? 'n/a' : `${mib(s0)} ${g.bytes >= 0 ? '+' : '−'}${mib(Math.abs(g.bytes))}`;
+    return g === null ? 'n/a' : `${mib(g.from)} ${g.bytes >= 0 ? '+' : '−'}${mib(Math.abs(g.bytes))}`;
   };
   printTable(
     ['daemon (pid)', 'lived min', ...series],

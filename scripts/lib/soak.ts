@@ -159,15 +159,15 @@ export class MemorySampler {
   }
 
   /**
-   * Growth of series `key` from a process's 2nd minute (after warm-up) to its last minute: bytes and
-   * ratio (null where either window has fewer than 3 samples).
+   * Growth of series `key` from a process's 2nd minute (after warm-up) to its last minute: the level it
+   * grew from, bytes and ratio (null where either window has fewer than 3 samples).
    */
-  growth(pid: number, key: MemorySeries): { bytes: number; ratio: number } | null {
+  growth(pid: number, key: MemorySeries): { from: number; bytes: number; ratio: number } | null {
     const p = this.byPid.get(pid);
     if (!p) return null;
     const s0 = this.median(pid, p.first + MINUTE, p.first + 2 * MINUTE, key);
     const s1 = this.median(pid, p.last - MINUTE, p.last + 1, key);
-    return s0 === null || s1 === null ? null : { bytes: s1 - s0, ratio: s0 > 0 ? s1 / s0 - 1 : 0 };
+    return s0 === null || s1 === null ? null : { from: s0, bytes: s1 - s0, ratio: s0 > 0 ? s1 / s0 - 1 : 0 };
   }
 
   /** Each process: its slot and the times of its first and last samples. */

@@ -57,7 +57,9 @@ export class ChocoGossip implements GossipScheme {
   encode(vector: Float32Array, _round: number, seed: number): EncodedUpdate {
     const rescales = this.o.tracked?.takeForPublish(this.sender) ?? [];
     const paramCount = this.o.d;
-    // Past `keyframeResidual` the update is not made and x goes whole.
+    // CHOCO is stable only while compression keeps up with how fast x moves; after a big jump (e.g. the
+    // first averaging of independently initialised models) the residual x − x̂ stays large and repeated
+    // consensus steps overshoot. Past `keyframeResidual` (relative norm) no update is made: x goes whole.
     const limit = this.o.keyframeResidual > 0 ? this.o.keyframeResidual : Infinity;
     const update = this.needKeyframe ? null : this.sender.makeUpdate(vector, this.o.codec, seed, limit);
     if (update) return { codecId: this.o.codec.id, ...update, keyframe: false, paramCount, rescales };
