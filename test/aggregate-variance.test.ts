@@ -9,6 +9,8 @@ import {
   ruleNames,
   targetVariance,
 } from '../src/aggregate/index.ts';
+import { correctedWeightedSum } from '../src/aggregate/corrected-mean.ts';
+import { weightedSum } from '../src/aggregate/vector-ops.ts';
 import { buildLayout } from '../src/learn/layout.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -120,5 +122,34 @@ it("targetVariance over many inputs equals the median of each input's own layerV
     const mid = v.length >> 1;
     const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
     assert.equal(targetVariance(inputs, entry, 'inputs'), median, `${count} inputs`);
+  }
+});
+
+it('the fused weighted sum with correction is bit-identical to weightedSum then correctVariance', () => {
+  const rng = new Rng(23);
+  const odd = buildLayout([
+    { name: 'w0', shape: [13, 7], kind: 'weight', fanIn: 13, fanOut: 7 },
+    { name: 'b0', shape: [7], kind: 'bias', fanIn: 13, fanOut: 7 },
+    { name: 'w1', shape: [1, 1], kind: 'weight', fanIn: 1, fanOut: 1 },
+    { name: 'w2', shape: [7, 3], kind: 'weight', fanIn: 7, fanOut: 3 },
+  ]);
+  const bits = (v: Float32Array) => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
+  for (const count of [1, 2, 3, 4, 5, 6, 8, 9, 13]) {
+    for (const withZero of [false, true]) {
+      const inputs = Array.from({ length: count }, () =>
+        Float32Array.from({ length: odd.totalSize }, () =>
+          rng.next() < 0.05 ? -0 : rng.gaussian() * (1 + rng.next()),
+        ),
+      );
+      const coeffs = inputs.map(() => rng.next());
+      if (withZero && count > 1) {
+        coeffs[count - 1] = 0;
+        inputs[count - 1]!.fill(1e30); // left out of the sum, still one of the median's inputs
+      }
+      const expected = weightedSum(inputs, coeffs);
+      correctVariance(expected, inputs, odd, 'inputs');
+      const fused = correctedWeightedSum(inputs, coeffs, odd);
+      assert.deepEqual(bits(fused), bits(expected), `${count} inputs${withZero ? ', one with coefficient 0' : ''}`);
+    }
   }
 });

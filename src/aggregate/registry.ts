@@ -4,21 +4,28 @@ import { ruleNames } from './config.ts';
 import type { RuleDefinition } from './rule-definition.ts';
 import { RULES } from './rules/index.ts';
 import type { AggregationContext, AggregationRule, AggregatorConfig } from './types.ts';
+import { correctedWeightedSum } from './corrected-mean.ts';
+import { candidates } from './inputs.ts';
 import { correctVariance } from './variance-correction.ts';
 
 export { parseAggregatorConfig, ruleNames } from './config.ts';
 
 const byName = new Map<string, RuleDefinition>(RULES.map((r) => [r.name, r]));
 
-export function getRule(name: string): AggregationRule {
+function definitionOf(name: string): RuleDefinition {
   const def = byName.get(name);
   if (!def) throw new Error(`unknown aggregation rule "${name}"; expected one of ${ruleNames.join(', ')}`);
-  return def.aggregate;
+  return def;
+}
+
+export function getRule(name: string): AggregationRule {
+  return definitionOf(name).aggregate;
 }
 
 /**
  * Applies config.rule to {self} ∪ received, then the configured variance correction with
- * {self} ∪ received as the reference inputs. Returns a new vector.
+ * {self} ∪ received as the reference inputs (fused into one kernel for the weighted-sum rules).
+ * Returns a new vector.
  */
 export function aggregate(
   config: AggregatorConfig,
@@ -31,11 +38,13 @@ export function aggregate(
   if (layout.totalSize !== self.length)
     throw new Error(`layout covers ${layout.totalSize} parameters, model has ${self.length}`);
   const { rule, varianceCorrection, ...params } = config;
-  const out = getRule(rule)(self, received, weights, {
-    ...params,
-    selfDegree: ctx.selfDegree,
-    neighbourDegrees: ctx.neighbourDegrees,
-  });
+  const def = definitionOf(rule);
+  const opts = { ...params, selfDegree: ctx.selfDegree, neighbourDegrees: ctx.neighbourDegrees };
+  if (def.coefficients && varianceCorrection === 'inputs') {
+    const inputs = candidates(self, received);
+    return correctedWeightedSum(inputs, def.coefficients(received, weights, opts), layout);
+  }
+  const out = def.aggregate(self, received, weights, opts);
   if (varianceCorrection !== 'none') correctVariance(out, [self, ...received], layout, varianceCorrection);
   return out;
 }

@@ -3,7 +3,7 @@
  * (rules/index.ts) lists them; rule names, the accepted config keys and validation derive from it.
  */
 import { z } from 'zod';
-import type { AggregationRule } from './types.ts';
+import type { AggregationRule, RuleOptions } from './types.ts';
 
 function num(message: string) {
   return z.number({ message });
@@ -37,6 +37,15 @@ export interface RuleDefinition<N extends string = string> {
   readonly options: z.AnyZodObject;
   /** The rule itself: pure, so one function serves every node. */
   readonly aggregate: AggregationRule;
+  /**
+   * Only for rules that are a weighted sum: its coefficients for [self, ...received] (aggregate must
+   * equal weightedSum with them), so the registry can fuse the sum with the variance correction.
+   */
+  readonly coefficients?: (
+    received: readonly Float32Array[],
+    weights: readonly number[],
+    opts: RuleOptions,
+  ) => ArrayLike<number>;
 }
 
 /** Identity with inference, so that the registry keeps each rule's name as a literal type. */

@@ -99,7 +99,12 @@ function layerVariances(inputs: readonly Float32Array[], entry: LayerEntry): num
 
 export function targetVariance(inputs: readonly Float32Array[], entry: LayerEntry, target: VarianceTarget): number {
   if (target === 'xavier') return entry.fanIn + entry.fanOut > 0 ? 2 / (entry.fanIn + entry.fanOut) : NaN;
-  const v = layerVariances(inputs, entry).sort((a, b) => a - b);
+  return medianOf(layerVariances(inputs, entry));
+}
+
+/** The median (mean of the middle two for an even count; NaN for none). Sorts `values` in place. */
+export function medianOf(values: number[]): number {
+  const v = values.sort((a, b) => a - b);
   if (v.length === 0) return NaN;
   const mid = v.length >> 1;
   return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;

@@ -289,7 +289,8 @@ export function peekFrameHeader(bytes: Uint8Array, opts: { maxBytes?: number } =
 /** The payload bytes of a frame whose header was parsed (a view, no copy). */
 export function framePayload(bytes: Uint8Array, header: FrameHeader): Uint8Array {
   const start = FRAME_HEADER_BYTES + senderByteLength(header) + header.rescaleBytes;
-  return bytes.subarray(start, start + header.payloadLength);
+  // Always a plain Uint8Array (never a Buffer subarray): codec loops that index it stay monomorphic.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, header.payloadLength);
 }
 
 function senderByteLength(header: FrameHeader): number {

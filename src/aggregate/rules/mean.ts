@@ -7,4 +7,9 @@ import { defineRule, ruleParams } from '../rule-definition.ts';
 const mean: AggregationRule = (self, received, weights, opts) =>
   weightedSum(candidates(self, received), mixingWeights(received, weights, opts));
 
-export const meanRule = defineRule({ name: 'mean', options: ruleParams.pick({ selfWeight: true }), aggregate: mean });
+export const meanRule = defineRule({
+  name: 'mean',
+  options: ruleParams.pick({ selfWeight: true }),
+  aggregate: mean,
+  coefficients: mixingWeights,
+});

@@ -1,5 +1,6 @@
-import type { AggregationRule } from '../types.ts';
-import { meanRule } from './mean.ts';
+import type { AggregationRule, RuleOptions } from '../types.ts';
+import { candidates, mixingWeights } from '../inputs.ts';
+import { weightedSum } from '../vector-ops.ts';
 import { defineRule, ruleParams } from '../rule-definition.ts';
 
 function checkDegree(name: string, deg: number): void {
@@ -20,12 +21,20 @@ export function metropolisWeights(selfDegree: number, neighbourDegrees: readonly
  * the number of received vectors) and opts.neighbourDegrees; the self weight is 1 − Σ w_ij.
  * The `weights` argument and opts.selfWeight are ignored.
  */
-const metropolis: AggregationRule = (self, received, _weights, opts) => {
+function metropolisCoefficients(received: readonly Float32Array[], _weights: readonly number[], opts: RuleOptions) {
   const degrees = opts.neighbourDegrees;
   if (!degrees || degrees.length !== received.length) {
     throw new Error(`metropolis needs opts.neighbourDegrees with one degree per received vector (${received.length})`);
   }
-  return meanRule.aggregate(self, received, metropolisWeights(opts.selfDegree ?? received.length, degrees), {});
-};
+  return mixingWeights(received, metropolisWeights(opts.selfDegree ?? received.length, degrees), {});
+}
 
-export const metropolisRule = defineRule({ name: 'metropolis', options: ruleParams.pick({}), aggregate: metropolis });
+const metropolis: AggregationRule = (self, received, weights, opts) =>
+  weightedSum(candidates(self, received), metropolisCoefficients(received, weights, opts));
+
+export const metropolisRule = defineRule({
+  name: 'metropolis',
+  options: ruleParams.pick({}),
+  aggregate: metropolis,
+  coefficients: metropolisCoefficients,
+});
