@@ -4,6 +4,7 @@ import {
   CODECS,
   CODEC_IDS,
   CODEC_NAMES,
+  checkedPayloadAdder,
   FrameError,
   TopKSelector,
   codecNameOf,
@@ -377,4 +378,49 @@ test('parseCodecConfig fills defaults and names the bad key', () => {
   ];
   for (const [input, msg] of bad) assert.throws(() => parseCodecConfig(input), msg);
   assert.throws(() => getCodec({ name: 'qsgd', levels: -1 }), /codec\.levels/);
+});
+
+test('int8 adds a payload straight into a copy: the same float32 sums as decoding first, after the same checks', () => {
+  const rng = new Rng(5);
+  const bits = (v: Float32Array) => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
+  for (const [d, blockSize] of [
+    [1000, 256],
+    [37, 7],
+    [5, 10],
+  ] as const) {
+    const int8 = getCodec({ name: 'int8', blockSize });
+    const x = Float32Array.from({ length: d }, () => rng.gaussian() * 0.03);
+    const copy = Float32Array.from({ length: d }, () => rng.gaussian());
+    // An odd offset inside a Buffer, as a payload sliced from a received frame.
+    const payload = int8.encode(x, 0);
+    const framed = Buffer.alloc(payload.length + 3);
+    framed.set(payload, 3);
+    const viaDecode = copy.slice();
+    const decoded = int8.decode(payload, d);
+    for (let i = 0; i < d; i++) viaDecode[i] = viaDecode[i]! + decoded[i]!;
+    const viaAdd = copy.slice();
+    const addTo = checkedPayloadAdder(CODEC_IDS.int8, framed.subarray(3), d);
+    assert.ok(addTo, 'int8 has an adder');
+    addTo(viaAdd);
+    assert.deepEqual(bits(viaAdd), bits(viaDecode), `d ${d}, block ${blockSize}`);
+    const sender = copy.slice();
+    int8.addInto!(payload, sender);
+    assert.deepEqual(bits(sender), bits(viaDecode));
+
+    const m128 = payload.slice();
+    m128[m128.length - 1] = 0x80;
+    const nanScale = payload.slice();
+    new DataView(nanScale.buffer).setFloat32(4, Number.NaN, true);
+    for (const [bad, reason] of [
+      [m128, 'bad-payload'],
+      [nanScale, 'non-finite'],
+      [payload.subarray(0, payload.length - 1), 'length-mismatch'],
+    ] as const) {
+      rejects(() => checkedPayloadAdder(CODEC_IDS.int8, bad, d), reason);
+      const untouched = copy.slice();
+      rejects(() => int8.addInto!(bad, untouched), reason);
+      assert.deepEqual(bits(untouched), bits(copy), `a ${reason} payload leaves the copy unchanged`);
+    }
+  }
+  assert.equal(checkedPayloadAdder(CODEC_IDS.none, new Uint8Array(8), 2), undefined, 'other codecs decode first');
 });

@@ -103,7 +103,8 @@ export class ChocoSender {
       const k = decodeTopKSparse(payload, d, sentEntries);
       const { indices, values } = sentEntries;
       for (let j = 0; j < k; j++) hat[indices[j]!] = hat[indices[j]!]! + values[j]!;
-    } else {
+    } else if (codec.addInto) codec.addInto(payload, hat);
+    else {
       const sent = codec.decodeInto(payload, sentBuffer);
       for (let i = 0; i < d; i++) hat[i] = hat[i]! + sent[i]!;
     }
@@ -175,6 +176,16 @@ export class ChocoReceiver {
     // The sender's transformCopy() made before this update (e.g. a tracked variance correction).
     before?.(hat);
     for (let i = 0, d = this.d; i < d; i++) hat[i] = hat[i]! + delta[i]!;
+    this.seq = seq;
+    return 'ok';
+  }
+
+  /** apply() for a delta that `add` adds to the copy itself (e.g. straight from a checked payload). */
+  applyWith(add: (copy: Float32Array) => void, seq: number, before?: (copy: Float32Array) => void): ChocoApplyResult {
+    const verdict = this.classify(seq);
+    if (verdict !== 'ok') return verdict;
+    before?.(this.publicCopy);
+    add(this.publicCopy);
     this.seq = seq;
     return 'ok';
   }

@@ -20,6 +20,8 @@ export interface Codec extends CodecParts {
   decode(payload: Uint8Array, d: number): Float32Array;
   /** Like decode, writing every element of out (d = out.length); returns out. */
   decodeInto(payload: Uint8Array, out: Float32Array): Float32Array;
+  /** hat += decode(payload) in one pass, when the codec has it (see CodecDefinition.addInto). */
+  readonly addInto?: (payload: Uint8Array, hat: Float32Array) => void;
 }
 
 type Definition = (typeof CODECS)[number];
@@ -46,6 +48,26 @@ export function decodePayloadInto(codecId: number, payload: Uint8Array, out: Flo
     throw asFrameError(err, 'bad-payload');
   }
   return out;
+}
+
+/**
+ * For codecs that can add a payload straight into a vector: check `payload` for d values now
+ * (FrameError otherwise) and return the adder; undefined for the others (decode them instead).
+ */
+export function checkedPayloadAdder(
+  codecId: number,
+  payload: Uint8Array,
+  d: number,
+): ((hat: Float32Array) => void) | undefined {
+  const def = Number.isInteger(codecId) ? byId[codecId] : undefined;
+  if (!def?.addInto || !def.checkPayload) return undefined;
+  try {
+    def.checkPayload(payload, d);
+  } catch (err) {
+    throw asFrameError(err, 'bad-payload');
+  }
+  const add = def.addInto;
+  return (hat) => add(payload, hat);
 }
 
 export function decodePayload(codecId: number, payload: Uint8Array, d: number): Float32Array {
@@ -77,5 +99,6 @@ export function getCodec(cfg: CodecConfig | CodecName, layout?: CodecLayout): Co
     encode,
     decode: (payload, d) => decodePayload(id, payload, d),
     decodeInto: (payload, out) => decodePayloadInto(id, payload, out),
+    addInto: def.addInto,
   };
 }

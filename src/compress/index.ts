@@ -4,7 +4,7 @@ export { CODEC_IDS, CODEC_NAMES, codecConfigSchema, codecDefinition, parseCodecC
 export type { CodecConfig, CodecId, CodecName } from './config.ts';
 export type { CodecDefinition, CodecParts } from './codec-definition.ts';
 export { sparseCount } from './codecs/sparse-size.ts';
-export { codecNameOf, decodePayload, decodePayloadInto, getCodec, isCodecId } from './codecs.ts';
+export { checkedPayloadAdder, codecNameOf, decodePayload, decodePayloadInto, getCodec, isCodecId } from './codecs.ts';
 export type { Codec } from './codecs.ts';
 export { ChocoReceiver, ChocoSender } from './choco.ts';
 export type { ChocoApplyResult, ChocoSnapshot } from './choco.ts';

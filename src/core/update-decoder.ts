@@ -1,4 +1,5 @@
 import {
+  checkedPayloadAdder,
   CODEC_IDS,
   decodeFrameHeader,
   decodePayloadInto,
@@ -10,10 +11,14 @@ import {
 import type { FrameExpectation, FrameHeader, FrameRescale } from '../compress/index.ts';
 import { decodeTopKSparse, type SparseEntries } from '../compress/codecs/topk.ts';
 
-/** A validated update: dense, or (a CHOCO top-k delta) only its non-zero entries. */
+/**
+ * A validated update: dense, (a CHOCO top-k delta) only its non-zero entries, or (a CHOCO delta of
+ * a codec that can) a checked payload that adds itself to a public copy without a dense buffer.
+ */
 export type DecodedUpdate =
   | { readonly kind: 'dense'; readonly values: Float32Array }
-  | { readonly kind: 'sparse'; readonly entries: SparseEntries; readonly count: number };
+  | { readonly kind: 'sparse'; readonly entries: SparseEntries; readonly count: number }
+  | { readonly kind: 'adder'; readonly addTo: (copy: Float32Array) => void };
 
 // A node folds an update into a public copy as soon as it is decoded, so every node in a thread
 // can share these buffers; only direct gossip keeps the vector (and gets its own).
@@ -37,6 +42,9 @@ export function decodeUpdate(
     const count = decodeTopKSparse(payload, header.paramCount, sparse);
     return { header, update: { kind: 'sparse', entries: sparse, count }, rescales };
   }
+  const addTo =
+    transient && !header.keyframe ? checkedPayloadAdder(header.codecId, payload, header.paramCount) : undefined;
+  if (addTo) return { header, update: { kind: 'adder', addTo }, rescales };
   if (transient && dense.length !== header.paramCount) dense = new Float32Array(header.paramCount);
   const values = transient ? dense : new Float32Array(header.paramCount);
   decodePayloadInto(header.codecId, payload, values);
@@ -51,6 +59,7 @@ export function applyUpdate(
   before?: (copy: Float32Array) => void,
 ): ChocoApplyResult {
   if (update.kind === 'dense') return copy.apply(update.values, seq, before);
+  if (update.kind === 'adder') return copy.applyWith(update.addTo, seq, before);
   return copy.applySparse(update.entries.indices, update.entries.values, update.count, seq, before);
 }
 

@@ -41,23 +41,51 @@ export function encodeInt8(x: Float32Array, blockSize: number): Uint8Array {
   return bytes;
 }
 
-export function decodeInt8Into(payload: Uint8Array, out: Float32Array): void {
-  const d = out.length;
+interface Int8Payload {
+  readonly codes: Int8Array;
+  readonly scales: Float32Array;
+  readonly blockSize: number;
+}
+
+/** Validate the whole payload for d values (FrameError otherwise) and view its codes and scales. */
+function checkInt8(payload: Uint8Array, d: number): Int8Payload {
   const header = readBlockHeader(payload, d, d, 'int8');
   const { blockSize, nBlocks, bodyAt: codesAt } = header;
-  // A typed view, not payload[i]: the payload may be a Buffer or a plain Uint8Array, and indexing both
-  // from one loop makes it polymorphic (about 2x slower). indexOf is native: the check costs little.
-  const codes = new Int8Array(payload.buffer, payload.byteOffset + codesAt, d);
-  const bad = new Uint8Array(payload.buffer, payload.byteOffset + codesAt, d).indexOf(0x80);
-  if (bad >= 0) reject('bad-payload', `int8: code -128 at index ${bad}`);
+  const scales = new Float32Array(nBlocks);
   for (let b = 0; b < nBlocks; b++) {
     const scale = blockScale(header, b, 'int8');
     // |code| <= 127, so this bounds every decoded value of the block (float32 overflow check).
     if (!Number.isFinite(Math.fround(scale * 127)))
       reject('non-finite', `int8: scale ${scale} overflows float32 in block ${b}`);
+    scales[b] = scale;
+  }
+  // A typed view, not payload[i]: the payload may be a Buffer or a plain Uint8Array, and indexing both
+  // from one loop makes it polymorphic (about 2x slower). indexOf is native: the check costs little.
+  const bad = new Uint8Array(payload.buffer, payload.byteOffset + codesAt, d).indexOf(0x80);
+  if (bad >= 0) reject('bad-payload', `int8: code -128 at index ${bad}`);
+  return { codes: new Int8Array(payload.buffer, payload.byteOffset + codesAt, d), scales, blockSize };
+}
+
+export function decodeInt8Into(payload: Uint8Array, out: Float32Array): void {
+  const d = out.length;
+  const { codes, scales, blockSize } = checkInt8(payload, d);
+  for (let b = 0; b < scales.length; b++) {
+    const scale = scales[b]!;
     const start = b * blockSize;
     const end = Math.min(d, start + blockSize);
     for (let i = start; i < end; i++) out[i] = codes[i]! * scale;
+  }
+}
+
+/** hat += decodeInt8Into(payload): the same float32 sums in one pass, after the same checks. */
+export function addInt8Into(payload: Uint8Array, hat: Float32Array): void {
+  const d = hat.length;
+  const { codes, scales, blockSize } = checkInt8(payload, d);
+  for (let b = 0; b < scales.length; b++) {
+    const scale = scales[b]!;
+    const start = b * blockSize;
+    const end = Math.min(d, start + blockSize);
+    for (let i = start; i < end; i++) hat[i] = hat[i]! + Math.fround(codes[i]! * scale);
   }
 }
 
@@ -66,6 +94,8 @@ export const int8Codec = defineCodec({
   id: 2,
   options: codecOptions('int8', { blockSize: intIn(1, MAX_U32).default(256) }),
   decodeInto: decodeInt8Into,
+  checkPayload: (payload, d) => void checkInt8(payload, d),
+  addInto: addInt8Into,
   create: ({ blockSize }) => ({
     label: `int8(block ${blockSize})`,
     unbiased: false,
