@@ -7,6 +7,7 @@
  */
 import type { ParamLayout } from '../learn/layout.ts';
 import { medianOf } from './variance-correction.ts';
+import { squaredDeviations } from './vector-ops.ts';
 
 /** One pass of weightedSum's chunk of four over [start, end), with the four inputs' sums. */
 function chunkOfFour(
@@ -89,49 +90,6 @@ function sumOf(v: Float32Array, start: number, end: number): number {
   let s = 0;
   for (let i = start; i < end; i++) s += v[i]!;
   return s;
-}
-
-/** Σ (v_k[i] − mean_k)² over [start, end) for every vector, four at a time (each sum in index order). */
-function squaredDeviations(
-  vs: readonly Float32Array[],
-  means: Float64Array,
-  start: number,
-  end: number,
-  out: Float64Array,
-): void {
-  let k = 0;
-  for (; k + 4 <= vs.length; k += 4) {
-    const [a, b, x, e] = [vs[k]!, vs[k + 1]!, vs[k + 2]!, vs[k + 3]!];
-    const [ma, mb, mx, me] = [means[k]!, means[k + 1]!, means[k + 2]!, means[k + 3]!];
-    let qa = 0;
-    let qb = 0;
-    let qx = 0;
-    let qe = 0;
-    for (let i = start; i < end; i++) {
-      const ta = a[i]! - ma;
-      const tb = b[i]! - mb;
-      const tx = x[i]! - mx;
-      const te = e[i]! - me;
-      qa += ta * ta;
-      qb += tb * tb;
-      qx += tx * tx;
-      qe += te * te;
-    }
-    out[k] = qa;
-    out[k + 1] = qb;
-    out[k + 2] = qx;
-    out[k + 3] = qe;
-  }
-  for (; k < vs.length; k++) {
-    const a = vs[k]!;
-    const ma = means[k]!;
-    let q = 0;
-    for (let i = start; i < end; i++) {
-      const t = a[i]! - ma;
-      q += t * t;
-    }
-    out[k] = q;
-  }
 }
 
 /**

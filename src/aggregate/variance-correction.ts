@@ -19,6 +19,7 @@
  * Layers whose output variance is zero (or not finite) are left untouched as well.
  */
 import type { LayerEntry, ParamLayout } from '../learn/layout.ts';
+import { squaredDeviations } from './vector-ops.ts';
 
 /** Mean and population variance of the layer's slice of `vec` (double precision, two passes). */
 export function layerMoments(vec: Float32Array, entry: LayerEntry): { mean: number; variance: number } {
@@ -66,25 +67,10 @@ function fourVariances(
     sc += c[i]!;
     sd += d[i]!;
   }
-  const ma = sa / size;
-  const mb = sb / size;
-  const mc = sc / size;
-  const md = sd / size;
-  let qa = 0;
-  let qb = 0;
-  let qc = 0;
-  let qd = 0;
-  for (let i = offset; i < end; i++) {
-    const ta = a[i]! - ma;
-    const tb = b[i]! - mb;
-    const tc = c[i]! - mc;
-    const td = d[i]! - md;
-    qa += ta * ta;
-    qb += tb * tb;
-    qc += tc * tc;
-    qd += td * td;
-  }
-  out.push(qa / size, qb / size, qc / size, qd / size);
+  const means = Float64Array.of(sa / size, sb / size, sc / size, sd / size);
+  const q = new Float64Array(4);
+  squaredDeviations([a, b, c, d], means, offset, end, q);
+  out.push(q[0]! / size, q[1]! / size, q[2]! / size, q[3]! / size);
 }
 
 function layerVariances(inputs: readonly Float32Array[], entry: LayerEntry): number[] {

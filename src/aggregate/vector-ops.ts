@@ -41,6 +41,49 @@ export function weightedSum(
   return out;
 }
 
+/** Σ (v_k[i] − mean_k)² over [start, end) for every vector, four at a time (each sum in index order). */
+export function squaredDeviations(
+  vs: readonly Float32Array[],
+  means: Float64Array,
+  start: number,
+  end: number,
+  out: Float64Array,
+): void {
+  let k = 0;
+  for (; k + 4 <= vs.length; k += 4) {
+    const [a, b, x, e] = [vs[k]!, vs[k + 1]!, vs[k + 2]!, vs[k + 3]!];
+    const [ma, mb, mx, me] = [means[k]!, means[k + 1]!, means[k + 2]!, means[k + 3]!];
+    let qa = 0;
+    let qb = 0;
+    let qx = 0;
+    let qe = 0;
+    for (let i = start; i < end; i++) {
+      const ta = a[i]! - ma;
+      const tb = b[i]! - mb;
+      const tx = x[i]! - mx;
+      const te = e[i]! - me;
+      qa += ta * ta;
+      qb += tb * tb;
+      qx += tx * tx;
+      qe += te * te;
+    }
+    out[k] = qa;
+    out[k + 1] = qb;
+    out[k + 2] = qx;
+    out[k + 3] = qe;
+  }
+  for (; k < vs.length; k++) {
+    const a = vs[k]!;
+    const ma = means[k]!;
+    let q = 0;
+    for (let i = start; i < end; i++) {
+      const t = a[i]! - ma;
+      q += t * t;
+    }
+    out[k] = q;
+  }
+}
+
 /** Uniform average of `vectors`. */
 export function average(vectors: readonly Float32Array[]): Float32Array {
   return weightedSum(vectors, new Float64Array(vectors.length).fill(1 / vectors.length));
