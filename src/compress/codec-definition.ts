@@ -39,7 +39,7 @@ export interface CodecDefinition<
   readonly checkPayload?: (payload: Uint8Array, d: number) => void;
   /**
    * Optional: hat += what decodeInto would write (the same float32 sums) in one pass, after the
-   * same checks (a malformed payload leaves hat unchanged). Saves a CHOCO copy the dense buffer.
+   * same checks (a malformed payload leaves hat unchanged): CHOCO then needs no dense buffer.
    */
   readonly addInto?: (payload: Uint8Array, hat: Float32Array) => void;
   /**
