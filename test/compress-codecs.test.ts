@@ -404,7 +404,7 @@ test('int8 adds a payload straight into a copy: the same float32 sums as decodin
     addTo(viaAdd);
     assert.deepEqual(bits(viaAdd), bits(viaDecode), `d ${d}, block ${blockSize}`);
     const sender = copy.slice();
-    int8.addInto!(payload, sender);
+    int8.adderFor!(payload, d)(sender);
     assert.deepEqual(bits(sender), bits(viaDecode));
 
     const m128 = payload.slice();
@@ -418,7 +418,7 @@ test('int8 adds a payload straight into a copy: the same float32 sums as decodin
     ] as const) {
       rejects(() => checkedPayloadAdder(CODEC_IDS.int8, bad, d), reason);
       const untouched = copy.slice();
-      rejects(() => int8.addInto!(bad, untouched), reason);
+      rejects(() => int8.adderFor!(bad, d)(untouched), reason);
       assert.deepEqual(bits(untouched), bits(copy), `a ${reason} payload leaves the copy unchanged`);
     }
   }

@@ -103,7 +103,7 @@ export class ChocoSender {
       const k = decodeTopKSparse(payload, d, sentEntries);
       const { indices, values } = sentEntries;
       for (let j = 0; j < k; j++) hat[indices[j]!] = hat[indices[j]!]! + values[j]!;
-    } else if (codec.addInto) codec.addInto(payload, hat);
+    } else if (codec.adderFor) codec.adderFor(payload, d)(hat);
     else {
       const sent = codec.decodeInto(payload, sentBuffer);
       for (let i = 0; i < d; i++) hat[i] = hat[i]! + sent[i]!;

@@ -35,13 +35,12 @@ export interface CodecDefinition<
   readonly options: S;
   /** Writes every element of out (d = out.length); throws FrameError on a malformed payload. */
   readonly decodeInto: (payload: Uint8Array, out: Float32Array) => void;
-  /** Optional, with addInto: the checks of decodeInto for d values, without decoding. */
-  readonly checkPayload?: (payload: Uint8Array, d: number) => void;
   /**
-   * Optional: hat += what decodeInto would write (the same float32 sums) in one pass, after the
-   * same checks (a malformed payload leaves hat unchanged): CHOCO then needs no dense buffer.
+   * Optional: the checks of decodeInto for d values now (FrameError), and a function that adds what
+   * decodeInto would write to a vector of length d (the same float32 sums, one pass): CHOCO then needs
+   * no dense buffer, and a malformed payload never touches the copy.
    */
-  readonly addInto?: (payload: Uint8Array, hat: Float32Array) => void;
+  readonly adderFor?: (payload: Uint8Array, d: number) => (hat: Float32Array) => void;
   /**
    * Builds the encoder for a validated config. The layer-aware codecs (powersgd, layered) need the
    * model's layer table and keep state between calls: one instance per sender.

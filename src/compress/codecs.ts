@@ -20,8 +20,8 @@ export interface Codec extends CodecParts {
   decode(payload: Uint8Array, d: number): Float32Array;
   /** Like decode, writing every element of out (d = out.length); returns out. */
   decodeInto(payload: Uint8Array, out: Float32Array): Float32Array;
-  /** hat += decode(payload) in one pass, when the codec has it (see CodecDefinition.addInto). */
-  readonly addInto?: (payload: Uint8Array, hat: Float32Array) => void;
+  /** Check a payload and return what adds it to a vector, when the codec can (CodecDefinition.adderFor). */
+  readonly adderFor?: (payload: Uint8Array, d: number) => (hat: Float32Array) => void;
 }
 
 type Definition = (typeof CODECS)[number];
@@ -60,14 +60,12 @@ export function checkedPayloadAdder(
   d: number,
 ): ((hat: Float32Array) => void) | undefined {
   const def = Number.isInteger(codecId) ? byId[codecId] : undefined;
-  if (!def?.addInto || !def.checkPayload) return undefined;
+  if (!def?.adderFor) return undefined;
   try {
-    def.checkPayload(payload, d);
+    return def.adderFor(payload, d);
   } catch (err) {
     throw asFrameError(err, 'bad-payload');
   }
-  const add = def.addInto;
-  return (hat) => add(payload, hat);
 }
 
 export function decodePayload(codecId: number, payload: Uint8Array, d: number): Float32Array {
@@ -99,6 +97,6 @@ export function getCodec(cfg: CodecConfig | CodecName, layout?: CodecLayout): Co
     encode,
     decode: (payload, d) => decodePayload(id, payload, d),
     decodeInto: (payload, out) => decodePayloadInto(id, payload, out),
-    addInto: def.addInto,
+    adderFor: def.adderFor,
   };
 }

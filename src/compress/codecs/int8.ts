@@ -77,10 +77,15 @@ export function decodeInt8Into(payload: Uint8Array, out: Float32Array): void {
   }
 }
 
-/** hat += decodeInt8Into(payload): the same float32 sums in one pass, after the same checks. */
-export function addInt8Into(payload: Uint8Array, hat: Float32Array): void {
-  const d = hat.length;
-  const { codes, scales, blockSize } = checkInt8(payload, d);
+/** Check the payload now; the adder does hat += decodeInt8Into(payload), the same float32 sums in one pass. */
+export function int8AdderFor(payload: Uint8Array, d: number): (hat: Float32Array) => void {
+  const checked = checkInt8(payload, d);
+  return (hat) => addInt8(checked, hat);
+}
+
+function addInt8({ codes, scales, blockSize }: Int8Payload, hat: Float32Array): void {
+  const d = codes.length;
+  if (hat.length !== d) throw new RangeError(`int8: adding ${d} values to a vector of ${hat.length}`);
   for (let b = 0; b < scales.length; b++) {
     const scale = scales[b]!;
     const start = b * blockSize;
@@ -94,8 +99,7 @@ export const int8Codec = defineCodec({
   id: 2,
   options: codecOptions('int8', { blockSize: intIn(1, MAX_U32).default(256) }),
   decodeInto: decodeInt8Into,
-  checkPayload: (payload, d) => void checkInt8(payload, d),
-  addInto: addInt8Into,
+  adderFor: int8AdderFor,
   create: ({ blockSize }) => ({
     label: `int8(block ${blockSize})`,
     unbiased: false,
