@@ -19,6 +19,7 @@ import { SEGMENT_CODECS, decodeSegmentsInto, encodeSegments, type EncodedSegment
 import { encodeSign } from './sign.ts';
 import { encodeTopK } from './topk.ts';
 import { TopKSelector } from '../select.ts';
+import { largestSquaresDescending } from '../largest-squares.ts';
 
 const TOPK_FRACTIONS = [0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.15, 0.2];
 const RANKS = [1, 2, 4, 8];
@@ -56,12 +57,9 @@ export class LayeredEncoder {
     for (let i = 0; i < n; i++) energy += part[i]! * part[i]!;
     const list: Candidate[] = [];
     const values = n;
-    // Top-k at every density from one selection at the largest: the k largest squares, summed.
+    // Top-k at every density from the largest squares, summed from the largest down.
     const kMax = Math.max(1, Math.round(TOPK_FRACTIONS[TOPK_FRACTIONS.length - 1]! * n));
-    const idx = this.selector.select(part, kMax, seed);
-    const squares = Float64Array.from(idx, (i) => part[i]! * part[i]!)
-      .sort()
-      .reverse();
+    const squares = largestSquaresDescending(part, kMax);
     let kept = 0;
     let upTo = 0;
     for (const f of TOPK_FRACTIONS) {

@@ -10,6 +10,7 @@
 import { requireAtLeast, requireLength, viewOf } from '../bytes.ts';
 import { reject } from '../frame-error.ts';
 import { HALF_TO_F32, halfFromF32Bits } from '../half.ts';
+import { factorProduct, leftProduct, rightProduct } from './lowrank-kernels.ts';
 import { Rng } from '../../util/rng.ts';
 
 const HEADER = 10;
@@ -74,14 +75,7 @@ export function encodeLowRank(
   }
   const q = state.q;
   const p = new Float64Array(rows * r);
-  for (let i = 0; i < rows; i++) {
-    const row = i * cols;
-    for (let j = 0; j < cols; j++) {
-      const v = m[row + j]!;
-      if (v === 0) continue;
-      for (let c = 0; c < r; c++) p[i * r + c]! += v * q[j * r + c]!;
-    }
-  }
+  leftProduct(m, rows, cols, q, r, p);
   orthonormaliseColumns(p, rows, r);
   const half = format === 'fp16';
   const width = half ? 2 : 4;
@@ -98,14 +92,7 @@ export function encodeLowRank(
     pSent[k] = half ? readHalf(bytes, HEADER + k * width) : Math.fround(p[k]!);
   }
   const qNew = new Float64Array(cols * r);
-  for (let i = 0; i < rows; i++) {
-    const row = i * cols;
-    for (let c = 0; c < r; c++) {
-      const pv = pSent[i * r + c]!;
-      if (pv === 0) continue;
-      for (let j = 0; j < cols; j++) qNew[j * r + c]! += m[row + j]! * pv;
-    }
-  }
+  rightProduct(m, rows, cols, pSent, r, qNew);
   const qAt = HEADER + rows * r * width;
   for (let k = 0; k < qNew.length; k++) {
     putValue(view, bytes, qAt + k * width, qNew[k]!, half);
@@ -149,14 +136,6 @@ export function decodeLowRankInto(payload: Uint8Array, out: Float32Array): void 
   for (let k = 0; k < p.length; k++) p[k] = read(HEADER + k * width);
   const qAt = HEADER + rows * r * width;
   for (let k = 0; k < q.length; k++) q[k] = read(qAt + k * width);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      let s = 0;
-      for (let c = 0; c < r; c++) s += p[i * r + c]! * q[j * r + c]!;
-      out[i * cols + j] = s;
-    }
-  }
-  for (let k = 0; k < out.length; k++) {
-    if (!Number.isFinite(out[k]!)) reject('non-finite', `lowrank: product overflows at ${k}`);
-  }
+  const overflow = factorProduct(p, q, rows, cols, r, out);
+  if (overflow >= 0) reject('non-finite', `lowrank: product overflows at ${overflow}`);
 }
