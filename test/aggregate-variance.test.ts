@@ -4,6 +4,7 @@ import {
   aggregate,
   correctVariance,
   getRule,
+  layerMomentsOfAll,
   layerMoments,
   layerVariance,
   ruleNames,
@@ -122,6 +123,40 @@ it("targetVariance over many inputs equals the median of each input's own layerV
     const mid = v.length >> 1;
     const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
     assert.equal(targetVariance(inputs, entry, 'inputs'), median, `${count} inputs`);
+  }
+});
+
+it('correctVariance takes every moment in one pass per four vectors, bit-identical to one vector at a time', () => {
+  const rng = new Rng(29);
+  for (let count = 1; count <= 7; count++) {
+    // Magnitudes over many decades, so that double sums round and their order shows.
+    const inputs = models(40 + count, count).map((m) => m.map((v) => v * 2 ** (rng.int(40) - 20)));
+    const out = weightedSum(
+      inputs,
+      inputs.map(() => 1 / count),
+      new Float32Array(layout.totalSize),
+    );
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! + 0.01 * rng.gaussian();
+    const expected = out.slice();
+    for (const e of layout.entries) {
+      const all = layerMomentsOfAll([out, ...inputs], e);
+      [out, ...inputs].forEach((x, k) => {
+        const one = layerMoments(x, e);
+        assert.ok(Object.is(all.means[k], one.mean) && Object.is(all.variances[k], one.variance), `vector ${k}`);
+      });
+      if (e.kind !== 'weight') continue;
+      const { mean, variance } = layerMoments(expected, e);
+      const v = inputs.map((x) => layerVariance(x, e)).sort((a, b) => a - b);
+      const mid = v.length >> 1;
+      const wanted = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+      const scale = Math.sqrt(wanted / variance);
+      for (let i = e.offset; i < e.offset + e.size; i++) expected[i] = mean + (expected[i]! - mean) * scale;
+    }
+    correctVariance(out, inputs, layout, 'inputs');
+    for (let i = 0; i < out.length; i++) {
+      if (!Object.is(out[i], expected[i]))
+        assert.fail(`${count} inputs, index ${i}: ${out[i]} instead of ${expected[i]}`);
+    }
   }
 });
 

@@ -12,7 +12,13 @@ export { aggregatorConfigSchema, parseAggregatorConfig, ruleNames } from './conf
 export { aggregate, getRule } from './registry.ts';
 export { RULES } from './rules/index.ts';
 export type { RuleDefinition, RuleParamName } from './rule-definition.ts';
-export { correctVariance, layerMoments, layerVariance, targetVariance } from './variance-correction.ts';
+export {
+  correctVariance,
+  layerMoments,
+  layerMomentsOfAll,
+  layerVariance,
+  targetVariance,
+} from './variance-correction.ts';
 export type { VarianceTarget } from './variance-correction.ts';
 export { metropolisWeights } from './rules/metropolis.ts';
 export { krumScores } from './rules/krum.ts';

@@ -44,43 +44,48 @@ export function layerVariance(vec: Float32Array, entry: LayerEntry): number {
 export type VarianceTarget = 'inputs' | 'xavier';
 
 /**
- * layerVariance of four vectors at once: the same two passes and the same order of additions for
- * each (so the same values), with four independent sums per loop instead of one.
+ * layerMoments of one layer of every vector: the same two passes and the same order of additions
+ * for each (so the same values), four independent sums per loop instead of one. A last group of
+ * fewer than four is padded with its last vector: the spare sums cost little next to a lone chain
+ * of dependent additions.
  */
-function fourVariances(
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
-  d: Float32Array,
+export function layerMomentsOfAll(
+  vs: readonly Float32Array[],
   entry: LayerEntry,
-  out: number[],
-): void {
+): { means: Float64Array; variances: Float64Array } {
   const { offset, size } = entry;
+  const n = vs.length;
+  if (size === 0 || n === 0) return { means: new Float64Array(n), variances: new Float64Array(n) };
+  const all = [...vs];
+  while (all.length % 4 !== 0) all.push(vs[n - 1]!);
+  const means = new Float64Array(all.length);
   const end = offset + size;
-  let sa = 0;
-  let sb = 0;
-  let sc = 0;
-  let sd = 0;
-  for (let i = offset; i < end; i++) {
-    sa += a[i]!;
-    sb += b[i]!;
-    sc += c[i]!;
-    sd += d[i]!;
+  for (let k = 0; k < all.length; k += 4) {
+    const [a, b, c, d] = [all[k]!, all[k + 1]!, all[k + 2]!, all[k + 3]!];
+    let sa = 0;
+    let sb = 0;
+    let sc = 0;
+    let sd = 0;
+    for (let i = offset; i < end; i++) {
+      sa += a[i]!;
+      sb += b[i]!;
+      sc += c[i]!;
+      sd += d[i]!;
+    }
+    means[k] = sa / size;
+    means[k + 1] = sb / size;
+    means[k + 2] = sc / size;
+    means[k + 3] = sd / size;
   }
-  const means = Float64Array.of(sa / size, sb / size, sc / size, sd / size);
-  const q = new Float64Array(4);
-  squaredDeviations([a, b, c, d], means, offset, end, q);
-  out.push(q[0]! / size, q[1]! / size, q[2]! / size, q[3]! / size);
+  const squares = new Float64Array(all.length);
+  squaredDeviations(all, means, offset, end, squares);
+  const variances = new Float64Array(n);
+  for (let k = 0; k < n; k++) variances[k] = squares[k]! / size;
+  return { means: means.subarray(0, n), variances };
 }
 
 function layerVariances(inputs: readonly Float32Array[], entry: LayerEntry): number[] {
-  const out: number[] = [];
-  let k = 0;
-  if (entry.size > 0)
-    for (; k + 4 <= inputs.length; k += 4)
-      fourVariances(inputs[k]!, inputs[k + 1]!, inputs[k + 2]!, inputs[k + 3]!, entry, out);
-  for (; k < inputs.length; k++) out.push(layerVariance(inputs[k]!, entry));
-  return out;
+  return Array.from(layerMomentsOfAll(inputs, entry).variances);
 }
 
 export function targetVariance(inputs: readonly Float32Array[], entry: LayerEntry, target: VarianceTarget): number {
@@ -96,6 +101,21 @@ export function medianOf(values: number[]): number {
   return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
+/** x's mean and variance on the layer and the variance it should have (the moments of x and of the inputs in one go). */
+function layerTarget(
+  x: Float32Array,
+  inputs: readonly Float32Array[],
+  entry: LayerEntry,
+  target: VarianceTarget,
+): { mean: number; current: number; wanted: number } {
+  if (target === 'xavier') {
+    const { mean, variance } = layerMoments(x, entry);
+    return { mean, current: variance, wanted: targetVariance(inputs, entry, target) };
+  }
+  const { means, variances } = layerMomentsOfAll([x, ...inputs], entry);
+  return { mean: means[0]!, current: variances[0]!, wanted: medianOf(Array.from(variances.subarray(1))) };
+}
+
 /** Rescales every weight layer of `out` in place to the target variance (see module doc). */
 export function correctVariance(
   out: Float32Array,
@@ -107,8 +127,7 @@ export function correctVariance(
     throw new Error(`layout covers ${layout.totalSize} parameters, vector has ${out.length}`);
   for (const entry of layout.entries) {
     if (entry.kind !== 'weight' || entry.size < 2) continue;
-    const { mean, variance: current } = layerMoments(out, entry);
-    const wanted = targetVariance(inputs, entry, target);
+    const { mean, current, wanted } = layerTarget(out, inputs, entry, target);
     if (!(current > 0) || !Number.isFinite(current) || !Number.isFinite(wanted) || wanted < 0) continue;
     const scale = Math.sqrt(wanted / current);
     const end = entry.offset + entry.size;
@@ -139,8 +158,7 @@ export function varianceRescales(
   const out: LayerRescale[] = [];
   layout.entries.forEach((entry, layer) => {
     if (entry.kind !== 'weight' || entry.size < 2) return;
-    const { mean, variance: current } = layerMoments(x, entry);
-    const wanted = targetVariance(inputs, entry, target);
+    const { mean, current, wanted } = layerTarget(x, inputs, entry, target);
     if (!(current > 0) || !Number.isFinite(current) || !Number.isFinite(wanted) || wanted < 0) return;
     // Rounded to f32: the wire carries f32, and sender and receivers must apply the same map.
     out.push({ layer, mean: Math.fround(mean), scale: Math.fround(Math.sqrt(wanted / current)) });
