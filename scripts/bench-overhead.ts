@@ -59,8 +59,8 @@ for (const [name, task] of [
   console.error(`${name}: ${r.wallSeconds.toFixed(0)} s`);
 }
 console.log(
-  `\n${values.nodes} nodes, ${values.rounds} rounds, MLP 784-128-10, 4-regular graph, single thread (setup excluded); ` +
-    'all but the default row start from a shared initialisation\n',
+  `\n${values.nodes} nodes, ${values.rounds} rounds, MLP 784-128-10, 4-regular graph, single thread ` +
+    '(setup excluded); all but the default row start from a shared initialisation\n',
 );
 const header = ['configuration', 'training s', 'evaluation s', 'everything else s', 'overhead / training', 'load'];
 printTable(header, rows);

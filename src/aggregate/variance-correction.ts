@@ -101,7 +101,7 @@ export function medianOf(values: number[]): number {
   return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
-/** x's mean and variance on the layer and the variance it should have (the moments of x and of the inputs in one go). */
+/** x's mean and variance on the layer and the variance it should have, all moments taken in one go. */
 function layerTarget(
   x: Float32Array,
   inputs: readonly Float32Array[],
