@@ -175,6 +175,32 @@ test('sign: block scale is the mean |x| and signs are kept', () => {
   assert.ok(sqDist(x, y) < sqNorm(x));
 });
 
+test('sign: decoding by bit patterns gives exactly scale · (1 − 2·bit), for any block size, ±0 scales', () => {
+  const rng = new Rng(17);
+  for (const [d, blockSize] of [
+    [1, 1],
+    [13, 5],
+    [100, 8],
+    [1001, 256],
+    [777, 13],
+    [64, 64],
+  ] as const) {
+    const nBlocks = Math.ceil(d / blockSize);
+    const payload = new Uint8Array(4 + 4 * nBlocks + Math.ceil(d / 8));
+    const view = new DataView(payload.buffer);
+    view.setUint32(0, blockSize, true);
+    const scales = Array.from({ length: nBlocks }, (_, b) => [0, -0, 0.37, 1e-40, 1.5e38][b % 5]! * (1 + rng.next()));
+    scales.forEach((v, b) => view.setFloat32(4 + 4 * b, v, true));
+    for (let k = 4 + 4 * nBlocks; k < payload.length; k++) payload[k] = rng.int(256);
+    const y = getCodec({ name: 'sign', blockSize }).decode(payload, d);
+    for (let i = 0; i < d; i++) {
+      const bit = (payload[4 + 4 * nBlocks + (i >>> 3)]! >>> (i & 7)) & 1;
+      const expected = Math.fround(view.getFloat32(4 + 4 * Math.floor(i / blockSize), true) * (1 - 2 * bit));
+      assert.ok(Object.is(y[i], expected), `d ${d} block ${blockSize} index ${i}: ${y[i]} instead of ${expected}`);
+    }
+  }
+});
+
 /** Reference top-k: sort by (|x| desc, index asc), keep k, return ascending indices. */
 function referenceTopK(x: Float32Array, k: number): number[] {
   const mag = (v: number) => (Number.isNaN(v) ? Infinity : Math.abs(v));

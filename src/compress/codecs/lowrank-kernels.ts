@@ -7,32 +7,93 @@
 
 /** p = m·q (rows × r, float64 sums over j ascending); zero entries of m are skipped. */
 export function leftProduct(m: Float32Array, rows: number, cols: number, q: Float32Array, r: number, p: Float64Array) {
-  if (r % 4 === 0) leftByColumns(m, rows, cols, q, r, p);
+  if (r % 4 === 0) leftByColumns(m, rows, cols, Float64Array.from(q), r, p);
+  else if (r % 2 === 0) leftByColumnPairs(m, rows, cols, Float64Array.from(q), r, p);
   else leftByOutputs(m, cols, q, r, p);
 }
 
-/** Four columns of one row at a time: one load and one test of m[i, j] serve four sums. */
-function leftByColumns(m: Float32Array, rows: number, cols: number, q: Float32Array, r: number, p: Float64Array) {
-  for (let i = 0; i < rows; i++) {
-    const row = i * cols;
+/**
+ * Two rows by four columns at a time: each m[i, j] (loaded and tested once) serves four sums, each
+ * q[j, c] two. q is taken in float64 (exact) so that the inner loop converts nothing.
+ */
+function leftByColumns(m: Float32Array, rows: number, cols: number, q: Float64Array, r: number, p: Float64Array) {
+  for (let i = 0; i < rows; i += 2) {
+    const ra = i * cols;
+    // An odd last row is paired with itself; only its first copy is written.
+    const rb = i + 1 < rows ? ra + cols : ra;
     for (let c = 0; c < r; c += 4) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let j = 0, b = c; j < cols; j++, b += r) {
-        const v = m[row + j]!;
-        if (v === 0) continue;
-        s0 += v * q[b]!;
-        s1 += v * q[b + 1]!;
-        s2 += v * q[b + 2]!;
-        s3 += v * q[b + 3]!;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      let b2 = 0;
+      let b3 = 0;
+      for (let j = 0, at = c; j < cols; j++, at += r) {
+        const q0 = q[at]!;
+        const q1 = q[at + 1]!;
+        const q2 = q[at + 2]!;
+        const q3 = q[at + 3]!;
+        const va = m[ra + j]!;
+        const vb = m[rb + j]!;
+        if (va !== 0) {
+          a0 += va * q0;
+          a1 += va * q1;
+          a2 += va * q2;
+          a3 += va * q3;
+        }
+        if (vb !== 0) {
+          b0 += vb * q0;
+          b1 += vb * q1;
+          b2 += vb * q2;
+          b3 += vb * q3;
+        }
       }
       const o = i * r + c;
-      p[o] = s0;
-      p[o + 1] = s1;
-      p[o + 2] = s2;
-      p[o + 3] = s3;
+      p[o] = a0;
+      p[o + 1] = a1;
+      p[o + 2] = a2;
+      p[o + 3] = a3;
+      if (rb === ra) continue;
+      p[o + r] = b0;
+      p[o + r + 1] = b1;
+      p[o + r + 2] = b2;
+      p[o + r + 3] = b3;
+    }
+  }
+}
+
+/** leftByColumns with two columns: two rows by two columns at a time. */
+function leftByColumnPairs(m: Float32Array, rows: number, cols: number, q: Float64Array, r: number, p: Float64Array) {
+  for (let i = 0; i < rows; i += 2) {
+    const ra = i * cols;
+    const rb = i + 1 < rows ? ra + cols : ra;
+    for (let c = 0; c < r; c += 2) {
+      let a0 = 0;
+      let a1 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      for (let j = 0, at = c; j < cols; j++, at += r) {
+        const q0 = q[at]!;
+        const q1 = q[at + 1]!;
+        const va = m[ra + j]!;
+        const vb = m[rb + j]!;
+        if (va !== 0) {
+          a0 += va * q0;
+          a1 += va * q1;
+        }
+        if (vb !== 0) {
+          b0 += vb * q0;
+          b1 += vb * q1;
+        }
+      }
+      const o = i * r + c;
+      p[o] = a0;
+      p[o + 1] = a1;
+      if (rb === ra) continue;
+      p[o + r] = b0;
+      p[o + r + 1] = b1;
     }
   }
 }
@@ -83,7 +144,8 @@ function leftByOutputs(m: Float32Array, cols: number, q: Float32Array, r: number
 
 /**
  * q = mᵀ·p (cols × r, float64 sums over i ascending, written into q from zero); rows whose p[i, c]
- * is zero are skipped. Four rows at a time: each q[j, c] is loaded and stored once per four terms.
+ * is zero are skipped. Four rows by two columns at a time: each q[j, c] is loaded and stored once
+ * per four terms, each m[i, j] loaded once per two columns.
  */
 export function rightProduct(m: Float32Array, rows: number, cols: number, p: Float32Array, r: number, q: Float64Array) {
   q.fill(0);
@@ -93,21 +155,56 @@ export function rightProduct(m: Float32Array, rows: number, cols: number, p: Flo
     const rb = ra + cols;
     const rc = rb + cols;
     const rd = rc + cols;
-    for (let c = 0; c < r; c++) {
-      const pa = p[i * r + c]!;
-      const pb = p[(i + 1) * r + c]!;
-      const pc = p[(i + 2) * r + c]!;
-      const pd = p[(i + 3) * r + c]!;
-      if (pa === 0 || pb === 0 || pc === 0 || pd === 0) {
-        for (let t = i; t < i + 4; t++) addRowTerm(m, t * cols, cols, p[t * r + c]!, q, c, r);
+    const pa = i * r;
+    const pb = pa + r;
+    const pc = pb + r;
+    const pd = pc + r;
+    let c = 0;
+    for (; c + 2 <= r; c += 2) {
+      const xa = p[pa + c]!;
+      const xb = p[pb + c]!;
+      const xc = p[pc + c]!;
+      const xd = p[pd + c]!;
+      const ya = p[pa + c + 1]!;
+      const yb = p[pb + c + 1]!;
+      const yc = p[pc + c + 1]!;
+      const yd = p[pd + c + 1]!;
+      if (xa === 0 || xb === 0 || xc === 0 || xd === 0 || ya === 0 || yb === 0 || yc === 0 || yd === 0) {
+        addFourRows(m, i, cols, p, r, c, q);
+        addFourRows(m, i, cols, p, r, c + 1, q);
         continue;
       }
       for (let j = 0, o = c; j < cols; j++, o += r) {
-        q[o] = q[o]! + m[ra + j]! * pa + m[rb + j]! * pb + m[rc + j]! * pc + m[rd + j]! * pd;
+        const ma = m[ra + j]!;
+        const mb = m[rb + j]!;
+        const mc = m[rc + j]!;
+        const md = m[rd + j]!;
+        q[o] = q[o]! + ma * xa + mb * xb + mc * xc + md * xd;
+        q[o + 1] = q[o + 1]! + ma * ya + mb * yb + mc * yc + md * yd;
       }
     }
+    if (c < r) addFourRows(m, i, cols, p, r, c, q);
   }
   for (; i < rows; i++) for (let c = 0; c < r; c++) addRowTerm(m, i * cols, cols, p[i * r + c]!, q, c, r);
+}
+
+/** Column c of rows i..i+3 into q: four terms per update of q[j, c], or row by row around a zero factor. */
+function addFourRows(m: Float32Array, i: number, cols: number, p: Float32Array, r: number, c: number, q: Float64Array) {
+  const xa = p[i * r + c]!;
+  const xb = p[(i + 1) * r + c]!;
+  const xc = p[(i + 2) * r + c]!;
+  const xd = p[(i + 3) * r + c]!;
+  if (xa === 0 || xb === 0 || xc === 0 || xd === 0) {
+    for (let t = i; t < i + 4; t++) addRowTerm(m, t * cols, cols, p[t * r + c]!, q, c, r);
+    return;
+  }
+  const ra = i * cols;
+  const rb = ra + cols;
+  const rc = rb + cols;
+  const rd = rc + cols;
+  for (let j = 0, o = c; j < cols; j++, o += r) {
+    q[o] = q[o]! + m[ra + j]! * xa + m[rb + j]! * xb + m[rc + j]! * xc + m[rd + j]! * xd;
+  }
 }
 
 function addRowTerm(m: Float32Array, row: number, cols: number, pv: number, q: Float64Array, c: number, r: number) {

@@ -42,16 +42,34 @@ export function decodeSignInto(payload: Uint8Array, out: Float32Array): void {
   const d = out.length;
   const header = readBlockHeader(payload, d, Math.ceil(d / 8), 'sign');
   const { blockSize, nBlocks, bodyAt: bitsAt } = header;
+  // ±scale is the scale's bit pattern with the sign bit flipped by the payload's bit (exactly what
+  // scale · (1 − 2·bit) gives for a finite scale): written through a Uint32 view, a byte at a time.
+  const u = new Uint32Array(out.buffer, out.byteOffset, d);
+  const flip = (i: number): number => ((payload[bitsAt + (i >>> 3)]! >>> (i & 7)) & 1) << 31;
   for (let b = 0; b < nBlocks; b++) {
-    const scale = blockScale(header, b, 'sign');
+    scaleBits[0] = blockScale(header, b, 'sign');
+    const s = scaleBits32[0]!;
     const start = b * blockSize;
     const end = Math.min(d, start + blockSize);
-    for (let i = start; i < end; i++) {
-      // Branch-free: (1 - 2·bit) is +1 or -1.
-      out[i] = scale * (1 - 2 * ((payload[bitsAt + (i >>> 3)]! >>> (i & 7)) & 1));
+    let i = start;
+    for (; i < end && (i & 7) !== 0; i++) u[i] = s ^ flip(i);
+    for (; i + 8 <= end; i += 8) {
+      const byte = payload[bitsAt + (i >>> 3)]!;
+      u[i] = s ^ (byte << 31);
+      u[i + 1] = s ^ ((byte >>> 1) << 31);
+      u[i + 2] = s ^ ((byte >>> 2) << 31);
+      u[i + 3] = s ^ ((byte >>> 3) << 31);
+      u[i + 4] = s ^ ((byte >>> 4) << 31);
+      u[i + 5] = s ^ ((byte >>> 5) << 31);
+      u[i + 6] = s ^ ((byte >>> 6) << 31);
+      u[i + 7] = s ^ ((byte >>> 7) << 31);
     }
+    for (; i < end; i++) u[i] = s ^ flip(i);
   }
 }
+
+const scaleBits = new Float32Array(1);
+const scaleBits32 = new Uint32Array(scaleBits.buffer);
 
 export const signCodec = defineCodec({
   name: 'sign',
