@@ -6,6 +6,15 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('gossiplearn compress: big-endian hosts are not supported');
 }
 
+const oneFloat = new Float32Array(1);
+const oneFloatBits = new Uint32Array(oneFloat.buffer);
+
+/** The bit pattern of v rounded to float32. */
+export function f32Bits(v: number): number {
+  oneFloat[0] = v;
+  return oneFloatBits[0]!;
+}
+
 export function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -16,8 +16,6 @@ const counts = new Int32Array(1 << DIGIT_BITS);
 let mags = new Int32Array(0);
 let spare = new Int32Array(0);
 let squares = new Float64Array(0);
-const oneFloat = new Float32Array(1);
-const oneFloatBits = new Int32Array(oneFloat.buffer);
 
 /** Valid until the next call. */
 export function largestSquaresDescending(x: Float32Array, k: number): Float64Array {
@@ -40,13 +38,11 @@ export function largestSquaresDescending(x: Float32Array, k: number): Float64Arr
     mags[o] = a;
     o += (bucket - 1 - (a >>> BUCKET_SHIFT)) >>> 31;
   }
-  const sorted = sortDescending(c);
+  // The sorted magnitudes read as floats are the |x_i|.
+  const sortedBits = sortDescending(c);
+  const sorted = new Float32Array(sortedBits.buffer, sortedBits.byteOffset, k);
   if (squares.length < k) squares = new Float64Array(k);
-  for (let t = 0; t < k; t++) {
-    oneFloatBits[0] = sorted[t]!;
-    const v = oneFloat[0]!;
-    squares[t] = v * v;
-  }
+  for (let t = 0; t < k; t++) squares[t] = sorted[t]! * sorted[t]!;
   return squares.subarray(0, k);
 }
 

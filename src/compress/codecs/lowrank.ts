@@ -9,7 +9,7 @@
  */
 import { requireAtLeast, requireLength, viewOf } from '../bytes.ts';
 import { reject } from '../frame-error.ts';
-import { HALF_TO_F32, halfFromF32Bits } from '../half.ts';
+import { HALF_TO_F32, halfFromNumber } from '../half.ts';
 import { factorProduct, leftProduct, rightProduct } from './lowrank-kernels.ts';
 import { Rng } from '../../util/rng.ts';
 
@@ -49,13 +49,9 @@ function orthonormaliseColumns(p: Float64Array, rows: number, r: number): void {
   }
 }
 
-const scratchF = new Float32Array(1);
-const scratchU = new Uint32Array(scratchF.buffer);
-
 function putValue(view: DataView, bytes: Uint8Array, at: number, v: number, half: boolean): void {
   if (half) {
-    scratchF[0] = v;
-    const h = halfFromF32Bits(scratchU[0]!);
+    const h = halfFromNumber(v);
     bytes[at] = h & 0xff;
     bytes[at + 1] = h >>> 8;
   } else view.setFloat32(at, v, true);

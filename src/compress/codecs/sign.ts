@@ -4,7 +4,7 @@
  * Payload: u32 blockSize | f32 scale × nBlocks | sign bits, LSB first (1 = negative).
  */
 import { blockScale, readBlockHeader } from '../block-scales.ts';
-import { viewOf } from '../bytes.ts';
+import { f32Bits, viewOf } from '../bytes.ts';
 import { MAX_U32, codecOptions, defineCodec, intIn } from '../codec-definition.ts';
 
 export function encodeSign(x: Float32Array, blockSize: number): Uint8Array {
@@ -47,8 +47,7 @@ export function decodeSignInto(payload: Uint8Array, out: Float32Array): void {
   const u = new Uint32Array(out.buffer, out.byteOffset, d);
   const flip = (i: number): number => ((payload[bitsAt + (i >>> 3)]! >>> (i & 7)) & 1) << 31;
   for (let b = 0; b < nBlocks; b++) {
-    scaleBits[0] = blockScale(header, b, 'sign');
-    const s = scaleBits32[0]!;
+    const s = f32Bits(blockScale(header, b, 'sign'));
     const start = b * blockSize;
     const end = Math.min(d, start + blockSize);
     let i = start;
@@ -67,9 +66,6 @@ export function decodeSignInto(payload: Uint8Array, out: Float32Array): void {
     for (; i < end; i++) u[i] = s ^ flip(i);
   }
 }
-
-const scaleBits = new Float32Array(1);
-const scaleBits32 = new Uint32Array(scaleBits.buffer);
 
 export const signCodec = defineCodec({
   name: 'sign',
