@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { factorProduct, leftProduct, rightProduct } from '../src/compress/codecs/lowrank-kernels.ts';
+import { factorProductSimd, loadMatrix, lowRankSimdAvailable } from '../src/compress/codecs/lowrank-simd.ts';
+import { LOWRANK_WASM_BASE64 } from '../src/compress/codecs/lowrank-wasm.ts';
 import { Rng } from '../src/util/rng.ts';
+import { assembleWat } from '../scripts/lib/wasm-assemble.ts';
 
 // The plain triple loops the blocked kernels must match bit for bit.
 function plainLeft(m: Float32Array, rows: number, cols: number, q: Float32Array, r: number): Float64Array {
@@ -122,4 +125,88 @@ test('low-rank kernels: the product reports the first value that overflows float
   assert.equal(first, plainProduct(p, q, rows, cols, r, expected));
   assert.equal(first, 6 * cols + 3);
   assertBitEqual(out, expected, 'product');
+});
+
+/** Like values(), with magnitudes over 24 binary decades so that any regrouped sum shows. */
+function wideValues(rng: Rng, n: number): Float32Array {
+  const x = values(rng, n, 1);
+  for (let k = 0; k < n; k++) x[k]! *= 2 ** Math.floor(rng.next() * 24 - 12);
+  return x;
+}
+
+test('low-rank SIMD: the embedded module is lowrank.wat assembled (npm run build:wasm)', async () => {
+  const wat = new URL('../src/compress/codecs/lowrank.wat', import.meta.url).pathname;
+  const embedded = Buffer.from(LOWRANK_WASM_BASE64, 'base64');
+  assert.ok(Buffer.from(await assembleWat(wat)).equals(embedded), 'lowrank-wasm.ts is stale: run npm run build:wasm');
+});
+
+test('low-rank SIMD: bit-identical to the plain loops for every shape and rank it takes', () => {
+  assert.ok(lowRankSimdAvailable(), 'WebAssembly SIMD is available under Node 24');
+  const rng = new Rng(12);
+  for (let rows = 1; rows <= 13; rows++) {
+    for (const cols of [1, 2, 3, 4, 6, 10]) {
+      for (let r = 1; r <= 9; r++) {
+        const shape = `${rows}×${cols} rank ${r}`;
+        const m = wideValues(rng, rows * cols);
+        const q = wideValues(rng, cols * r);
+        const simd = loadMatrix(m, rows, cols);
+        assert.ok(simd, shape);
+        const p = new Float64Array(rows * r).fill(5);
+        assert.ok(simd.left(q, r, p), `left ${shape}`);
+        assertBitEqual(p, plainLeft(m, rows, cols, q, r), `left ${shape}`);
+        const pSent = wideValues(rng, rows * r);
+        const qNew = new Float64Array(cols * r).fill(7);
+        const rightTaken = simd.right(pSent, r, qNew);
+        assert.equal(rightTaken, r % 2 === 0 || (r === 1 && cols % 2 === 0), `right taken ${shape}`);
+        if (rightTaken) assertBitEqual(qNew, plainRight(m, rows, cols, pSent, r), `right ${shape}`);
+        const out = new Float32Array(rows * cols);
+        const expected = new Float32Array(rows * cols);
+        const first = factorProductSimd(pSent, q, rows, cols, r, out);
+        assert.equal(first === null, cols % 2 !== 0, `product taken ${shape}`);
+        if (first === null) continue;
+        assert.equal(first, plainProduct(pSent, q, rows, cols, r, expected), `product ${shape}`);
+        assertBitEqual(out, expected, `product ${shape}`);
+      }
+    }
+  }
+});
+
+test('low-rank SIMD: non-finite operands go back to the scalar kernels; overflow is reported', () => {
+  const rows = 6;
+  const cols = 4;
+  const r = 2;
+  const m = new Float32Array(rows * cols).fill(0.5);
+  const q = new Float32Array(cols * r).fill(0.25);
+  const p = new Float64Array(rows * r);
+  q[3] = Number.NaN;
+  assert.equal(loadMatrix(m, rows, cols)!.left(q, r, p), false, 'q with a NaN');
+  m[7] = Number.POSITIVE_INFINITY;
+  const simd = loadMatrix(m, rows, cols)!;
+  assert.equal(simd.right(new Float32Array(rows * r), r, new Float64Array(cols * r)), false, 'm with an Inf');
+  // The product overflows float32 in row 5 (the second, partial block of four rows) first.
+  const pf = new Float32Array(rows * r).fill(1);
+  const qf = new Float32Array(cols * r).fill(1);
+  pf[5 * r] = 3e38;
+  qf[2 * r] = 2;
+  const out = new Float32Array(rows * cols);
+  const expected = new Float32Array(rows * cols);
+  assert.equal(factorProductSimd(pf, qf, rows, cols, r, out), 5 * cols + 2);
+  assert.equal(plainProduct(pf, qf, rows, cols, r, expected), 5 * cols + 2);
+  assertBitEqual(out, expected, 'overflowing product');
+  assert.throws(() => simd.left(qf, r, p), /replaced/, 'a matrix loaded before is stale');
+});
+
+test('low-rank SIMD: memory grows for a large matrix and small ones still come out right', () => {
+  const rng = new Rng(13);
+  for (const [rows, cols, r] of [
+    [3, 2, 2],
+    [784, 512, 8],
+    [5, 6, 4],
+  ] as const) {
+    const m = wideValues(rng, rows * cols);
+    const q = wideValues(rng, cols * r);
+    const p = new Float64Array(rows * r);
+    assert.ok(loadMatrix(m, rows, cols)!.left(q, r, p));
+    assertBitEqual(p, plainLeft(m, rows, cols, q, r), `left ${rows}×${cols}`);
+  }
 });

@@ -11,6 +11,7 @@ import { requireAtLeast, requireLength, viewOf } from '../bytes.ts';
 import { reject } from '../frame-error.ts';
 import { HALF_TO_F32, halfFromNumber } from '../half.ts';
 import { factorProduct, leftProduct, rightProduct } from './lowrank-kernels.ts';
+import { factorProductSimd, loadMatrix } from './lowrank-simd.ts';
 import { Rng } from '../../util/rng.ts';
 
 const HEADER = 10;
@@ -71,7 +72,8 @@ export function encodeLowRank(
   }
   const q = state.q;
   const p = new Float64Array(rows * r);
-  leftProduct(m, rows, cols, q, r, p);
+  const simd = loadMatrix(m, rows, cols);
+  if (!simd?.left(q, r, p)) leftProduct(m, rows, cols, q, r, p);
   orthonormaliseColumns(p, rows, r);
   const half = format === 'fp16';
   const width = half ? 2 : 4;
@@ -88,7 +90,7 @@ export function encodeLowRank(
     pSent[k] = half ? readHalf(bytes, HEADER + k * width) : Math.fround(p[k]!);
   }
   const qNew = new Float64Array(cols * r);
-  rightProduct(m, rows, cols, pSent, r, qNew);
+  if (!simd?.right(pSent, r, qNew)) rightProduct(m, rows, cols, pSent, r, qNew);
   const qAt = HEADER + rows * r * width;
   for (let k = 0; k < qNew.length; k++) {
     putValue(view, bytes, qAt + k * width, qNew[k]!, half);
@@ -132,6 +134,6 @@ export function decodeLowRankInto(payload: Uint8Array, out: Float32Array): void 
   for (let k = 0; k < p.length; k++) p[k] = read(HEADER + k * width);
   const qAt = HEADER + rows * r * width;
   for (let k = 0; k < q.length; k++) q[k] = read(qAt + k * width);
-  const overflow = factorProduct(p, q, rows, cols, r, out);
+  const overflow = factorProductSimd(p, q, rows, cols, r, out) ?? factorProduct(p, q, rows, cols, r, out);
   if (overflow >= 0) reject('non-finite', `lowrank: product overflows at ${overflow}`);
 }

@@ -1,0 +1,167 @@
+/**
+ * The low-rank products on WebAssembly SIMD (lowrank.wat): 3–5× the scalar kernels, with the same
+ * bits. The operands are copied into the module's memory for each call (a 784 × 128 matrix in
+ * ~0.03 ms). Each function returns false (or null) when it cannot take the case, and the caller
+ * runs the scalar kernel: no WebAssembly SIMD (e.g. node --jitless), a shape the kernels do not
+ * cover, or a non-finite operand whose zero-skipping the kernels would not reproduce.
+ */
+import { LOWRANK_WASM_BASE64 } from './lowrank-wasm.ts';
+
+// The tsconfig libs do not describe the WebAssembly JS API; declare the little used here.
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: object };
+};
+
+interface LowRankExports {
+  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  left4(m: number, rows: number, cols: number, q: number, r: number, p: number): void;
+  left2(m: number, rows: number, cols: number, q: number, r: number, p: number): void;
+  leftRows(m: number, rows: number, cols: number, q: number, r: number, p: number): void;
+  right2(m: number, rows: number, cols: number, p: number, r: number, q: number): void;
+  right1(m: number, rows: number, cols: number, p: number, q: number): void;
+  factor(p: number, qt: number, rows: number, cols: number, r: number, out: number): number;
+  allFinite(x: number, n: number): number;
+}
+
+/** Operands beyond this many bytes stay with the scalar kernels (addresses are 32-bit). */
+const MAX_BYTES = 1 << 30;
+
+class Kernel {
+  readonly x: LowRankExports;
+  f32: Float32Array;
+  f64: Float64Array;
+
+  constructor(x: LowRankExports) {
+    this.x = x;
+    this.f32 = new Float32Array(x.memory.buffer);
+    this.f64 = new Float64Array(x.memory.buffer);
+  }
+
+  /** Grow the memory to hold `bytes`; views are renewed when the buffer changes. */
+  reserve(bytes: number): void {
+    const have = this.x.memory.buffer.byteLength;
+    if (have < bytes) this.x.memory.grow(Math.ceil((bytes - have) / 65536));
+    if (this.f32.buffer !== this.x.memory.buffer) {
+      this.f32 = new Float32Array(this.x.memory.buffer);
+      this.f64 = new Float64Array(this.x.memory.buffer);
+    }
+  }
+}
+
+let kernel: Kernel | null | undefined;
+/** Bumped whenever the memory's operands are replaced: a stale LoadedMatrix must not run. */
+let generation = 0;
+
+function getKernel(): Kernel | null {
+  if (kernel === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(LOWRANK_WASM_BASE64), (c) => c.charCodeAt(0));
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+      kernel = new Kernel(instance.exports as unknown as LowRankExports);
+    } catch {
+      kernel = null;
+    }
+  }
+  return kernel;
+}
+
+export function lowRankSimdAvailable(): boolean {
+  return getKernel() !== null;
+}
+
+const aligned = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+function allFinite(x: ArrayLike<number>): boolean {
+  for (let k = 0; k < x.length; k++) if (x[k]! - x[k]! !== 0) return false;
+  return true;
+}
+
+/**
+ * A matrix (rows × cols, row-major) copied into the kernel's memory for the two products of one
+ * power iteration. Valid until the next call of loadMatrix or factorProductSimd.
+ */
+export interface LoadedMatrix {
+  /** p = m·q (see leftProduct); false when q is not finite. */
+  left(q: Float32Array, r: number, p: Float64Array): boolean;
+  /** q = mᵀ·p (see rightProduct); false when m is not finite or r is odd (except r = 1, cols even). */
+  right(p: Float32Array, r: number, q: Float64Array): boolean;
+}
+
+/** m in the kernel's memory, or null (no SIMD, empty or too large). */
+export function loadMatrix(m: Float32Array, rows: number, cols: number): LoadedMatrix | null {
+  const k = getKernel();
+  const mBytes = aligned(4 * m.length);
+  if (k === null || rows < 1 || cols < 1 || m.length !== rows * cols || mBytes > MAX_BYTES) return null;
+  k.reserve(mBytes);
+  k.f32.set(m, 0);
+  const loaded = ++generation;
+  const current = (): void => {
+    if (generation !== loaded) throw new Error('lowrank-simd: the matrix was replaced');
+  };
+  let finite: boolean | undefined;
+  return {
+    left(q, r, p) {
+      current();
+      if (q.length !== cols * r || p.length !== rows * r || !allFinite(q)) return false;
+      const qAt = mBytes;
+      const pAt = aligned(qAt + 8 * q.length);
+      k.reserve(pAt + 8 * p.length);
+      k.f64.set(q, qAt / 8);
+      if (r % 4 === 0) k.x.left4(0, rows, cols, qAt, r, pAt);
+      else if (r % 2 === 0) k.x.left2(0, rows, cols, qAt, r, pAt);
+      else k.x.leftRows(0, rows, cols, qAt, r, pAt);
+      p.set(k.f64.subarray(pAt / 8, pAt / 8 + p.length));
+      return true;
+    },
+    right(p, r, q) {
+      current();
+      if (p.length !== rows * r || q.length !== cols * r) return false;
+      if (r % 2 !== 0 && !(r === 1 && cols % 2 === 0)) return false;
+      finite ??= k.x.allFinite(0, m.length) === 1;
+      if (!finite) return false;
+      const pAt = mBytes;
+      const qAt = aligned(pAt + 4 * p.length);
+      k.reserve(qAt + 8 * q.length);
+      k.f32.set(p, pAt / 4);
+      const qView = k.f64.subarray(qAt / 8, qAt / 8 + q.length);
+      qView.fill(0);
+      if (r === 1) k.x.right1(0, rows, cols, pAt, qAt);
+      else k.x.right2(0, rows, cols, pAt, r, qAt);
+      q.set(qView);
+      return true;
+    },
+  };
+}
+
+/**
+ * out = p·qᵀ rounded to float32 (see factorProduct): the index of the first non-finite value or −1,
+ * or null when the kernel cannot take it (no SIMD, odd cols, too large).
+ */
+export function factorProductSimd(
+  p: Float32Array,
+  q: Float32Array,
+  rows: number,
+  cols: number,
+  r: number,
+  out: Float32Array,
+): number | null {
+  const k = getKernel();
+  if (k === null || rows < 1 || cols < 1 || r < 1 || cols % 2 !== 0) return null;
+  const qtAt = aligned(8 * p.length);
+  const outAt = aligned(qtAt + 8 * q.length);
+  const end = outAt + 4 * out.length;
+  if (end > MAX_BYTES) return null;
+  k.reserve(end);
+  generation++;
+  const { f64, f32 } = k;
+  f64.set(p, 0);
+  // q transposed (r × cols), so that two neighbouring columns of the output share one load.
+  const qt = qtAt / 8;
+  for (let j = 0; j < cols; j++) for (let c = 0; c < r; c++) f64[qt + c * cols + j] = q[j * r + c]!;
+  const finite = k.x.factor(0, qtAt, rows, cols, r, outAt) === 1;
+  out.set(f32.subarray(outAt / 4, outAt / 4 + out.length));
+  if (finite) return -1;
+  for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i]!)) return i;
+  return -1;
+}
