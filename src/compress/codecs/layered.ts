@@ -14,6 +14,7 @@ import { varintSize } from '../bytes.ts';
 import { codecOptions, defineCodec, fraction, percent } from '../codec-definition.ts';
 import { encodeFp16 } from './fp16.ts';
 import { PowerState, encodeLowRank, lowRankBytes } from './lowrank.ts';
+import { loadMatrix } from './lowrank-simd.ts';
 import { checkLayout, matrixShape, type CodecLayout } from './powersgd.ts';
 import { SEGMENT_CODECS, decodeSegmentsInto, encodeSegments, type EncodedSegment } from './segments.ts';
 import { encodeSign } from './sign.ts';
@@ -96,9 +97,10 @@ export class LayeredEncoder {
     }
     const m = matrixShape(this.layout.entries[k]!);
     if (m) {
+      const simd = loadMatrix(part, m.rows, m.cols);
       for (const [r, state] of this.power[k]!) {
         // P is orthonormal and Q = MᵀP, so ‖M − PQᵀ‖² = ‖M‖² − ‖Q‖².
-        const payload = encodeLowRank(part, m.rows, m.cols, state, 'fp16');
+        const payload = encodeLowRank(part, m.rows, m.cols, state, 'fp16', simd);
         let q2 = 0;
         for (const v of state.q) q2 += v * v;
         const make = (): EncodedSegment => ({ codec: SEGMENT_CODECS.lowrank, values, payload });

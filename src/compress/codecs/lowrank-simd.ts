@@ -18,7 +18,9 @@ interface LowRankExports {
   left4(m: number, rows: number, cols: number, q: number, r: number, p: number): void;
   left2(m: number, rows: number, cols: number, q: number, r: number, p: number): void;
   leftRows(m: number, rows: number, cols: number, q: number, r: number, p: number): void;
-  right2(m: number, rows: number, cols: number, p: number, r: number, q: number): void;
+  right4(m: number, rows: number, cols: number, p: number, r: number, q: number): number;
+  right2(m: number, rows: number, cols: number, p: number, r: number, q: number): number;
+  rightTail(m: number, rows: number, cols: number, p: number, r: number, q: number, from: number): void;
   right1(m: number, rows: number, cols: number, p: number, q: number): void;
   factor(p: number, qt: number, rows: number, cols: number, r: number, out: number): number;
   allFinite(x: number, n: number): number;
@@ -127,7 +129,10 @@ export function loadMatrix(m: Float32Array, rows: number, cols: number): LoadedM
       const qView = k.f64.subarray(qAt / 8, qAt / 8 + q.length);
       qView.fill(0);
       if (r === 1) k.x.right1(0, rows, cols, pAt, qAt);
-      else k.x.right2(0, rows, cols, pAt, r, qAt);
+      else {
+        const done = (r % 4 === 0 ? k.x.right4 : k.x.right2)(0, rows, cols, pAt, r, qAt);
+        k.x.rightTail(0, rows, cols, pAt, r, qAt, done);
+      }
       q.set(qView);
       return true;
     },

@@ -11,7 +11,7 @@ import { requireAtLeast, requireLength, viewOf } from '../bytes.ts';
 import { reject } from '../frame-error.ts';
 import { HALF_TO_F32, halfFromNumber } from '../half.ts';
 import { factorProduct, leftProduct, rightProduct } from './lowrank-kernels.ts';
-import { factorProductSimd, loadMatrix } from './lowrank-simd.ts';
+import { factorProductSimd, loadMatrix, type LoadedMatrix } from './lowrank-simd.ts';
 import { Rng } from '../../util/rng.ts';
 
 const HEADER = 10;
@@ -58,13 +58,17 @@ function putValue(view: DataView, bytes: Uint8Array, at: number, v: number, half
   } else view.setFloat32(at, v, true);
 }
 
-/** One warm-started power iteration on m (rows × cols); returns the payload and updates state.q. */
+/**
+ * One warm-started power iteration on m (rows × cols); returns the payload and updates state.q.
+ * `simd` is m already in the SIMD kernel's memory (one copy for several ranks of the same matrix).
+ */
 export function encodeLowRank(
   m: Float32Array,
   rows: number,
   cols: number,
   state: PowerState,
   format: FactorFormat,
+  simd: LoadedMatrix | null = loadMatrix(m, rows, cols),
 ): Uint8Array {
   const r = state.q.length / cols;
   if (m.length !== rows * cols || !Number.isInteger(r) || r < 1 || r > LOWRANK_MAX_RANK) {
@@ -72,7 +76,6 @@ export function encodeLowRank(
   }
   const q = state.q;
   const p = new Float64Array(rows * r);
-  const simd = loadMatrix(m, rows, cols);
   if (!simd?.left(q, r, p)) leftProduct(m, rows, cols, q, r, p);
   orthonormaliseColumns(p, rows, r);
   const half = format === 'fp16';

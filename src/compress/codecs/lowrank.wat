@@ -130,9 +130,62 @@
     (br_if $colsL (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $r))))
    (br_if $rowsL (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $rows)))))
 
- ;; q = mᵀ·p (q zeroed by the caller) for even r: four rows by two columns, then the remaining rows
- ;; one at a time. p: f32 rows × r.
- (func (export "right2") (param $m i32) (param $rows i32) (param $cols i32) (param $p i32) (param $r i32) (param $q i32)
+ ;; q = mᵀ·p (q zeroed by the caller) for r % 4 == 0, over the blocks of four rows: four rows by four
+ ;; columns, each m value loaded once for two vectors of q. Returns the first row not done.
+ (func (export "right4") (param $m i32) (param $rows i32) (param $cols i32) (param $p i32) (param $r i32) (param $q i32) (result i32)
+  (local $i i32) (local $ra i32) (local $c i32) (local $j i32) (local $o i32) (local $pa i32)
+  (local $rowBytes i32) (local $qStride i32) (local $pStride i32) (local $qEnd i32)
+  (local $xa v128) (local $xb v128) (local $xc v128) (local $xd v128)
+  (local $ya v128) (local $yb v128) (local $yc v128) (local $yd v128)
+  (local $ma v128) (local $mb v128) (local $mc v128) (local $md v128) (local $v v128) (local $w v128)
+  (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+  (local.set $qStride (i32.shl (local.get $r) (i32.const 3)))
+  (local.set $pStride (i32.shl (local.get $r) (i32.const 2)))
+  (local.set $qEnd (i32.add (local.get $q) (i32.mul (local.get $cols) (local.get $qStride))))
+  (block $done
+   (br_if $done (i32.gt_u (i32.const 4) (local.get $rows)))
+   (loop $rowsL
+    (local.set $ra (i32.add (local.get $m) (i32.mul (local.get $i) (local.get $rowBytes))))
+    (local.set $pa (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $pStride))))
+    (local.set $c (i32.const 0))
+    (loop $colsL
+     (local.set $xa (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $pa))))
+     (local.set $ya (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $pa))))
+     (local.set $o (i32.add (local.get $pa) (local.get $pStride)))
+     (local.set $xb (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $o))))
+     (local.set $yb (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $o))))
+     (local.set $o (i32.add (local.get $o) (local.get $pStride)))
+     (local.set $xc (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $o))))
+     (local.set $yc (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $o))))
+     (local.set $o (i32.add (local.get $o) (local.get $pStride)))
+     (local.set $xd (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $o))))
+     (local.set $yd (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $o))))
+     (local.set $o (i32.add (local.get $q) (i32.shl (local.get $c) (i32.const 3))))
+     (local.set $j (local.get $ra))
+     (loop $jL
+      (local.set $ma (f64x2.splat (f64.promote_f32 (f32.load (local.get $j)))))
+      (local.set $mb (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $j) (local.get $rowBytes))))))
+      (local.set $mc (f64x2.splat (f64.promote_f32
+       (f32.load (i32.add (local.get $j) (i32.shl (local.get $rowBytes) (i32.const 1)))))))
+      (local.set $md (f64x2.splat (f64.promote_f32
+       (f32.load (i32.add (local.get $j) (i32.mul (local.get $rowBytes) (i32.const 3)))))))
+      (local.set $v (f64x2.add (v128.load (local.get $o)) (f64x2.mul (local.get $ma) (local.get $xa))))
+      (local.set $w (f64x2.add (v128.load offset=16 (local.get $o)) (f64x2.mul (local.get $ma) (local.get $ya))))
+      (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $mb) (local.get $xb))))
+      (local.set $w (f64x2.add (local.get $w) (f64x2.mul (local.get $mb) (local.get $yb))))
+      (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $mc) (local.get $xc))))
+      (local.set $w (f64x2.add (local.get $w) (f64x2.mul (local.get $mc) (local.get $yc))))
+      (v128.store (local.get $o) (f64x2.add (local.get $v) (f64x2.mul (local.get $md) (local.get $xd))))
+      (v128.store offset=16 (local.get $o) (f64x2.add (local.get $w) (f64x2.mul (local.get $md) (local.get $yd))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br_if $jL (i32.lt_u (local.tee $o (i32.add (local.get $o) (local.get $qStride))) (local.get $qEnd))))
+     (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+     (br_if $colsL (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 4))) (local.get $r))))
+    (br_if $rowsL (i32.le_u (i32.add (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 4)) (local.get $rows)))))
+  (local.get $i))
+
+ ;; right4 for even r: four rows by two columns. Returns the first row not done.
+ (func (export "right2") (param $m i32) (param $rows i32) (param $cols i32) (param $p i32) (param $r i32) (param $q i32) (result i32)
   (local $i i32) (local $ra i32) (local $c i32) (local $j i32) (local $o i32) (local $pa i32)
   (local $rowBytes i32) (local $qStride i32) (local $pStride i32) (local $qEnd i32)
   (local $xa v128) (local $xb v128) (local $xc v128) (local $xd v128) (local $v v128)
@@ -140,8 +193,8 @@
   (local.set $qStride (i32.shl (local.get $r) (i32.const 3)))
   (local.set $pStride (i32.shl (local.get $r) (i32.const 2)))
   (local.set $qEnd (i32.add (local.get $q) (i32.mul (local.get $cols) (local.get $qStride))))
-  (block $fourDone
-   (br_if $fourDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $rows)))
+  (block $done
+   (br_if $done (i32.gt_u (i32.const 4) (local.get $rows)))
    (loop $rowsL
     (local.set $ra (i32.add (local.get $m) (i32.mul (local.get $i) (local.get $rowBytes))))
     (local.set $pa (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $pStride))))
@@ -149,25 +202,43 @@
     (loop $colsL
      (local.set $xa (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $pa))))
      (local.set $xb (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $pa) (local.get $pStride)))))
-     (local.set $xc (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $pa) (i32.shl (local.get $pStride) (i32.const 1))))))
-     (local.set $xd (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $pa) (i32.mul (local.get $pStride) (i32.const 3))))))
+     (local.set $xc (f64x2.promote_low_f32x4
+      (v128.load64_zero (i32.add (local.get $pa) (i32.shl (local.get $pStride) (i32.const 1))))))
+     (local.set $xd (f64x2.promote_low_f32x4
+      (v128.load64_zero (i32.add (local.get $pa) (i32.mul (local.get $pStride) (i32.const 3))))))
      (local.set $o (i32.add (local.get $q) (i32.shl (local.get $c) (i32.const 3))))
      (local.set $j (local.get $ra))
      (loop $jL
       (local.set $v (v128.load (local.get $o)))
-      (local.set $v (f64x2.add (local.get $v) (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (local.get $j)))) (local.get $xa))))
-      (local.set $v (f64x2.add (local.get $v) (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $j) (local.get $rowBytes))))) (local.get $xb))))
-      (local.set $v (f64x2.add (local.get $v) (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $j) (i32.shl (local.get $rowBytes) (i32.const 1)))))) (local.get $xc))))
-      (local.set $v (f64x2.add (local.get $v) (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $j) (i32.mul (local.get $rowBytes) (i32.const 3)))))) (local.get $xd))))
+      (local.set $v (f64x2.add (local.get $v) (f64x2.mul
+       (f64x2.splat (f64.promote_f32 (f32.load (local.get $j)))) (local.get $xa))))
+      (local.set $v (f64x2.add (local.get $v) (f64x2.mul
+       (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $j) (local.get $rowBytes))))) (local.get $xb))))
+      (local.set $v (f64x2.add (local.get $v) (f64x2.mul
+       (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $j) (i32.shl (local.get $rowBytes) (i32.const 1))))))
+       (local.get $xc))))
+      (local.set $v (f64x2.add (local.get $v) (f64x2.mul
+       (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $j) (i32.mul (local.get $rowBytes) (i32.const 3))))))
+       (local.get $xd))))
       (v128.store (local.get $o) (local.get $v))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br_if $jL (i32.lt_u (local.tee $o (i32.add (local.get $o) (local.get $qStride))) (local.get $qEnd))))
      (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
      (br_if $colsL (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 2))) (local.get $r))))
     (br_if $rowsL (i32.le_u (i32.add (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 4)) (local.get $rows)))))
-  (block $tailDone
-   (br_if $tailDone (i32.ge_u (local.get $i) (local.get $rows)))
-   (loop $tailL
+  (local.get $i))
+
+ ;; The rows from $i on, one at a time, two columns at a time (even r), after right4 or right2.
+ (func (export "rightTail") (param $m i32) (param $rows i32) (param $cols i32) (param $p i32) (param $r i32) (param $q i32) (param $i i32)
+  (local $ra i32) (local $c i32) (local $j i32) (local $o i32) (local $pa i32)
+  (local $rowBytes i32) (local $qStride i32) (local $pStride i32) (local $qEnd i32) (local $xa v128)
+  (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+  (local.set $qStride (i32.shl (local.get $r) (i32.const 3)))
+  (local.set $pStride (i32.shl (local.get $r) (i32.const 2)))
+  (local.set $qEnd (i32.add (local.get $q) (i32.mul (local.get $cols) (local.get $qStride))))
+  (block $done
+   (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
+   (loop $rowsL
     (local.set $ra (i32.add (local.get $m) (i32.mul (local.get $i) (local.get $rowBytes))))
     (local.set $pa (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $pStride))))
     (local.set $c (i32.const 0))
@@ -182,7 +253,7 @@
       (br_if $jL (i32.lt_u (local.tee $o (i32.add (local.get $o) (local.get $qStride))) (local.get $qEnd))))
      (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
      (br_if $colsL (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 2))) (local.get $r))))
-    (br_if $tailL (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $rows))))))
+    (br_if $rowsL (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $rows))))))
 
  ;; q = mᵀ·p (q zeroed by the caller) for r = 1 and even cols: four rows by two outputs q[j], q[j+1].
  (func (export "right1") (param $m i32) (param $rows i32) (param $cols i32) (param $p i32) (param $q i32)
