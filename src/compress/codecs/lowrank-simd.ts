@@ -141,7 +141,7 @@ export function loadMatrix(m: Float32Array, rows: number, cols: number): LoadedM
 
 /**
  * out = p·qᵀ rounded to float32 (see factorProduct): the index of the first non-finite value or −1,
- * or null when the kernel cannot take it (no SIMD, odd cols, too large).
+ * or null when the kernel cannot take it (no SIMD, odd cols, too large, lengths that do not match the shape).
  */
 export function factorProductSimd(
   p: Float32Array,
@@ -153,6 +153,7 @@ export function factorProductSimd(
 ): number | null {
   const k = getKernel();
   if (k === null || rows < 1 || cols < 1 || r < 1 || cols % 2 !== 0) return null;
+  if (p.length !== rows * r || q.length !== cols * r || out.length !== rows * cols) return null;
   const qtAt = aligned(8 * p.length);
   const outAt = aligned(qtAt + 8 * q.length);
   const end = outAt + 4 * out.length;
