@@ -41,11 +41,11 @@ interface NetworkPeer {
 function describe(na: BrowserNodeStatus, nc: BrowserNodeStatus, d: DaemonStatus): string {
   const tag = (id: string): string => id.slice(-4);
   const page = (s: BrowserNodeStatus): string =>
-    `page ${tag(s.peerId)} r${s.round} acc ${s.accuracy} used ${s.lastRound?.used} [` +
+    `page ${tag(s.peerId)} r${s.round} acc ${s.accuracy} used ${s.lastRound?.used} by ${s.lastRound?.closedBy} [` +
     s.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.accepted}`).join(', ') +
-    ']';
+    `] rejected ${JSON.stringify(s.rejected)}`;
   const links = d.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.updates.accepted}`).join(', ');
-  const daemon = `daemon ${tag(d.peerId)} r${d.round} [${links}]`;
+  const daemon = `daemon ${tag(d.peerId)} r${d.round} [${links}] rejected ${JSON.stringify(d.rejected)}`;
   return [page(na), page(nc), daemon].join(' | ');
 }
 
