@@ -3,6 +3,7 @@ import { gatherBatch, type RowSampler } from './batches.ts';
 import { featureSize, type Dataset } from './dataset.ts';
 import type { DpSgd } from './dp-sgd.ts';
 import type { Model } from './model.ts';
+import { readTensorInto } from './tensor-read.ts';
 import type { FlatOptimizer } from './optimizer.ts';
 
 export interface Evaluation {
@@ -66,9 +67,7 @@ export class Trainer {
       );
       const ys = tf.tensor2d(this.by.subarray(0, b * model.shape.numClasses), [b, model.shape.numClasses], 'float32');
       const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(xs), ys), model.variables);
-      model.layout.entries.forEach((e, i) =>
-        grad.set(grads[model.variables[i]!.name]!.dataSync() as Float32Array, e.offset),
-      );
+      model.layout.entries.forEach((e, i) => readTensorInto(grads[model.variables[i]!.name]!, grad, e.offset));
       return value.dataSync()[0]!;
     });
     opt.apply(params, grad);
