@@ -2,9 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { factorProduct, leftProduct, rightProduct } from '../src/compress/codecs/lowrank-kernels.ts';
 import { factorProductSimd, loadMatrix, lowRankSimdAvailable } from '../src/compress/codecs/lowrank-simd.ts';
-import { LOWRANK_WASM_BASE64 } from '../src/compress/codecs/lowrank-wasm.ts';
 import { Rng } from '../src/util/rng.ts';
-import { assembleWat } from '../scripts/lib/wasm-assemble.ts';
 
 // The plain triple loops the blocked kernels must match bit for bit.
 function plainLeft(m: Float32Array, rows: number, cols: number, q: Float32Array, r: number): Float64Array {
@@ -133,12 +131,6 @@ function wideValues(rng: Rng, n: number): Float32Array {
   for (let k = 0; k < n; k++) x[k]! *= 2 ** Math.floor(rng.next() * 24 - 12);
   return x;
 }
-
-test('low-rank SIMD: the embedded module is lowrank.wat assembled (npm run build:wasm)', async () => {
-  const wat = new URL('../src/compress/codecs/lowrank.wat', import.meta.url).pathname;
-  const embedded = Buffer.from(LOWRANK_WASM_BASE64, 'base64');
-  assert.ok(Buffer.from(await assembleWat(wat)).equals(embedded), 'lowrank-wasm.ts is stale: run npm run build:wasm');
-});
 
 test('low-rank SIMD: bit-identical to the plain loops for every shape and rank it takes', () => {
   assert.ok(lowRankSimdAvailable(), 'WebAssembly SIMD is available under Node 24');

@@ -5,4 +5,9 @@ export const WASM_SOURCES = [
     module: 'src/compress/codecs/lowrank-wasm.ts',
     exportName: 'LOWRANK_WASM_BASE64',
   },
+  {
+    wat: 'src/aggregate/mean-kernels.wat',
+    module: 'src/aggregate/mean-wasm.ts',
+    exportName: 'MEAN_WASM_BASE64',
+  },
 ] as const;

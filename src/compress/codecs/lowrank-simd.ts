@@ -5,16 +5,16 @@
  * runs the scalar kernel: no WebAssembly SIMD (e.g. node --jitless), a shape the kernels do not
  * cover, or a non-finite operand whose zero-skipping the kernels would not reproduce.
  */
+import {
+  alignedBytes as aligned,
+  instantiateEmbedded,
+  type WasmKernel,
+  type WasmMemory,
+} from '../../util/wasm-kernel.ts';
 import { LOWRANK_WASM_BASE64 } from './lowrank-wasm.ts';
 
-// The tsconfig libs do not describe the WebAssembly JS API; declare the little used here.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: object };
-};
-
 interface LowRankExports {
-  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  memory: WasmMemory;
   left4(m: number, rows: number, cols: number, q: number, r: number, p: number): void;
   left2(m: number, rows: number, cols: number, q: number, r: number, p: number): void;
   leftRows(m: number, rows: number, cols: number, q: number, r: number, p: number): void;
@@ -29,50 +29,18 @@ interface LowRankExports {
 /** Operands beyond this many bytes stay with the scalar kernels (addresses are 32-bit). */
 const MAX_BYTES = 1 << 30;
 
-class Kernel {
-  readonly x: LowRankExports;
-  f32: Float32Array;
-  f64: Float64Array;
-
-  constructor(x: LowRankExports) {
-    this.x = x;
-    this.f32 = new Float32Array(x.memory.buffer);
-    this.f64 = new Float64Array(x.memory.buffer);
-  }
-
-  /** Grow the memory to hold `bytes`; views are renewed when the buffer changes. */
-  reserve(bytes: number): void {
-    const have = this.x.memory.buffer.byteLength;
-    if (have < bytes) this.x.memory.grow(Math.ceil((bytes - have) / 65536));
-    if (this.f32.buffer !== this.x.memory.buffer) {
-      this.f32 = new Float32Array(this.x.memory.buffer);
-      this.f64 = new Float64Array(this.x.memory.buffer);
-    }
-  }
-}
-
-let kernel: Kernel | null | undefined;
+let kernel: WasmKernel<LowRankExports> | null | undefined;
 /** Bumped whenever the memory's operands are replaced: a stale LoadedMatrix must not run. */
 let generation = 0;
 
-function getKernel(): Kernel | null {
-  if (kernel === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(LOWRANK_WASM_BASE64), (c) => c.charCodeAt(0));
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-      kernel = new Kernel(instance.exports as unknown as LowRankExports);
-    } catch {
-      kernel = null;
-    }
-  }
+function getKernel(): WasmKernel<LowRankExports> | null {
+  if (kernel === undefined) kernel = instantiateEmbedded<LowRankExports>(LOWRANK_WASM_BASE64);
   return kernel;
 }
 
 export function lowRankSimdAvailable(): boolean {
   return getKernel() !== null;
 }
-
-const aligned = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 function allFinite(x: ArrayLike<number>): boolean {
   for (let k = 0; k < x.length; k++) if (x[k]! - x[k]! !== 0) return false;
