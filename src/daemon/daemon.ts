@@ -197,6 +197,8 @@ export class Daemon {
       maxNeighbours: cfg.maxNeighbours,
       checkEveryMs: 1000,
       maxBackoffMs: 4000,
+      onReconnect: (peer) =>
+        log.warn({ peer }, `gossipsub dropped ${peer} while connected (a failed stream): reconnecting`),
       admit: extension ? (p) => extension.admits(p) : undefined,
     });
     this.transport = new P2PTransport({

@@ -60,6 +60,9 @@ const topicScoreParams = {
   invalidMessageDeliveriesDecay: 0.9,
 };
 
+/** Messages one RPC may carry in relay mode (an IWANT answer holds every message asked for). */
+const RELAY_RPC_FRAMES = 16;
+
 /** The peer id at the end of a /p2p/<id> multiaddr (the relayed peer's, for a circuit address). */
 export function peerOfAddr(addr: string): string | null {
   return /\/p2p\/([^/]+)$/.exec(addr)?.[1] ?? null;
@@ -75,9 +78,13 @@ function isWebRTC(ma: Multiaddr): boolean {
 
 /** The gossipsub service every node runs, daemon or browser: StrictSign, flood publish to each sender's topic. */
 export function gossipsubService(o: { readonly maxMessageBytes: number; readonly relay: boolean }) {
+  // Without relaying, IHAVE gossip only advertises what the flood publish already delivered, and the
+  // IWANT answer it provokes carries every message asked for in one RPC: a few frames of a fast
+  // round exceed maxInboundDataLength, and gossipsub drops a peer whose RPC is too long. No gossip
+  // then; with relaying, where gossip repairs the mesh, an RPC may hold up to RELAY_RPC_FRAMES frames.
   const meshDegree = o.relay
     ? { D: 4, Dlo: 2, Dhi: 8, Dout: 1, Dscore: 2, Dlazy: 4 }
-    : { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, Dlazy: 2 };
+    : { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, Dlazy: 0, gossipFactor: 0 };
   return gossipsub({
     globalSignaturePolicy: StrictSign,
     emitSelf: false,
@@ -86,7 +93,7 @@ export function gossipsubService(o: { readonly maxMessageBytes: number; readonly
     floodPublish: true,
     allowPublishToZeroTopicPeers: true,
     ...meshDegree,
-    maxInboundDataLength: o.maxMessageBytes,
+    maxInboundDataLength: o.relay ? RELAY_RPC_FRAMES * o.maxMessageBytes : o.maxMessageBytes,
     runOnLimitedConnection: true,
     scoreParams: {
       // Every peer of a loopback cluster or a LAN shares few IPs: no colocation penalty.
@@ -149,6 +156,14 @@ export class Libp2pPeer {
 
   isConnected(peer: string): boolean {
     return this.node.getConnections(peerIdFromString(peer)).length > 0;
+  }
+
+  /**
+   * Whether gossipsub keeps `peer` as one of its peers. It drops a peer whose stream failed (e.g. on
+   * an oversized RPC) and takes it back only on a new connection, even while the old one stays open.
+   */
+  pubsubTracks(peer: string): boolean {
+    return this.pubsub.getPeers().some((p) => p.toString() === peer);
   }
 
   /** Remember an address for a peer (e.g. from the bootstrap list) so it can be redialled by id. */

@@ -3,7 +3,7 @@
  * the config) or "auto": every connected peer that proved itself by the hello handshake (same
  * network, model spec, task and protocol version), up to a cap; merely listing the sync protocol
  * is not enough. A background loop redials missing neighbours with backoff, so the mesh heals
- * after a crash.
+ * after a crash, and reconnects a neighbour that gossipsub dropped while its connection stayed open.
  */
 import type { HelloGate } from './hello-gate.ts';
 import { HELLO_PROTOCOL } from './hello-protocol.ts';
@@ -21,7 +21,12 @@ export interface NeighbourOptions {
   readonly admit?: (peer: string) => boolean;
   /** Auto mode: the handshake a connected peer must pass first. */
   readonly gate?: HelloGate;
+  /** Called when a connected neighbour is hung up on because gossipsub no longer tracks it. */
+  readonly onReconnect?: (peer: string) => void;
 }
+
+/** Checks in a row that must find a connected neighbour untracked before it is reconnected. */
+const UNTRACKED_CHECKS = 3;
 
 interface DialState {
   failures: number;
@@ -37,6 +42,8 @@ export class Neighbours {
   private readonly discovered = new Set<string>();
   private readonly listeners: Array<(added: string[], removed: string[]) => void> = [];
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** Consecutive checks that found a neighbour connected but not among gossipsub's peers. */
+  private readonly untracked = new Map<string, number>();
 
   constructor(host: Libp2pPeer, o: NeighbourOptions) {
     this.host = host;
@@ -94,6 +101,29 @@ export class Neighbours {
           .slice(0, Math.max(0, this.o.maxNeighbours - this.current.length))
       : this.current;
     for (const p of wanted) if (!this.host.isConnected(p)) this.redial(p);
+    this.reconnectUntracked();
+  }
+
+  /**
+   * A neighbour gossipsub dropped (its stream failed) stays connected and exchanges nothing, for
+   * good: gossipsub only takes a peer back on a new connection. Hang up; the redial makes one.
+   */
+  private reconnectUntracked(): void {
+    for (const p of this.untracked.keys()) if (!this.has(p)) this.untracked.delete(p);
+    for (const p of this.current) {
+      if (!this.host.isConnected(p) || this.host.pubsubTracks(p)) {
+        this.untracked.delete(p);
+        continue;
+      }
+      const checks = (this.untracked.get(p) ?? 0) + 1;
+      if (checks < UNTRACKED_CHECKS) {
+        this.untracked.set(p, checks);
+        continue;
+      }
+      this.untracked.delete(p);
+      this.o.onReconnect?.(p);
+      this.host.hangUp(p).catch(() => undefined);
+    }
   }
 
   private redial(peer: string): void {

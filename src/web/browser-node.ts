@@ -183,6 +183,8 @@ export class BrowserNode {
       maxNeighbours: o.maxNeighbours,
       checkEveryMs: 1000,
       maxBackoffMs: 4000,
+      onReconnect: (peer) =>
+        o.log.warn({ peer }, `gossipsub dropped ${peer} while connected (a failed stream): reconnecting`),
       admit: (p) => member.admits(p),
     });
     this.transport = new P2PTransport({

@@ -41,11 +41,23 @@ interface NetworkPeer {
 function describe(na: BrowserNodeStatus, nc: BrowserNodeStatus, d: DaemonStatus): string {
   const tag = (id: string): string => id.slice(-4);
   const page = (s: BrowserNodeStatus): string =>
-    `page ${tag(s.peerId)} r${s.round} acc ${s.accuracy} used ${s.lastRound?.used} by ${s.lastRound?.closedBy} [` +
-    s.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.accepted}`).join(', ') +
+    `page ${tag(s.peerId)} r${s.round} acc ${s.accuracy} used ${s.lastRound?.used} by ${s.lastRound?.closedBy} ` +
+    `last rounds ${s.roundMs.slice(-3).map(Math.round).join('/')} ms [` +
+    s.neighbours
+      .map((n) => `${tag(n.id)} ${n.path}${n.listening ? ' listening' : ''} ${n.accepted}/${n.received}`)
+      .join(', ') +
     `] rejected ${JSON.stringify(s.rejected)}`;
-  const links = d.neighbours.map((n) => `${tag(n.id)} ${n.path} ${n.updates.accepted}`).join(', ');
-  const daemon = `daemon ${tag(d.peerId)} r${d.round} [${links}] rejected ${JSON.stringify(d.rejected)}`;
+  const links = d.neighbours
+    .map(
+      (n) =>
+        `${tag(n.id)} ${n.path}${n.listening ? ' listening' : ''} score ${n.score.toFixed(1)} ` +
+        `${n.updates.accepted}/${n.updates.received}`,
+    )
+    .join(', ');
+  const t = d.transport;
+  const daemon =
+    `daemon ${tag(d.peerId)} r${d.round} lag ${d.timerLagMs} ms [${links}] rejected ${JSON.stringify(d.rejected)} ` +
+    `publishes ${t.publishes} recipients ${t.recipients} failures ${t.publishFailures}`;
   return [page(na), page(nc), daemon].join(' | ');
 }
 
@@ -96,6 +108,9 @@ test(LEARN_TOGETHER, { timeout: 150_000, skip }, async () => {
   const b = box!;
   const [a, c] = pages as [Page, Page];
   let last = 'no status yet';
+  // Every 10 s: when a run fails, this shows when the exchange stopped, not only how it ended.
+  const history: string[] = [];
+  const t0 = Date.now();
   // Sticky: a page that later runs ahead of both others aggregates nothing stale, yet it did aggregate.
   const aggregated = new Set<string>();
   const done = await b
@@ -107,6 +122,8 @@ test(LEARN_TOGETHER, { timeout: 150_000, skip }, async () => {
         if (!sa.node || !sc.node || !d) return null;
         const [na, nc] = [sa.node, sc.node];
         last = describe(na, nc, d);
+        if (Date.now() - t0 >= 10_000 * history.length)
+          history.push(`${Math.round((Date.now() - t0) / 1000)} s: ${last}`);
         for (const s of [na, nc]) if ((s.lastRound?.used ?? 0) >= 1) aggregated.add(s.peerId);
         const accepted = (s: BrowserNodeStatus, peer: string): number =>
           s.neighbours.find((n) => n.id === peer)?.accepted ?? 0;
@@ -127,7 +144,7 @@ test(LEARN_TOGETHER, { timeout: 150_000, skip }, async () => {
       1000,
     )
     .catch((e: Error) => {
-      throw new Error(`${e.message}; last seen: ${last}`);
+      throw new Error(`${e.message}; last seen: ${last}\nbefore:\n${history.join('\n')}`);
     });
   const { na, nc, d } = done;
   const link = (s: BrowserNodeStatus, peer: string) => s.neighbours.find((n) => n.id === peer)!;
