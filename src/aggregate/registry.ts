@@ -25,7 +25,8 @@ export function getRule(name: string): AggregationRule {
 /**
  * Applies config.rule to {self} ∪ received, then the configured variance correction with
  * {self} ∪ received as the reference inputs (fused into one kernel for the weighted-sum rules).
- * Returns a new vector.
+ * Returns a new vector, or `scratch` (its length must be the model's) when the fused kernel ran:
+ * a caller that consumes the result at once can reuse one buffer instead of a vector per call.
  */
 export function aggregate(
   config: AggregatorConfig,
@@ -34,6 +35,7 @@ export function aggregate(
   weights: readonly number[],
   layout: ParamLayout,
   ctx: AggregationContext,
+  scratch?: Float32Array,
 ): Float32Array {
   if (layout.totalSize !== self.length)
     throw new Error(`layout covers ${layout.totalSize} parameters, model has ${self.length}`);
@@ -42,7 +44,7 @@ export function aggregate(
   const opts = { ...params, selfDegree: ctx.selfDegree, neighbourDegrees: ctx.neighbourDegrees };
   if (def.coefficients && varianceCorrection === 'inputs') {
     const inputs = candidates(self, received);
-    return correctedWeightedSum(inputs, def.coefficients(received, weights, opts), layout);
+    return correctedWeightedSum(inputs, def.coefficients(received, weights, opts), layout, scratch);
   }
   const out = def.aggregate(self, received, weights, opts);
   if (varianceCorrection !== 'none') correctVariance(out, [self, ...received], layout, varianceCorrection);

@@ -18,6 +18,9 @@ export interface MixerOptions {
   readonly policy: OutgoingPolicy | null;
 }
 
+// Every node of a thread consumes its aggregate within mix(): they share one buffer for it.
+let aggregateScratch = new Float32Array(0);
+
 /**
  * A round's aggregation: the neighbours' models that are fresh enough, weighted (Metropolis or
  * uniform, staleness discount, FedAU participation), aggregated with the rule together with the
@@ -72,7 +75,9 @@ export class Mixer {
     }
     const tracked = this.o.tracked;
     const rule = tracked ? { ...cfg.aggregator, varianceCorrection: 'none' as const } : cfg.aggregator;
-    const out = aggregate(rule, selfCopy, received, weights, this.o.layout, { selfDegree, neighbourDegrees: degrees });
+    if (aggregateScratch.length !== selfCopy.length) aggregateScratch = new Float32Array(selfCopy.length);
+    const ctx = { selfDegree, neighbourDegrees: degrees };
+    const out = aggregate(rule, selfCopy, received, weights, this.o.layout, ctx, aggregateScratch);
     const x = this.o.params;
     const g = this.gamma;
     const { start, end } = outer ? outer.fragmentOf(round) : { start: 0, end: x.length };
