@@ -2,6 +2,7 @@
  * gossipsub drops a peer whose RPC is longer than its inbound limit but leaves the connection open:
  * without help the two stay connected and exchange nothing. Two real hosts on loopback: the fault
  * is provoked with an oversized message, and the neighbour loop must reconnect so updates flow again.
+ * With relaying on, gossipsub's mesh carries messages across hops and an RPC may batch frames.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,7 @@ after(async () => {
   await Promise.all(hosts.map((h) => h.stop()));
 });
 
-async function host(): Promise<GossipHost> {
+async function host(relay = false): Promise<GossipHost> {
   const h = await GossipHost.create({
     privateKey: await generateKeyPair('Ed25519'),
     listen: ['/ip4/127.0.0.1/tcp/0'],
@@ -26,7 +27,7 @@ async function host(): Promise<GossipHost> {
     mdns: false,
     dht: false,
     maxMessageBytes: LIMIT,
-    relay: false,
+    relay,
   });
   hosts.push(h);
   return h;
@@ -97,4 +98,26 @@ test('a neighbour gossipsub dropped on an oversized RPC is reconnected, and mess
     got.a.every((m) => m.length < 100),
     'the oversized message was never delivered',
   );
+});
+
+test('with relaying, a message reaches a subscriber two hops away, and an RPC may hold more than one frame', async () => {
+  const [a, b, c] = [await host(true), await host(true), await host(true)];
+  await b.dial(a.addresses()[0]!);
+  await c.dial(b.addresses()[0]!);
+  const got: number[] = [];
+  c.onMessage((m) => got.push(m.data.length));
+  for (const h of [a, b, c]) h.subscribe('relayed');
+  await until('b to see both subscriptions', () => b.subscribers('relayed').length === 2);
+  assert.ok(!c.isConnected(a.peerId), 'a and c share no connection');
+  // Larger than one frame's limit, within what an RPC may carry when relaying: delivered through b.
+  const sizes = [100, LIMIT + 1024];
+  for (let i = 0; i < 40 && got.length < sizes.length; i++) {
+    if (i % 10 === 0) for (const n of sizes) await a.publish('relayed', new Uint8Array(n).fill(i + 1));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(
+    sizes.every((n) => got.includes(n)),
+    `c received messages of ${got.join(', ')} bytes`,
+  );
+  assert.ok(b.pubsubTracks(a.peerId) && c.pubsubTracks(b.peerId));
 });
