@@ -67,7 +67,7 @@ export function meanSimdAvailable(): boolean {
 
 /**
  * The passes over copies of out and inputs in the kernel's memory, valid until the next call; null
- * when the kernel is unavailable, the vectors are too large or their lengths differ.
+ * when the kernel is unavailable, the vectors are too large (or the memory cannot grow) or their lengths differ.
  */
 export function simdMeanPasses(
   out: Float32Array,
@@ -80,8 +80,7 @@ export function simdMeanPasses(
   const d = out.length;
   const stride = alignedBytes(4 * d);
   const bytes = VECTORS + stride * (inputs.length + 1);
-  if (bytes > MAX_BYTES || inputs.some((v) => v.length !== d)) return null;
-  k.reserve(bytes);
+  if (bytes > MAX_BYTES || inputs.some((v) => v.length !== d) || !k.reserve(bytes)) return null;
   // Vector 0 is the output, vector u + 1 input u; at(v, i) is the address of its element i.
   const at = (v: number, i: number): number => VECTORS + stride * v + 4 * i;
   k.f32.set(out, at(0, 0) / 4);

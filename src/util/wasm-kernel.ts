@@ -25,14 +25,22 @@ export class WasmKernel<X extends { memory: WasmMemory }> {
     this.f64 = new Float64Array(x.memory.buffer);
   }
 
-  /** Grow the memory to hold `bytes`; views are renewed when the buffer changes. */
-  reserve(bytes: number): void {
+  /**
+   * Grow the memory to hold `bytes`; views are renewed when the buffer changes. False when it cannot
+   * grow (the host refused the memory): the caller runs its plain loops instead.
+   */
+  reserve(bytes: number): boolean {
     const have = this.x.memory.buffer.byteLength;
-    if (have < bytes) this.x.memory.grow(Math.ceil((bytes - have) / 65536));
+    try {
+      if (have < bytes) this.x.memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch {
+      return false;
+    }
     if (this.f32.buffer !== this.x.memory.buffer) {
       this.f32 = new Float32Array(this.x.memory.buffer);
       this.f64 = new Float64Array(this.x.memory.buffer);
     }
+    return true;
   }
 }
 

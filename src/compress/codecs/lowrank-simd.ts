@@ -58,12 +58,12 @@ export interface LoadedMatrix {
   right(p: Float32Array, r: number, q: Float64Array): boolean;
 }
 
-/** m in the kernel's memory, or null (no SIMD, empty or too large). */
+/** m in the kernel's memory, or null (no SIMD, empty, too large, or the memory cannot grow). */
 export function loadMatrix(m: Float32Array, rows: number, cols: number): LoadedMatrix | null {
   const k = getKernel();
   const mBytes = aligned(4 * m.length);
   if (k === null || rows < 1 || cols < 1 || m.length !== rows * cols || mBytes > MAX_BYTES) return null;
-  k.reserve(mBytes);
+  if (!k.reserve(mBytes)) return null;
   k.f32.set(m, 0);
   const loaded = ++generation;
   const current = (): void => {
@@ -76,7 +76,7 @@ export function loadMatrix(m: Float32Array, rows: number, cols: number): LoadedM
       if (q.length !== cols * r || p.length !== rows * r || !allFinite(q)) return false;
       const qAt = mBytes;
       const pAt = aligned(qAt + 8 * q.length);
-      k.reserve(pAt + 8 * p.length);
+      if (!k.reserve(pAt + 8 * p.length)) return false;
       k.f64.set(q, qAt / 8);
       if (r % 4 === 0) k.x.left4(0, rows, cols, qAt, r, pAt);
       else if (r % 2 === 0) k.x.left2(0, rows, cols, qAt, r, pAt);
@@ -92,7 +92,7 @@ export function loadMatrix(m: Float32Array, rows: number, cols: number): LoadedM
       if (!finite) return false;
       const pAt = mBytes;
       const qAt = aligned(pAt + 4 * p.length);
-      k.reserve(qAt + 8 * q.length);
+      if (!k.reserve(qAt + 8 * q.length)) return false;
       k.f32.set(p, pAt / 4);
       const qView = k.f64.subarray(qAt / 8, qAt / 8 + q.length);
       qView.fill(0);
@@ -125,8 +125,7 @@ export function factorProductSimd(
   const qtAt = aligned(8 * p.length);
   const outAt = aligned(qtAt + 8 * q.length);
   const end = outAt + 4 * out.length;
-  if (end > MAX_BYTES) return null;
-  k.reserve(end);
+  if (end > MAX_BYTES || !k.reserve(end)) return null;
   generation++;
   const { f64, f32 } = k;
   f64.set(p, 0);
