@@ -100,7 +100,7 @@ test('a neighbour gossipsub dropped on an oversized RPC is reconnected, and mess
   );
 });
 
-test('with relaying, a message reaches a subscriber two hops away, and an RPC may hold more than one frame', async () => {
+test('with relaying, a message reaches a subscriber two hops away; an RPC may hold more than one frame', async () => {
   const [a, b, c] = [await host(true), await host(true), await host(true)];
   await b.dial(a.addresses()[0]!);
   await c.dial(b.addresses()[0]!);
