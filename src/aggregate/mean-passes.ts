@@ -44,34 +44,20 @@ function chunkOfFour(
   let sx = 0;
   let se = 0;
   let so = 0;
-  if (first) {
-    for (let i = start; i < end; i++) {
-      const ai = a[i]!;
-      const bi = b[i]!;
-      const xi = x[i]!;
-      const ei = e[i]!;
-      const o = Math.fround(0 + ca * ai + cb * bi + cx * xi + ce * ei);
-      out[i] = o;
-      sa += ai;
-      sb += bi;
-      sx += xi;
-      se += ei;
-      so += o;
-    }
-  } else {
-    for (let i = start; i < end; i++) {
-      const ai = a[i]!;
-      const bi = b[i]!;
-      const xi = x[i]!;
-      const ei = e[i]!;
-      const o = Math.fround(out[i]! + ca * ai + cb * bi + cx * xi + ce * ei);
-      out[i] = o;
-      sa += ai;
-      sb += bi;
-      sx += xi;
-      se += ei;
-      so += o;
-    }
+  // The first chunk adds to +0, as weightedSum's 0 + …
+  if (first) out.fill(0, start, end);
+  for (let i = start; i < end; i++) {
+    const ai = a[i]!;
+    const bi = b[i]!;
+    const xi = x[i]!;
+    const ei = e[i]!;
+    const o = Math.fround(out[i]! + ca * ai + cb * bi + cx * xi + ce * ei);
+    out[i] = o;
+    sa += ai;
+    sb += bi;
+    sx += xi;
+    se += ei;
+    so += o;
   }
   sums[k] = sa;
   sums[k + 1] = sb;
