@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { plainMeanPasses, type MeanPasses } from '../src/aggregate/mean-passes.ts';
-import { meanSimdAvailable, simdMeanPasses } from '../src/aggregate/mean-simd.ts';
+import { meanSimdAvailable, simdLayerMoments, simdMeanPasses } from '../src/aggregate/mean-simd.ts';
+import { correctVariance, layerMomentsOfAll } from '../src/aggregate/variance-correction.ts';
+import { buildLayout } from '../src/learn/layout.ts';
 import { Rng } from '../src/util/rng.ts';
 
 /** Values over 24 binary decades, some ±0, so that any regrouped or fused sum shows. */
@@ -87,4 +89,49 @@ test('mean SIMD: declines vectors of differing lengths, and passes over replaced
   const first = simdMeanPasses(a, [a], [0], [1])!;
   simdMeanPasses(a, [a], [0], [1]);
   assert.throws(() => first.finish(), /replaced/);
+});
+
+test('layer moments on SIMD: the bits of layerMomentsOfAll for 1–13 vectors, any layer, and after replacement a throw', () => {
+  const rng = new Rng(32);
+  for (let n = 1; n <= 13; n++) {
+    const d = 300;
+    const vs = Array.from({ length: n }, () => wideValues(rng, d));
+    const moments = simdLayerMoments(vs);
+    assert.ok(moments, 'the SIMD kernel takes these vectors');
+    for (const size of [0, 1, 2, 3, 5, 8, 13, 64, 257]) {
+      const entry = { name: 'w', offset: Math.floor(rng.next() * 40), size, shape: [size], kind: 'weight' as const };
+      const plain = layerMomentsOfAll(vs, { ...entry, fanIn: size, fanOut: 1 });
+      const simd = moments(entry);
+      const what = `${n} vectors, ${size} values at ${entry.offset}`;
+      assert.deepEqual(bits(simd.means, true), bits(plain.means, true), `means: ${what}`);
+      assert.deepEqual(bits(simd.variances, true), bits(plain.variances, true), `variances: ${what}`);
+    }
+  }
+  const a = new Float32Array(8);
+  assert.equal(simdLayerMoments([a, new Float32Array(7)]), null);
+  const first = simdLayerMoments([a])!;
+  simdLayerMoments([a]);
+  assert.throws(() => first({ offset: 0, size: 8 }), /replaced/);
+});
+
+test('correctVariance through the SIMD moments rescales as the plain two-pass moments say', () => {
+  const rng = new Rng(33);
+  const layout = buildLayout([
+    { name: 'w1', shape: [40, 7], kind: 'weight', fanIn: 40, fanOut: 7 },
+    { name: 'b1', shape: [7], kind: 'bias', fanIn: 40, fanOut: 7 },
+    { name: 'w2', shape: [7, 3], kind: 'weight', fanIn: 7, fanOut: 3 },
+  ]);
+  const inputs = Array.from({ length: 5 }, () => wideValues(rng, layout.totalSize));
+  const out = wideValues(rng, layout.totalSize);
+  const expected = out.slice();
+  for (const entry of layout.entries) {
+    if (entry.kind !== 'weight') continue;
+    const { means, variances } = layerMomentsOfAll([expected, ...inputs], entry);
+    const wanted = Array.from(variances.subarray(1)).sort((x, y) => x - y)[2]!;
+    const scale = Math.sqrt(wanted / variances[0]!);
+    const end = entry.offset + entry.size;
+    for (let i = entry.offset; i < end; i++) expected[i] = means[0]! + (expected[i]! - means[0]!) * scale;
+  }
+  correctVariance(out, inputs, layout, 'inputs');
+  assert.deepEqual(bits(out), bits(expected));
 });

@@ -185,6 +185,44 @@
   (f64.store (local.get $sums) (local.get $sa))
   (f64.store offset=8 (local.get $sums) (local.get $so)))
 
+ ;; Σ v[i] over n values for six vectors at once (layerMomentsOfAll's sums: each in index order); out:
+ ;; f64 × 6. Fewer vectors repeat one.
+ (func (export "sums6") (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $a4 i32)
+       (param $a5 i32) (param $n i32) (param $out i32)
+  (local $off i32) (local $end i32)
+  (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $v4 v128) (local $v5 v128)
+  (local $s01 v128) (local $s23 v128) (local $s45 v128)
+  (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2)))
+  (if (local.get $end) (then
+   (loop $pairs
+    (local.set $v0 (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $a0) (local.get $off)))))
+    (local.set $v1 (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $a1) (local.get $off)))))
+    (local.set $v2 (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $a2) (local.get $off)))))
+    (local.set $v3 (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $a3) (local.get $off)))))
+    (local.set $v4 (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $a4) (local.get $off)))))
+    (local.set $v5 (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $a5) (local.get $off)))))
+    (local.set $s01 (f64x2.add (local.get $s01) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v0) (local.get $v1))))
+    (local.set $s01 (f64x2.add (local.get $s01) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v0) (local.get $v1))))
+    (local.set $s23 (f64x2.add (local.get $s23) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v2) (local.get $v3))))
+    (local.set $s23 (f64x2.add (local.get $s23) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v2) (local.get $v3))))
+    (local.set $s45 (f64x2.add (local.get $s45) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v4) (local.get $v5))))
+    (local.set $s45 (f64x2.add (local.get $s45) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v4) (local.get $v5))))
+    (br_if $pairs (i32.lt_u (local.tee $off (i32.add (local.get $off) (i32.const 8))) (local.get $end))))))
+  (if (i32.and (local.get $n) (i32.const 1)) (then
+    (local.set $v0 (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $a0) (local.get $off)))))
+    (local.set $v1 (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $a1) (local.get $off)))))
+    (local.set $v2 (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $a2) (local.get $off)))))
+    (local.set $v3 (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $a3) (local.get $off)))))
+    (local.set $v4 (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $a4) (local.get $off)))))
+    (local.set $v5 (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $a5) (local.get $off)))))
+    (local.set $s01 (f64x2.add (local.get $s01) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v0) (local.get $v1))))
+    (local.set $s23 (f64x2.add (local.get $s23) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v2) (local.get $v3))))
+    (local.set $s45 (f64x2.add (local.get $s45) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v4) (local.get $v5))))
+  ))
+  (v128.store (local.get $out) (local.get $s01))
+  (v128.store offset=16 (local.get $out) (local.get $s23))
+  (v128.store offset=32 (local.get $out) (local.get $s45)))
+
  ;; Σ (v[i] − mean)² over n values for six vectors at once (squaredDeviations: each sum in index order);
  ;; means and out: f64 × 6. Fewer vectors repeat one.
  (func (export "squares6") (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $a4 i32)

@@ -1,7 +1,8 @@
 /**
  * The passes of the corrected weighted mean on WebAssembly SIMD (mean-kernels.wat): the same bits as
  * the plain loops (mean-passes.ts) in about a third of the time. The output and every input are copied
- * into the kernel's memory once per mean and the output copied back by finish().
+ * into the kernel's memory once per mean and the output copied back by finish(). The layer moments of
+ * the other rules' variance correction run on the same kernel (simdLayerMoments).
  */
 import { alignedBytes, instantiateEmbedded, type WasmKernel, type WasmMemory } from '../util/wasm-kernel.ts';
 import type { MeanPasses } from './mean-passes.ts';
@@ -45,6 +46,7 @@ interface MeanExports {
     out: number,
   ): void;
   rescale(out: number, n: number, mean: number, scale: number): void;
+  sums6(a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, n: number, out: number): void;
 }
 
 /** Means whose vectors take more bytes than this stay with the plain loops (the memory never shrinks). */
@@ -175,5 +177,49 @@ export function simdMeanPasses(
       current();
       out.set(k.f32.subarray(at(0, 0) / 4, at(0, d) / 4));
     },
+  };
+}
+
+export interface LayerMoments {
+  readonly means: Float64Array;
+  readonly variances: Float64Array;
+}
+
+/**
+ * layerMomentsOfAll (variance-correction.ts) of any layer of these vectors, with the same bits: the
+ * vectors are copied into the kernel's memory once for all the layers asked about. Valid until the
+ * next call of this or simdMeanPasses; null where the kernel cannot take them (as simdMeanPasses).
+ */
+export function simdLayerMoments(
+  vs: readonly Float32Array[],
+): ((entry: { readonly offset: number; readonly size: number }) => LayerMoments) | null {
+  const n = vs.length;
+  if (n === 0 || !meanSimdAvailable()) return null;
+  const k = kernel!;
+  const d = vs[0]!.length;
+  const stride = alignedBytes(4 * d);
+  const bytes = VECTORS + stride * n;
+  if (bytes > MAX_BYTES || vs.some((v) => v.length !== d) || !k.reserve(bytes)) return null;
+  const at = (v: number, i: number): number => VECTORS + stride * v + 4 * i;
+  for (let u = 0; u < n; u++) k.f32.set(vs[u]!, at(u, 0) / 4);
+  const mine = ++generation;
+  return ({ offset, size }) => {
+    if (generation !== mine) throw new Error('mean-simd: the vectors were replaced');
+    const means = new Float64Array(n);
+    const variances = new Float64Array(n);
+    if (size === 0) return { means, variances };
+    const f64 = k.f64;
+    const { x } = k;
+    // Six vectors per pass, the last group padded with its last vector.
+    for (let v = 0; v < n; v += 6) {
+      const w = (t: number): number => at(Math.min(v + t, n - 1), offset);
+      const count = Math.min(6, n - v);
+      x.sums6(w(0), w(1), w(2), w(3), w(4), w(5), size, SUMS);
+      for (let t = 0; t < 6; t++) f64[MEANS / 8 + t] = f64[SUMS / 8 + Math.min(t, count - 1)]! / size;
+      for (let t = 0; t < count; t++) means[v + t] = f64[MEANS / 8 + t]!;
+      x.squares6(w(0), w(1), w(2), w(3), w(4), w(5), size, MEANS, SQUARES);
+      for (let t = 0; t < count; t++) variances[v + t] = f64[SQUARES / 8 + t]! / size;
+    }
+    return { means, variances };
   };
 }

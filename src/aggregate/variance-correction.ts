@@ -19,6 +19,7 @@
  * Layers whose output variance is zero (or not finite) are left untouched as well.
  */
 import type { LayerEntry, ParamLayout } from '../learn/layout.ts';
+import { simdLayerMoments, type LayerMoments } from './mean-simd.ts';
 import { squaredDeviations } from './vector-ops.ts';
 
 /** Mean and population variance of the layer's slice of `vec` (double precision, two passes). */
@@ -101,20 +102,31 @@ export function medianOf(values: number[]): number {
   return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
-/** x's mean and variance on the layer and the variance it should have, all moments taken in one go. */
-function layerTarget(
-  x: Float32Array,
-  inputs: readonly Float32Array[],
-  entry: LayerEntry,
-  target: VarianceTarget,
-): { mean: number; current: number; wanted: number } {
+type LayerTarget = (entry: LayerEntry) => { mean: number; current: number; wanted: number };
+
+/**
+ * For each layer: x's mean and variance there and the variance it should have. With the 'inputs'
+ * target every moment of x and the inputs comes from one layerMomentsOfAll, on the SIMD kernel
+ * (one copy of the vectors for all layers) where it can run.
+ */
+function layerTargets(x: Float32Array, inputs: readonly Float32Array[], target: VarianceTarget): LayerTarget {
   if (target === 'xavier') {
-    const { mean, variance } = layerMoments(x, entry);
-    return { mean, current: variance, wanted: targetVariance(inputs, entry, target) };
+    return (entry) => {
+      const { mean, variance } = layerMoments(x, entry);
+      return { mean, current: variance, wanted: targetVariance(inputs, entry, target) };
+    };
   }
-  const { means, variances } = layerMomentsOfAll([x, ...inputs], entry);
-  return { mean: means[0]!, current: variances[0]!, wanted: medianOf(Array.from(variances.subarray(1))) };
+  const all = [x, ...inputs];
+  const moments: (entry: LayerEntry) => LayerMoments =
+    simdLayerMoments(all) ?? ((entry) => layerMomentsOfAll(all, entry));
+  return (entry) => {
+    const { means, variances } = moments(entry);
+    return { mean: means[0]!, current: variances[0]!, wanted: medianOf(Array.from(variances.subarray(1))) };
+  };
 }
+
+/** Weight layers of two values or more are rescaled; bias layers and single values are left alone. */
+const isCorrected = (entry: LayerEntry): boolean => entry.kind === 'weight' && entry.size >= 2;
 
 /** Rescales every weight layer of `out` in place to the target variance (see module doc). */
 export function correctVariance(
@@ -125,9 +137,11 @@ export function correctVariance(
 ): void {
   if (layout.totalSize !== out.length)
     throw new Error(`layout covers ${layout.totalSize} parameters, vector has ${out.length}`);
+  if (!layout.entries.some(isCorrected)) return;
+  const layerTarget = layerTargets(out, inputs, target);
   for (const entry of layout.entries) {
-    if (entry.kind !== 'weight' || entry.size < 2) continue;
-    const { mean, current, wanted } = layerTarget(out, inputs, entry, target);
+    if (!isCorrected(entry)) continue;
+    const { mean, current, wanted } = layerTarget(entry);
     if (!(current > 0) || !Number.isFinite(current) || !Number.isFinite(wanted) || wanted < 0) continue;
     const scale = Math.sqrt(wanted / current);
     const end = entry.offset + entry.size;
@@ -156,9 +170,11 @@ export function varianceRescales(
   if (layout.totalSize !== x.length)
     throw new Error(`layout covers ${layout.totalSize} values, vector has ${x.length}`);
   const out: LayerRescale[] = [];
+  if (!layout.entries.some(isCorrected)) return out;
+  const layerTarget = layerTargets(x, inputs, target);
   layout.entries.forEach((entry, layer) => {
-    if (entry.kind !== 'weight' || entry.size < 2) return;
-    const { mean, current, wanted } = layerTarget(x, inputs, entry, target);
+    if (!isCorrected(entry)) return;
+    const { mean, current, wanted } = layerTarget(entry);
     if (!(current > 0) || !Number.isFinite(current) || !Number.isFinite(wanted) || wanted < 0) return;
     // Rounded to f32: the wire carries f32, and sender and receivers must apply the same map.
     out.push({ layer, mean: Math.fround(mean), scale: Math.fround(Math.sqrt(wanted / current)) });
