@@ -4,6 +4,7 @@ import { plainMeanPasses, type MeanPasses } from '../src/aggregate/mean-passes.t
 import { meanSimdAvailable, simdLayerMoments, simdMeanPasses } from '../src/aggregate/mean-simd.ts';
 import { correctVariance, layerMomentsOfAll } from '../src/aggregate/variance-correction.ts';
 import { buildLayout } from '../src/learn/layout.ts';
+import { weightedSum } from '../src/aggregate/vector-ops.ts';
 import { Rng } from '../src/util/rng.ts';
 
 /** Values over 24 binary decades, some ±0, so that any regrouped or fused sum shows. */
@@ -134,4 +135,30 @@ test('correctVariance through the SIMD moments rescales as the plain two-pass mo
   }
   correctVariance(out, inputs, layout, 'inputs');
   assert.deepEqual(bits(out), bits(expected));
+});
+
+test('weightedSum: the bits of one rounded pass per input (a fill, then out += c·v), for 0–9 inputs', () => {
+  const rng = new Rng(34);
+  for (let m = 0; m <= 9; m++) {
+    for (const d of [0, 1, 7, 64]) {
+      const vs = Array.from({ length: m }, () => wideValues(rng, d));
+      const cs = vs.map((_, k) => (k % 4 === 3 ? 0 : rng.gaussian() * 2 ** Math.floor(rng.next() * 8 - 4)));
+      const reference = new Float32Array(d);
+      const live = cs.map((c, k) => [c, k] as const).filter(([c]) => c !== 0);
+      let k = 0;
+      if (live.length >= 4) {
+        for (let i = 0; i < d; i++)
+          reference[i] = 0 + live.slice(0, 4).reduce((s, [c, u]) => s + c * vs[u]![i]!, 0 as number);
+        k = 4;
+      }
+      for (; k + 4 <= live.length; k += 4)
+        for (let i = 0; i < d; i++)
+          reference[i] = live.slice(k, k + 4).reduce((s, [c, u]) => s + c * vs[u]![i]!, reference[i]!);
+      for (; k < live.length; k++)
+        for (let i = 0; i < d; i++) reference[i] = reference[i]! + live[k]![0] * vs[live[k]![1]]![i]!;
+      const out = wideValues(rng, d);
+      weightedSum(vs, cs, out);
+      assert.deepEqual(bits(out), bits(reference), `${m} inputs, ${d} values`);
+    }
+  }
 });

@@ -186,7 +186,7 @@ function plan(n: number, stat: OrderStatistic): Plan {
 
 /**
  * The statistic over `vectors` (equal lengths) as a new vector, or null when the SIMD
- * kernel is unavailable.
+ * kernel is unavailable or its memory cannot grow.
  */
 export function runOrderStatistic(vectors: readonly Float32Array[], stat: OrderStatistic): Float32Array | null {
   const k = getKernel();
@@ -202,7 +202,11 @@ export function runOrderStatistic(vectors: readonly Float32Array[], stat: OrderS
   const wiresStart = Math.ceil(pairsEnd / 16) * 16;
   const needed = wiresStart + n * wireBytes;
   const have = k.memory.buffer.byteLength;
-  if (have < needed) k.memory.grow(Math.ceil((needed - have) / 65536));
+  try {
+    if (have < needed) k.memory.grow(Math.ceil((needed - have) / 65536));
+  } catch {
+    return null;
+  }
   const words = new Int32Array(k.memory.buffer);
   const floats = new Float32Array(k.memory.buffer);
   for (let q = 0; q < network.length; q++) words[q] = wiresStart + network[q]! * wireBytes;
