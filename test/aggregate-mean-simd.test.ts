@@ -92,7 +92,7 @@ test('mean SIMD: declines vectors of differing lengths, and passes over replaced
   assert.throws(() => first.finish(), /replaced/);
 });
 
-test('layer moments on SIMD: the bits of layerMomentsOfAll for 1–13 vectors, any layer, and after replacement a throw', () => {
+test('layer moments on SIMD: the bits of layerMomentsOfAll for 1–13 vectors and any layer; stale ones throw', () => {
   const rng = new Rng(32);
   for (let n = 1; n <= 13; n++) {
     const d = 300;
