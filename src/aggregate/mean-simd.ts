@@ -67,6 +67,54 @@ export function meanSimdAvailable(): boolean {
   return kernel !== null;
 }
 
+/** Vectors copied into the kernel's memory: at(v, i) is the address of vector v's element i. */
+interface Loaded {
+  readonly k: WasmKernel<MeanExports>;
+  readonly at: (v: number, i: number) => number;
+  /** Throws once a later load replaced the vectors. */
+  readonly current: () => void;
+}
+
+/** Copy vs into the kernel's memory; null when the kernel is unavailable, they are too large or their lengths differ. */
+function load(vs: readonly Float32Array[]): Loaded | null {
+  if (vs.length === 0 || !meanSimdAvailable()) return null;
+  const k = kernel!;
+  const d = vs[0]!.length;
+  const stride = alignedBytes(4 * d);
+  const bytes = VECTORS + stride * vs.length;
+  if (bytes > MAX_BYTES || vs.some((v) => v.length !== d) || !k.reserve(bytes)) return null;
+  const at = (v: number, i: number): number => VECTORS + stride * v + 4 * i;
+  for (let u = 0; u < vs.length; u++) k.f32.set(vs[u]!, at(u, 0) / 4);
+  const mine = ++generation;
+  const current = (): void => {
+    if (generation !== mine) throw new Error('mean-simd: the vectors were replaced');
+  };
+  return { k, at, current };
+}
+
+/**
+ * squaredDeviations of the first `count` loaded vectors around means over [start, end), six per pass,
+ * the last group padded with its last vector (six chains hide each other's latency; one or two alone
+ * would not).
+ */
+function squaresOf(
+  { k, at }: Loaded,
+  count: number,
+  means: ArrayLike<number>,
+  start: number,
+  end: number,
+  squares: Float64Array,
+): void {
+  const f64 = k.f64;
+  for (let v = 0; v < count; v += 6) {
+    const w = (t: number): number => Math.min(v + t, count - 1);
+    for (let t = 0; t < 6; t++) f64[MEANS / 8 + t] = means[w(t)]!;
+    const a = (t: number): number => at(w(t), start);
+    k.x.squares6(a(0), a(1), a(2), a(3), a(4), a(5), end - start, MEANS, SQUARES);
+    for (let t = 0; t < 6 && v + t < count; t++) squares[v + t] = f64[SQUARES / 8 + t]!;
+  }
+}
+
 /**
  * The passes over copies of out and inputs in the kernel's memory, valid until the next call; null
  * when the kernel is unavailable, the vectors are too large (or the memory cannot grow) or their lengths differ.
@@ -77,20 +125,11 @@ export function simdMeanPasses(
   summed: readonly number[],
   coeffs: readonly number[],
 ): MeanPasses | null {
-  if (!meanSimdAvailable()) return null;
-  const k = kernel!;
   const d = out.length;
-  const stride = alignedBytes(4 * d);
-  const bytes = VECTORS + stride * (inputs.length + 1);
-  if (bytes > MAX_BYTES || inputs.some((v) => v.length !== d) || !k.reserve(bytes)) return null;
-  // Vector 0 is the output, vector u + 1 input u; at(v, i) is the address of its element i.
-  const at = (v: number, i: number): number => VECTORS + stride * v + 4 * i;
-  k.f32.set(out, at(0, 0) / 4);
-  for (let u = 0; u < inputs.length; u++) k.f32.set(inputs[u]!, at(u + 1, 0) / 4);
-  const mine = ++generation;
-  const current = (): void => {
-    if (generation !== mine) throw new Error('mean-simd: the vectors were replaced');
-  };
+  // Vector 0 is the output, vector u + 1 input u.
+  const loaded = load([out, ...inputs]);
+  if (!loaded) return null;
+  const { k, at, current } = loaded;
   const { x } = k;
   const input = (j: number, i: number): number => at(summed[j]! + 1, i);
   return {
@@ -148,26 +187,7 @@ export function simdMeanPasses(
     },
     squares(means, start, end, squares) {
       current();
-      const f64 = k.f64;
-      const count = inputs.length + 1;
-      // Six vectors per pass, the last group padded with its last vector (six chains hide each
-      // other's latency; one or two alone would not).
-      for (let v = 0; v < count; v += 6) {
-        const w = (t: number): number => Math.min(v + t, count - 1);
-        for (let t = 0; t < 6; t++) f64[MEANS / 8 + t] = means[w(t)]!;
-        x.squares6(
-          at(w(0), start),
-          at(w(1), start),
-          at(w(2), start),
-          at(w(3), start),
-          at(w(4), start),
-          at(w(5), start),
-          end - start,
-          MEANS,
-          SQUARES,
-        );
-        for (let t = 0; t < 6 && v + t < count; t++) squares[v + t] = f64[SQUARES / 8 + t]!;
-      }
+      squaresOf(loaded, inputs.length + 1, means, start, end, squares);
     },
     rescale(start, end, mean, scale) {
       current();
@@ -193,33 +213,23 @@ export interface LayerMoments {
 export function simdLayerMoments(
   vs: readonly Float32Array[],
 ): ((entry: { readonly offset: number; readonly size: number }) => LayerMoments) | null {
+  const loaded = load(vs);
+  if (!loaded) return null;
+  const { k, at, current } = loaded;
   const n = vs.length;
-  if (n === 0 || !meanSimdAvailable()) return null;
-  const k = kernel!;
-  const d = vs[0]!.length;
-  const stride = alignedBytes(4 * d);
-  const bytes = VECTORS + stride * n;
-  if (bytes > MAX_BYTES || vs.some((v) => v.length !== d) || !k.reserve(bytes)) return null;
-  const at = (v: number, i: number): number => VECTORS + stride * v + 4 * i;
-  for (let u = 0; u < n; u++) k.f32.set(vs[u]!, at(u, 0) / 4);
-  const mine = ++generation;
   return ({ offset, size }) => {
-    if (generation !== mine) throw new Error('mean-simd: the vectors were replaced');
+    current();
     const means = new Float64Array(n);
-    const variances = new Float64Array(n);
-    if (size === 0) return { means, variances };
+    const squares = new Float64Array(n);
+    if (size === 0) return { means, variances: squares };
     const f64 = k.f64;
-    const { x } = k;
-    // Six vectors per pass, the last group padded with its last vector.
     for (let v = 0; v < n; v += 6) {
-      const w = (t: number): number => at(Math.min(v + t, n - 1), offset);
-      const count = Math.min(6, n - v);
-      x.sums6(w(0), w(1), w(2), w(3), w(4), w(5), size, SUMS);
-      for (let t = 0; t < 6; t++) f64[MEANS / 8 + t] = f64[SUMS / 8 + Math.min(t, count - 1)]! / size;
-      for (let t = 0; t < count; t++) means[v + t] = f64[MEANS / 8 + t]!;
-      x.squares6(w(0), w(1), w(2), w(3), w(4), w(5), size, MEANS, SQUARES);
-      for (let t = 0; t < count; t++) variances[v + t] = f64[SQUARES / 8 + t]! / size;
+      const a = (t: number): number => at(Math.min(v + t, n - 1), offset);
+      k.x.sums6(a(0), a(1), a(2), a(3), a(4), a(5), size, SUMS);
+      for (let t = 0; t < 6 && v + t < n; t++) means[v + t] = f64[SUMS / 8 + t]! / size;
     }
-    return { means, variances };
+    squaresOf(loaded, n, means, offset, offset + size, squares);
+    for (let v = 0; v < n; v++) squares[v] = squares[v]! / size;
+    return { means, variances: squares };
   };
 }
