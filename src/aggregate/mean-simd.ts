@@ -75,7 +75,7 @@ interface Loaded {
   readonly current: () => void;
 }
 
-/** Copy vs into the kernel's memory; null when the kernel is unavailable, they are too large or their lengths differ. */
+/** Copy vs into the kernel's memory; null when the kernel is unavailable, they are too large or differ in length. */
 function load(vs: readonly Float32Array[]): Loaded | null {
   if (vs.length === 0 || !meanSimdAvailable()) return null;
   const k = kernel!;
