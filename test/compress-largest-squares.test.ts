@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { largestSquaresDescending } from '../src/compress/largest-squares.ts';
+import { largestSquaresDescending, magnitudeBucket, zeroedMagnitudeCounts } from '../src/compress/largest-squares.ts';
 import { TopKSelector } from '../src/compress/select.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -12,9 +12,17 @@ function bySorting(x: Float32Array, k: number): Float64Array {
     .reverse();
 }
 
-function assertSame(x: Float32Array, k: number, what: string): void {
+/** The caller's own histogram pass (as the layered codec's pricing pass makes it), then `counted`. */
+function countedFirst(x: Float32Array, k: number): Float64Array {
+  const counts = zeroedMagnitudeCounts();
+  const bits = new Int32Array(x.buffer, x.byteOffset, x.length);
+  for (let i = 0; i < x.length; i++) counts[magnitudeBucket(bits[i]!)]!++;
+  return largestSquaresDescending(x, k, true);
+}
+
+function assertSame(x: Float32Array, k: number, what: string, find = largestSquaresDescending): void {
   const expected = bySorting(x, k);
-  const actual = largestSquaresDescending(x, k);
+  const actual = find(x, k);
   assert.equal(actual.length, expected.length, what);
   for (let t = 0; t < expected.length; t++) {
     if (!Object.is(actual[t], expected[t]))
@@ -40,7 +48,9 @@ test('largest squares: the k largest squares in descending order, as selecting a
       ['wide', wide],
     ] as const) {
       for (const k of new Set([1, 2, Math.round(0.2 * n), n - 1, n])) {
-        if (k >= 1) assertSame(x, k, `${name} n=${n} k=${k}`);
+        if (k < 1) continue;
+        assertSame(x, k, `${name} n=${n} k=${k}`);
+        assertSame(x, k, `${name} n=${n} k=${k}, counted by the caller`, countedFirst);
       }
     }
   }

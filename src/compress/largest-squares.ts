@@ -17,14 +17,28 @@ let mags = new Int32Array(0);
 let spare = new Int32Array(0);
 let squares = new Float64Array(0);
 
-/** Valid until the next call. */
-export function largestSquaresDescending(x: Float32Array, k: number): Float64Array {
+/**
+ * The histogram of magnitude buckets, zeroed, for a caller that counts x in a pass of its own
+ * (counts[magnitudeBucket(bits of x[i])]++ for every i) and then passes `counted` below.
+ */
+export function zeroedMagnitudeCounts(): Int32Array {
+  return counts.fill(0);
+}
+
+export function magnitudeBucket(bits: number): number {
+  return (bits & 0x7fffffff) >>> BUCKET_SHIFT;
+}
+
+/** Valid until the next call. `counted`: zeroedMagnitudeCounts() already holds x's histogram. */
+export function largestSquaresDescending(x: Float32Array, k: number, counted = false): Float64Array {
   const n = x.length;
   if (k > n) k = n;
   if (k <= 0) return new Float64Array(0);
   const bits = new Int32Array(x.buffer, x.byteOffset, n);
-  counts.fill(0);
-  for (let i = 0; i < n; i++) counts[(bits[i]! & 0x7fffffff) >>> BUCKET_SHIFT]!++;
+  if (!counted) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(bits[i]! & 0x7fffffff) >>> BUCKET_SHIFT]!++;
+  }
   let bucket = DIGIT_MASK;
   let above = 0;
   while (above + counts[bucket]! < k) above += counts[bucket--]!;

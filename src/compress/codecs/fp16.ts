@@ -38,10 +38,25 @@ export function decodeFp16Into(payload: Uint8Array, out: Float32Array): void {
   }
 }
 
+/** Check the payload for d values now; the adder does hat += decodeFp16Into(payload), the same float32 sums. */
+export function fp16AdderFor(payload: Uint8Array, d: number): (hat: Float32Array) => void {
+  requireLength(payload, d * 2, 'fp16');
+  const halves = payload.byteOffset % 2 === 0 ? new Uint16Array(payload.buffer, payload.byteOffset, d) : null;
+  const half = halves ? (i: number) => halves[i]! : (i: number) => payload[2 * i]! | (payload[2 * i + 1]! << 8);
+  for (let i = 0; i < d; i++) {
+    if ((half(i) & 0x7c00) === 0x7c00) reject('non-finite', `fp16: non-finite value at index ${i}`);
+  }
+  return (hat) => {
+    if (hat.length !== d) throw new RangeError(`fp16: adding ${d} values to a vector of ${hat.length}`);
+    for (let i = 0; i < d; i++) hat[i] = hat[i]! + HALF_TO_F32[half(i)]!;
+  };
+}
+
 export const fp16Codec = defineCodec({
   name: 'fp16',
   id: 1,
   options: codecOptions('fp16', {}),
   decodeInto: decodeFp16Into,
+  adderFor: fp16AdderFor,
   create: () => ({ label: 'fp16', unbiased: false, contractive: true, encode: (x) => encodeFp16(x) }),
 });

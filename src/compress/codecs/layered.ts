@@ -13,14 +13,20 @@
 import { varintSize } from '../bytes.ts';
 import { codecOptions, defineCodec, fraction, percent } from '../codec-definition.ts';
 import { encodeFp16 } from './fp16.ts';
-import { PowerState, encodeLowRank, lowRankBytes } from './lowrank.ts';
+import { PowerState, lowRankBytes, powerIteration } from './lowrank.ts';
 import { loadMatrix } from './lowrank-simd.ts';
 import { checkLayout, matrixShape, type CodecLayout } from './powersgd.ts';
-import { SEGMENT_CODECS, decodeSegmentsInto, encodeSegments, type EncodedSegment } from './segments.ts';
+import {
+  SEGMENT_CODECS,
+  decodeSegmentsInto,
+  encodeSegments,
+  segmentsAdderFor,
+  type EncodedSegment,
+} from './segments.ts';
 import { encodeSign } from './sign.ts';
 import { encodeTopK } from './topk.ts';
 import { TopKSelector } from '../select.ts';
-import { largestSquaresDescending } from '../largest-squares.ts';
+import { largestSquaresDescending, magnitudeBucket, zeroedMagnitudeCounts } from '../largest-squares.ts';
 
 const TOPK_FRACTIONS = [0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.15, 0.2];
 const RANKS = [1, 2, 4, 8];
@@ -30,6 +36,38 @@ interface Candidate {
   readonly bytes: number;
   readonly error: number;
   readonly make: () => EncodedSegment;
+}
+
+/**
+ * ‖x‖², the scaled-sign error Σ_blocks (Σx² − (Σ|x|)²/len) (null below one block) and, for a layer
+ * of at least one block, the magnitude histogram of largestSquaresDescending: one pass, each sum
+ * with its own terms in ascending order.
+ */
+function priceDense(part: Float32Array): { energy: number; signError: number | null; counted: boolean } {
+  const n = part.length;
+  let energy = 0;
+  if (n < SIGN_BLOCK) {
+    for (let i = 0; i < n; i++) energy += part[i]! * part[i]!;
+    return { energy, signError: null, counted: false };
+  }
+  const bits = new Int32Array(part.buffer, part.byteOffset, n);
+  const counts = zeroedMagnitudeCounts();
+  let signError = 0;
+  for (let b = 0; b < n; b += SIGN_BLOCK) {
+    const end = Math.min(n, b + SIGN_BLOCK);
+    let abs = 0;
+    let sq = 0;
+    for (let i = b; i < end; i++) {
+      const v = part[i]!;
+      const s = v * v;
+      energy += s;
+      abs += Math.abs(v);
+      sq += s;
+      counts[magnitudeBucket(bits[i]!)]!++;
+    }
+    signError += sq - (abs * abs) / (end - b);
+  }
+  return { energy, signError, counted: true };
 }
 
 export class LayeredEncoder {
@@ -54,13 +92,12 @@ export class LayeredEncoder {
 
   private candidates(k: number, part: Float32Array, seed: number): Candidate[] {
     const n = part.length;
-    let energy = 0;
-    for (let i = 0; i < n; i++) energy += part[i]! * part[i]!;
+    const { energy, signError, counted } = priceDense(part);
     const list: Candidate[] = [];
     const values = n;
     // Top-k at every density from the largest squares, summed from the largest down.
     const kMax = Math.max(1, Math.round(TOPK_FRACTIONS[TOPK_FRACTIONS.length - 1]! * n));
-    const squares = largestSquaresDescending(part, kMax);
+    const squares = largestSquaresDescending(part, kMax, counted);
     let kept = 0;
     let upTo = 0;
     for (const f of TOPK_FRACTIONS) {
@@ -74,36 +111,24 @@ export class LayeredEncoder {
       });
       list.push({ bytes, error: Math.max(0, energy - kept), make });
     }
-    if (n >= SIGN_BLOCK) {
-      // Scaled sign per block: error = Σ_blocks (Σx² − (Σ|x|)²/len).
-      let error = 0;
-      for (let b = 0; b < n; b += SIGN_BLOCK) {
-        const end = Math.min(n, b + SIGN_BLOCK);
-        let abs = 0;
-        let sq = 0;
-        for (let i = b; i < end; i++) {
-          abs += Math.abs(part[i]!);
-          sq += part[i]! * part[i]!;
-        }
-        error += sq - (abs * abs) / (end - b);
-      }
+    if (signError !== null) {
       const bytes = 4 + 4 * Math.ceil(n / SIGN_BLOCK) + Math.ceil(n / 8);
       const make = (): EncodedSegment => ({
         codec: SEGMENT_CODECS.sign,
         values,
         payload: encodeSign(part, SIGN_BLOCK),
       });
-      list.push({ bytes, error: Math.max(0, error), make });
+      list.push({ bytes, error: Math.max(0, signError), make });
     }
     const m = matrixShape(this.layout.entries[k]!);
     if (m) {
       const simd = loadMatrix(part, m.rows, m.cols);
       for (const [r, state] of this.power[k]!) {
         // P is orthonormal and Q = MᵀP, so ‖M − PQᵀ‖² = ‖M‖² − ‖Q‖².
-        const payload = encodeLowRank(part, m.rows, m.cols, state, 'fp16', simd);
+        const payload = powerIteration(part, m.rows, m.cols, state, 'fp16', simd);
         let q2 = 0;
         for (const v of state.q) q2 += v * v;
-        const make = (): EncodedSegment => ({ codec: SEGMENT_CODECS.lowrank, values, payload });
+        const make = (): EncodedSegment => ({ codec: SEGMENT_CODECS.lowrank, values, payload: payload() });
         list.push({ bytes: lowRankBytes(m.rows, m.cols, r, 'fp16'), error: Math.max(0, energy - q2), make });
       }
     }
@@ -147,6 +172,7 @@ export const layeredCodec = defineCodec({
   id: 8,
   options: codecOptions('layered', { budget: fraction().default(0.04) }),
   decodeInto: decodeSegmentsInto,
+  adderFor: segmentsAdderFor,
   create: ({ budget }, layout) => {
     const encoder = new LayeredEncoder(checkLayout(layout, 'layered'), budget);
     return {

@@ -50,18 +50,77 @@ function orthonormaliseColumns(p: Float64Array, rows: number, r: number): void {
   }
 }
 
-function putValue(view: DataView, bytes: Uint8Array, at: number, v: number, half: boolean): void {
-  if (half) {
-    const h = halfFromNumber(v);
-    bytes[at] = h & 0xff;
-    bytes[at + 1] = h >>> 8;
-  } else view.setFloat32(at, v, true);
-}
-
 /**
- * One warm-started power iteration on m (rows × cols); returns the payload and updates state.q.
+ * One warm-started power iteration on m (rows × cols): updates state.q and returns what writes the
+ * payload, which only a chosen candidate needs (the iteration itself advances every round); call it
+ * before this state's next iteration.
  * `simd` is m already in the SIMD kernel's memory (one copy for several ranks of the same matrix).
  */
+export function powerIteration(
+  m: Float32Array,
+  rows: number,
+  cols: number,
+  state: PowerState,
+  format: FactorFormat,
+  simd: LoadedMatrix | null = loadMatrix(m, rows, cols),
+): () => Uint8Array {
+  const r = state.q.length / cols;
+  if (m.length !== rows * cols || !Number.isInteger(r) || r < 1 || r > LOWRANK_MAX_RANK) {
+    throw new RangeError(`lowrank: ${m.length} values for ${rows} × ${cols}, rank ${r}`);
+  }
+  const q = state.q;
+  const { p, pSent, qNew } = scratchFor(rows * r, cols * r);
+  if (!simd?.left(q, r, p)) leftProduct(m, rows, cols, q, r, p);
+  orthonormaliseColumns(p, rows, r);
+  const half = format === 'fp16';
+  // P goes out rounded; Q is computed against the rounded P so that P·Qᵀ is the best fit to what is sent.
+  const pHalves = half ? new Uint16Array(rows * r) : null;
+  for (let k = 0; k < pSent.length; k++) {
+    if (pHalves) {
+      const h = halfFromNumber(p[k]!);
+      pHalves[k] = h;
+      pSent[k] = HALF_TO_F32[h]!;
+    } else pSent[k] = p[k]!;
+  }
+  const pFloats = pHalves ? null : pSent.slice();
+  if (!simd?.right(pSent, r, qNew)) rightProduct(m, rows, cols, pSent, r, qNew);
+  for (let k = 0; k < qNew.length; k++) q[k] = qNew[k]!;
+  // Q goes out as state.q: rounding the float64 qNew to fp16 first rounds it to float32.
+  return () => {
+    const width = half ? 2 : 4;
+    const bytes = new Uint8Array(lowRankBytes(rows, cols, r, format));
+    const view = viewOf(bytes);
+    view.setUint32(0, rows, true);
+    view.setUint32(4, cols, true);
+    bytes[8] = r;
+    bytes[9] = half ? 1 : 0;
+    const qAt = HEADER + rows * r * width;
+    if (pHalves) {
+      for (let k = 0; k < pHalves.length; k++) view.setUint16(HEADER + 2 * k, pHalves[k]!, true);
+      for (let k = 0; k < q.length; k++) view.setUint16(qAt + 2 * k, halfFromNumber(q[k]!), true);
+    } else {
+      for (let k = 0; k < pFloats!.length; k++) view.setFloat32(HEADER + 4 * k, pFloats![k]!, true);
+      for (let k = 0; k < q.length; k++) view.setFloat32(qAt + 4 * k, q[k]!, true);
+    }
+    return bytes;
+  };
+}
+
+// One iteration's products live only inside powerIteration: one set of buffers serves the thread.
+let scratch = { p: new Float64Array(0), pSent: new Float32Array(0), qNew: new Float64Array(0) };
+
+function scratchFor(pLength: number, qLength: number): typeof scratch {
+  if (scratch.p.length < pLength)
+    scratch = { ...scratch, p: new Float64Array(pLength), pSent: new Float32Array(pLength) };
+  if (scratch.qNew.length < qLength) scratch = { ...scratch, qNew: new Float64Array(qLength) };
+  return {
+    p: scratch.p.subarray(0, pLength),
+    pSent: scratch.pSent.subarray(0, pLength),
+    qNew: scratch.qNew.subarray(0, qLength),
+  };
+}
+
+/** powerIteration's payload, for a sender that always sends the factors. */
 export function encodeLowRank(
   m: Float32Array,
   rows: number,
@@ -70,44 +129,20 @@ export function encodeLowRank(
   format: FactorFormat,
   simd: LoadedMatrix | null = loadMatrix(m, rows, cols),
 ): Uint8Array {
-  const r = state.q.length / cols;
-  if (m.length !== rows * cols || !Number.isInteger(r) || r < 1 || r > LOWRANK_MAX_RANK) {
-    throw new RangeError(`lowrank: ${m.length} values for ${rows} × ${cols}, rank ${r}`);
-  }
-  const q = state.q;
-  const p = new Float64Array(rows * r);
-  if (!simd?.left(q, r, p)) leftProduct(m, rows, cols, q, r, p);
-  orthonormaliseColumns(p, rows, r);
-  const half = format === 'fp16';
-  const width = half ? 2 : 4;
-  const bytes = new Uint8Array(lowRankBytes(rows, cols, r, format));
-  const view = viewOf(bytes);
-  view.setUint32(0, rows, true);
-  view.setUint32(4, cols, true);
-  bytes[8] = r;
-  bytes[9] = half ? 1 : 0;
-  // P goes out rounded; Q is computed against the rounded P so that P·Qᵀ is the best fit to what is sent.
-  const pSent = new Float32Array(rows * r);
-  for (let k = 0; k < pSent.length; k++) {
-    putValue(view, bytes, HEADER + k * width, p[k]!, half);
-    pSent[k] = half ? readHalf(bytes, HEADER + k * width) : Math.fround(p[k]!);
-  }
-  const qNew = new Float64Array(cols * r);
-  if (!simd?.right(pSent, r, qNew)) rightProduct(m, rows, cols, pSent, r, qNew);
-  const qAt = HEADER + rows * r * width;
-  for (let k = 0; k < qNew.length; k++) {
-    putValue(view, bytes, qAt + k * width, qNew[k]!, half);
-    q[k] = qNew[k]!;
-  }
-  return bytes;
+  return powerIteration(m, rows, cols, state, format, simd)();
 }
 
-function readHalf(bytes: Uint8Array, at: number): number {
-  return HALF_TO_F32[bytes[at]! | (bytes[at + 1]! << 8)]!;
+interface LowRankFactors {
+  readonly rows: number;
+  readonly cols: number;
+  readonly rank: number;
+  readonly half: boolean;
+  readonly p: Float32Array;
+  readonly q: Float32Array;
 }
 
-/** Decode into out (length rows × cols, which must match the payload's shape). */
-export function decodeLowRankInto(payload: Uint8Array, out: Float32Array): void {
+/** Parse and check a payload for n = rows × cols values: shape, rank, length, every factor finite. */
+function readFactors(payload: Uint8Array, n: number): LowRankFactors {
   requireAtLeast(payload, HEADER, 'lowrank');
   const view = viewOf(payload);
   const rows = view.getUint32(0, true);
@@ -115,8 +150,8 @@ export function decodeLowRankInto(payload: Uint8Array, out: Float32Array): void 
   const r = payload[8]!;
   const format = payload[9]!;
   if (format > 1) reject('bad-payload', `lowrank: unknown factor format ${format}`);
-  if (rows * cols !== out.length) {
-    reject('bad-payload', `lowrank: ${rows} × ${cols} does not cover ${out.length} values`);
+  if (rows * cols !== n) {
+    reject('bad-payload', `lowrank: ${rows} × ${cols} does not cover ${n} values`);
   }
   if (r < 1 || r > Math.min(rows, cols)) reject('bad-payload', `lowrank: rank ${r} for a ${rows} × ${cols} matrix`);
   const half = format === 1;
@@ -137,6 +172,56 @@ export function decodeLowRankInto(payload: Uint8Array, out: Float32Array): void 
   for (let k = 0; k < p.length; k++) p[k] = read(HEADER + k * width);
   const qAt = HEADER + rows * r * width;
   for (let k = 0; k < q.length; k++) q[k] = read(qAt + k * width);
-  const overflow = factorProductSimd(p, q, rows, cols, r, out) ?? factorProduct(p, q, rows, cols, r, out);
+  return { rows, cols, rank: r, half, p, q };
+}
+
+/** out = P·Qᵀ, rejected if a value overflows float32. */
+function multiplyInto({ rows, cols, rank, p, q }: LowRankFactors, out: Float32Array): void {
+  const overflow = factorProductSimd(p, q, rows, cols, rank, out) ?? factorProduct(p, q, rows, cols, rank, out);
   if (overflow >= 0) reject('non-finite', `lowrank: product overflows at ${overflow}`);
+}
+
+/** Decode into out (length rows × cols, which must match the payload's shape). */
+export function decodeLowRankInto(payload: Uint8Array, out: Float32Array): void {
+  multiplyInto(readFactors(payload, out.length), out);
+}
+
+/** Whether some |P·Qᵀ| could exceed float32: Σ_c max|p_c|·max|q_c| bounds every value. */
+function mayOverflow({ rows, cols, rank, p, q }: LowRankFactors): boolean {
+  let bound = 0;
+  for (let c = 0; c < rank; c++) {
+    let pm = 0;
+    let qm = 0;
+    for (let i = 0; i < rows; i++) pm = Math.max(pm, Math.abs(p[i * rank + c]!));
+    for (let j = 0; j < cols; j++) qm = Math.max(qm, Math.abs(q[j * rank + c]!));
+    bound += pm * qm;
+  }
+  // Half the float32 maximum leaves room for the rounding of the float64 sums.
+  return !(bound < 1.7e38);
+}
+
+// The adder multiplies into this buffer and adds it at once: one buffer serves the thread.
+let product = new Float32Array(0);
+
+/**
+ * Check the payload for n values now (the product too, should it possibly overflow float32, which
+ * fp16 factors cannot); the adder does hat += decodeLowRankInto(payload), the same float32 sums.
+ */
+export function lowRankAdderFor(payload: Uint8Array, n: number): (hat: Float32Array) => void {
+  const factors = readFactors(payload, n);
+  let checked: Float32Array | null = null;
+  if (mayOverflow(factors)) {
+    checked = new Float32Array(n);
+    multiplyInto(factors, checked);
+  }
+  return (hat) => {
+    if (hat.length !== n) throw new RangeError(`lowrank: adding ${n} values to a vector of ${hat.length}`);
+    let values = checked;
+    if (!values) {
+      if (product.length < n) product = new Float32Array(n);
+      values = product.subarray(0, n);
+      multiplyInto(factors, values);
+    }
+    for (let i = 0; i < n; i++) hat[i] = hat[i]! + values[i]!;
+  };
 }

@@ -5,7 +5,13 @@
 import { codecOptions, defineCodec, intIn, oneOf } from '../codec-definition.ts';
 import { encodeFp16 } from './fp16.ts';
 import { LOWRANK_MAX_RANK, PowerState, encodeLowRank, type FactorFormat } from './lowrank.ts';
-import { SEGMENT_CODECS, decodeSegmentsInto, encodeSegments, type EncodedSegment } from './segments.ts';
+import {
+  SEGMENT_CODECS,
+  decodeSegmentsInto,
+  encodeSegments,
+  segmentsAdderFor,
+  type EncodedSegment,
+} from './segments.ts';
 
 export interface CodecLayer {
   readonly offset: number;
@@ -80,6 +86,7 @@ export const powersgdCodec = defineCodec({
     factors: oneOf(['fp16', 'fp32']).default('fp16'),
   }),
   decodeInto: decodeSegmentsInto,
+  adderFor: segmentsAdderFor,
   create: ({ rank, factors }, layout) => {
     const encoder = new PowerSgdEncoder(checkLayout(layout, 'powersgd'), rank, factors);
     return {

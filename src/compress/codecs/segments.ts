@@ -9,11 +9,11 @@
  */
 import { requireAtLeast, viewOf } from '../bytes.ts';
 import { reject } from '../frame-error.ts';
-import { decodeFp16Into } from './fp16.ts';
-import { decodeInt8Into } from './int8.ts';
-import { decodeLowRankInto } from './lowrank.ts';
+import { decodeFp16Into, fp16AdderFor } from './fp16.ts';
+import { decodeInt8Into, int8AdderFor } from './int8.ts';
+import { decodeLowRankInto, lowRankAdderFor } from './lowrank.ts';
 import { decodeNoneInto } from './none.ts';
-import { decodeSignInto } from './sign.ts';
+import { decodeSignInto, signAdderFor } from './sign.ts';
 import { decodeTopKInto } from './topk.ts';
 
 /** Inner segment codec ids (a subset of the wire ids; 7 = one matrix's low-rank factors). */
@@ -54,16 +54,22 @@ export function encodeSegments(segments: readonly EncodedSegment[]): Uint8Array 
   return bytes;
 }
 
-/** Decode into out; the segments must cover out exactly. Throws FrameError. */
-export function decodeSegmentsInto(payload: Uint8Array, out: Float32Array): void {
+interface SegmentEntry {
+  readonly codec: number;
+  readonly offset: number;
+  readonly values: number;
+  readonly payload: Uint8Array;
+}
+
+/** Parse and check the segment table for d values (each inner payload is checked by its decoder). */
+function readTable(payload: Uint8Array, d: number): SegmentEntry[] {
   requireAtLeast(payload, 4, 'segments');
   const view = viewOf(payload);
   const count = view.getUint32(0, true);
-  if (count > out.length || (count === 0 && out.length > 0)) {
-    reject('bad-payload', `segments: ${count} segments for ${out.length} values`);
-  }
+  if (count > d || (count === 0 && d > 0)) reject('bad-payload', `segments: ${count} segments for ${d} values`);
   const tableEnd = 4 + ENTRY * count;
   requireAtLeast(payload, tableEnd, 'segments');
+  const table: SegmentEntry[] = [];
   let offset = 0;
   let at = tableEnd;
   for (let k = 0; k < count; k++) {
@@ -71,16 +77,54 @@ export function decodeSegmentsInto(payload: Uint8Array, out: Float32Array): void
     const codec = payload[e]!;
     const values = view.getUint32(e + 1, true);
     const bytes = view.getUint32(e + 5, true);
-    const decode = INNER[codec];
-    if (!decode) reject('unknown-codec', `segments: segment ${k} has inner codec ${codec}`);
-    if (values === 0 || values > out.length - offset) {
-      reject('bad-payload', `segments: segment ${k} of ${values} values overruns ${out.length}`);
+    if (!INNER[codec]) reject('unknown-codec', `segments: segment ${k} has inner codec ${codec}`);
+    if (values === 0 || values > d - offset) {
+      reject('bad-payload', `segments: segment ${k} of ${values} values overruns ${d}`);
     }
     if (bytes > payload.length - at) reject('length-mismatch', `segments: segment ${k} runs past the payload`);
-    decode(payload.subarray(at, at + bytes), out.subarray(offset, offset + values));
+    table.push({ codec, offset, values, payload: payload.subarray(at, at + bytes) });
     offset += values;
     at += bytes;
   }
-  if (offset !== out.length) reject('bad-payload', `segments cover ${offset} of ${out.length} values`);
+  if (offset !== d) reject('bad-payload', `segments cover ${offset} of ${d} values`);
   if (at !== payload.length) reject('length-mismatch', `segments: ${payload.length - at} trailing bytes`);
+  return table;
+}
+
+/** Decode into out; the segments must cover out exactly. Throws FrameError. */
+export function decodeSegmentsInto(payload: Uint8Array, out: Float32Array): void {
+  for (const g of readTable(payload, out.length)) {
+    INNER[g.codec]!(g.payload, out.subarray(g.offset, g.offset + g.values));
+  }
+}
+
+/** Inner codecs that check a payload first and add it later; the others are decoded into a buffer of their own. */
+const ADDERS: Record<number, (payload: Uint8Array, n: number) => (hat: Float32Array) => void> = {
+  [SEGMENT_CODECS.fp16]: fp16AdderFor,
+  [SEGMENT_CODECS.int8]: int8AdderFor,
+  [SEGMENT_CODECS.sign]: signAdderFor,
+  [SEGMENT_CODECS.lowrank]: lowRankAdderFor,
+};
+
+function decodedAdderFor(codec: number, payload: Uint8Array, n: number): (hat: Float32Array) => void {
+  const values = new Float32Array(n);
+  INNER[codec]!(payload, values);
+  return (hat) => {
+    for (let i = 0; i < n; i++) hat[i] = hat[i]! + values[i]!;
+  };
+}
+
+/**
+ * Check the whole payload for d values now (FrameError otherwise); the adder does
+ * hat += decodeSegmentsInto(payload), the same float32 sums, each segment in one pass.
+ */
+export function segmentsAdderFor(payload: Uint8Array, d: number): (hat: Float32Array) => void {
+  const parts = readTable(payload, d).map((g) => ({
+    ...g,
+    add: (ADDERS[g.codec] ?? ((p, n) => decodedAdderFor(g.codec, p, n)))(g.payload, g.values),
+  }));
+  return (hat) => {
+    if (hat.length !== d) throw new RangeError(`segments: adding ${d} values to a vector of ${hat.length}`);
+    for (const g of parts) g.add(hat.subarray(g.offset, g.offset + g.values));
+  };
 }

@@ -67,11 +67,44 @@ export function decodeSignInto(payload: Uint8Array, out: Float32Array): void {
   }
 }
 
+/** Check the payload for d values now; the adder does hat += decodeSignInto(payload), the same float32 sums. */
+export function signAdderFor(payload: Uint8Array, d: number): (hat: Float32Array) => void {
+  const header = readBlockHeader(payload, d, Math.ceil(d / 8), 'sign');
+  const scales = new Float64Array(header.nBlocks);
+  for (let b = 0; b < scales.length; b++) scales[b] = blockScale(header, b, 'sign');
+  const bits = new Uint8Array(payload.buffer, payload.byteOffset + header.bodyAt, Math.ceil(d / 8));
+  const blockSize = header.blockSize;
+  return (hat) => {
+    if (hat.length !== d) throw new RangeError(`sign: adding ${d} values to a vector of ${hat.length}`);
+    for (let b = 0; b < scales.length; b++)
+      addSignBlock(bits, scales[b]!, b * blockSize, Math.min(d, (b + 1) * blockSize), hat);
+  };
+}
+
+/** hat[i] += ±s over [start, end): s · (1 − 2·bit) is exactly ±s (−0 for a zero scale), without a branch. */
+function addSignBlock(bits: Uint8Array, s: number, start: number, end: number, hat: Float32Array): void {
+  let i = start;
+  for (; i < end && (i & 7) !== 0; i++) hat[i] = hat[i]! + s * (1 - 2 * ((bits[i >>> 3]! >>> (i & 7)) & 1));
+  for (; i + 8 <= end; i += 8) {
+    const byte = bits[i >>> 3]!;
+    hat[i] = hat[i]! + s * (1 - 2 * (byte & 1));
+    hat[i + 1] = hat[i + 1]! + s * (1 - 2 * ((byte >>> 1) & 1));
+    hat[i + 2] = hat[i + 2]! + s * (1 - 2 * ((byte >>> 2) & 1));
+    hat[i + 3] = hat[i + 3]! + s * (1 - 2 * ((byte >>> 3) & 1));
+    hat[i + 4] = hat[i + 4]! + s * (1 - 2 * ((byte >>> 4) & 1));
+    hat[i + 5] = hat[i + 5]! + s * (1 - 2 * ((byte >>> 5) & 1));
+    hat[i + 6] = hat[i + 6]! + s * (1 - 2 * ((byte >>> 6) & 1));
+    hat[i + 7] = hat[i + 7]! + s * (1 - 2 * (byte >>> 7));
+  }
+  for (; i < end; i++) hat[i] = hat[i]! + s * (1 - 2 * ((bits[i >>> 3]! >>> (i & 7)) & 1));
+}
+
 export const signCodec = defineCodec({
   name: 'sign',
   id: 6,
   options: codecOptions('sign', { blockSize: intIn(1, MAX_U32).default(256) }),
   decodeInto: decodeSignInto,
+  adderFor: signAdderFor,
   create: ({ blockSize }) => ({
     label: `sign(block ${blockSize})`,
     unbiased: false,
