@@ -33,7 +33,17 @@ export function weightedSum(
     const [ca, cb, cc, ce] = [cs[k]!, cs[k + 1]!, cs[k + 2]!, cs[k + 3]!];
     for (let i = 0; i < d; i++) out[i] = out[i]! + ca * a[i]! + cb * b[i]! + cc * c[i]! + ce * e[i]!;
   }
-  for (; k < m; k++) {
+  // The last one to three inputs in one pass: the same rounded sum per input, one write of `out`.
+  const tail = m - k;
+  if (tail === 3) {
+    const [a, b, c] = [vs[k]!, vs[k + 1]!, vs[k + 2]!];
+    const [ca, cb, cc] = [cs[k]!, cs[k + 1]!, cs[k + 2]!];
+    for (let i = 0; i < d; i++) out[i] = Math.fround(Math.fround(out[i]! + ca * a[i]!) + cb * b[i]!) + cc * c[i]!;
+  } else if (tail === 2) {
+    const [a, b] = [vs[k]!, vs[k + 1]!];
+    const [ca, cb] = [cs[k]!, cs[k + 1]!];
+    for (let i = 0; i < d; i++) out[i] = Math.fround(out[i]! + ca * a[i]!) + cb * b[i]!;
+  } else if (tail === 1) {
     const a = vs[k]!;
     const ca = cs[k]!;
     for (let i = 0; i < d; i++) out[i] = out[i]! + ca * a[i]!;

@@ -46,7 +46,9 @@ export class TopKSelector {
     const rng = new Rng(seed ^ 0x5bd1e995);
     if (this.sample.length < m) this.sample = new Int32Array(m);
     const sample = this.sample;
-    for (let s = 0; s < m; s++) sample[s] = bits[rng.int(d)]! & 0x7fffffff;
+    // All the positions first, then the reads: the cache misses of x overlap instead of waiting on the generator.
+    rng.fillInts(sample, m, d);
+    for (let s = 0; s < m; s++) sample[s] = bits[sample[s]!]! & 0x7fffffff;
     // Aim the threshold somewhat below the expected k-th magnitude so that, with overwhelming
     // probability, at least k elements pass, while keeping the candidate list small.
     const expected = (m * k) / d;
