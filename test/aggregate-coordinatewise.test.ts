@@ -8,6 +8,7 @@ import {
 } from '../src/aggregate/coordinatewise.ts';
 import { simdKernelAvailable } from '../src/aggregate/network-kernel.ts';
 import { sortingNetwork, pruneNetwork } from '../src/aggregate/network.ts';
+import { weightedSum } from '../src/aggregate/vector-ops.ts';
 import { Rng } from '../src/util/rng.ts';
 
 /** Applies a comparator network to a plain array. */
@@ -112,6 +113,40 @@ describe('coordinate-wise median and trimmed mean', () => {
       const slow = trimmedMeanBySelection(vs, b);
       for (let i = 0; i < long; i++)
         assert.ok(Math.abs(fast[i]! - slow[i]!) <= 1e-6 * (1 + Math.abs(slow[i]!)), `trim n=${n} at ${i}`);
+    }
+  });
+
+  it('SIMD kernel: the bits of weightedSum over the middle values, 1/m each (m of 1 to 16)', () => {
+    // The pruned network leaves the middle values in no set order, so each column's middle values are
+    // equal (the sum's order cannot matter; its chunks of four and single passes still do).
+    const long = 20_011;
+    for (const [n, b] of [
+      [5, 1],
+      [5, 2],
+      [4, 1],
+      [9, 2],
+      [17, 2],
+      [32, 8],
+      [16, 0],
+    ] as const) {
+      const m = n - 2 * b;
+      const vs = Array.from({ length: n }, () => new Float32Array(long));
+      const middle = Array.from({ length: m }, () => new Float32Array(long));
+      for (let i = 0; i < long; i++) {
+        const v = rng.next() < 0.05 ? -0 : Math.fround(rng.gaussian() * 2 ** (rng.int(40) - 20));
+        const col = [
+          ...Array.from({ length: b }, () => -1e30 * (1 + rng.next())),
+          ...new Array<number>(m).fill(v),
+          ...Array.from({ length: b }, () => 1e30 * (1 + rng.next())),
+        ];
+        rng.shuffle(col);
+        col.forEach((x, w) => (vs[w]![i] = x));
+        for (let j = 0; j < m; j++) middle[j]![i] = v;
+      }
+      const want = weightedSum(middle, new Array<number>(m).fill(1 / m));
+      const got = coordinateTrimmedMean(vs, b);
+      const bitsOf = (v: Float32Array) => new Uint32Array(v.buffer, v.byteOffset, v.length);
+      assert.deepEqual(bitsOf(got), bitsOf(want), `n=${n} trim ${b}`);
     }
   });
 

@@ -5,7 +5,8 @@
  * block is copied into its own "wire" of a small WebAssembly memory (a blocked transpose
  * into structure-of-arrays form), the wires are turned into order-preserving int32 keys,
  * and a pruned sorting network runs across the block with i32x4 min/max, four coordinates
- * per instruction and no branches. The result wires are then decoded and read back.
+ * per instruction and no branches. The result wires are then decoded and averaged there, in
+ * weightedSum's float64 passes with float32 rounding between them (two f64x2 per four coordinates).
  *
  * Keys: float bits b ↦ b ^ ((b >> 31) & 0x7fffffff) is its own inverse and makes signed
  * int order match float order (−0 just below +0; NaNs sort beyond ±∞ by their sign bit, so
@@ -16,7 +17,6 @@
  * integer compare-exchanges cost ~1 ns each, i.e. ~15× the summing floor for 32 inputs.
  */
 import { pruneNetwork, sortingNetwork } from './network.ts';
-import { weightedSum } from './vector-ops.ts';
 import {
   EMPTY_BLOCK,
   FUNC_TYPE,
@@ -51,6 +51,12 @@ interface KernelExports {
    * wireBytes bytes, the lower wire gets the lane-wise min and the upper one the max.
    */
   compareExchange(pairs: number, pairsEnd: number, wireBytes: number): void;
+  /**
+   * One pass of weightedSum (vector-ops.ts) with every coefficient c, over nBytes (a multiple of 16)
+   * of out: out = f32(out + c·w₀ + … + c·w_{terms−1}), the sum in float64 and in that order, where
+   * wire t starts at src + t·wireBytes; terms ≥ 1.
+   */
+  weightedPass(out: number, src: number, terms: number, wireBytes: number, nBytes: number, c: number): void;
 }
 
 // toKeys(start, end), local 2: v128
@@ -88,8 +94,45 @@ const COMPARE_EXCHANGE = [
   op.end,
 ];
 
+// The upper two floats of a v128 moved down (for f64x2.promote_low_f32x4); the lower two of each of two.
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
+// weightedPass(out, src, terms, wireBytes, nBytes, c), locals 6: off, 7: t, 8: p (i32);
+// 9: lo, 10: hi (the four sums as two f64x2), 11: x, 12: c splat (v128)
+// biome-ignore format: one wasm instruction and its immediates per line
+const WEIGHTED_PASS = [
+  op.localGet, 5, ...simd.f64x2Splat, op.localSet, 12,
+  op.i32Const, 0, op.localSet, 6,
+  op.loop, EMPTY_BLOCK,
+  op.localGet, 0, op.localGet, 6, op.i32Add, ...simd.v128Load, op.localTee, 11,
+  ...simd.f64x2PromoteLowF32x4, op.localSet, 9,
+  op.localGet, 11, op.localGet, 11, ...simd.i8x16Shuffle, ...HIGH_HALF,
+  ...simd.f64x2PromoteLowF32x4, op.localSet, 10,
+  op.localGet, 1, op.localGet, 6, op.i32Add, op.localSet, 8,
+  op.localGet, 2, op.localSet, 7,
+  op.loop, EMPTY_BLOCK,
+  op.localGet, 8, ...simd.v128Load, op.localSet, 11,
+  op.localGet, 9, op.localGet, 12, op.localGet, 11, ...simd.f64x2PromoteLowF32x4,
+  ...simd.f64x2Mul, ...simd.f64x2Add, op.localSet, 9,
+  op.localGet, 10, op.localGet, 12, op.localGet, 11, op.localGet, 11, ...simd.i8x16Shuffle, ...HIGH_HALF,
+  ...simd.f64x2PromoteLowF32x4, ...simd.f64x2Mul, ...simd.f64x2Add, op.localSet, 10,
+  op.localGet, 8, op.localGet, 3, op.i32Add, op.localSet, 8,
+  op.localGet, 7, op.i32Const, 1, op.i32Sub, op.localTee, 7,
+  op.brIf, 0,
+  op.end,
+  op.localGet, 0, op.localGet, 6, op.i32Add,
+  op.localGet, 9, ...simd.f32x4DemoteF64x2Zero,
+  op.localGet, 10, ...simd.f32x4DemoteF64x2Zero,
+  ...simd.i8x16Shuffle, ...LOW_HALVES,
+  ...simd.v128Store,
+  op.localGet, 6, op.i32Const, 16, op.i32Add, op.localTee, 6,
+  op.localGet, 4, op.i32LtU, op.brIf, 0,
+  op.end,
+];
+
 function assembleModule(): Uint8Array {
-  const { i32, v128 } = valType;
+  const { i32, f64, v128 } = valType;
   return new Uint8Array([
     ...MAGIC_AND_VERSION,
     ...section(
@@ -97,9 +140,10 @@ function assembleModule(): Uint8Array {
       vec([
         [FUNC_TYPE, 2, i32, i32, 0],
         [FUNC_TYPE, 3, i32, i32, i32, 0],
+        [FUNC_TYPE, 6, i32, i32, i32, i32, i32, f64, 0],
       ]),
     ),
-    ...section(sectionId.function, vec([[0], [1]])),
+    ...section(sectionId.function, vec([[0], [1], [2]])),
     ...section(sectionId.memory, vec([[0x00, 1]])),
     ...section(
       sectionId.export,
@@ -107,6 +151,7 @@ function assembleModule(): Uint8Array {
         [...name('memory'), exportKind.memory, 0],
         [...name('toKeys'), exportKind.func, 0],
         [...name('compareExchange'), exportKind.func, 1],
+        [...name('weightedPass'), exportKind.func, 2],
       ]),
     ),
     ...section(
@@ -119,6 +164,13 @@ function assembleModule(): Uint8Array {
             [2, v128],
           ],
           COMPARE_EXCHANGE,
+        ),
+        functionBody(
+          [
+            [3, i32],
+            [4, v128],
+          ],
+          WEIGHTED_PASS,
         ),
       ]),
     ),
@@ -197,10 +249,11 @@ export function runOrderStatistic(vectors: readonly Float32Array[], stat: OrderS
   const block = blockSize(n);
   const wireBytes = block * 4;
 
-  // Memory layout: comparators as pairs of wire byte addresses, then the n wires.
+  // Memory layout: comparators as pairs of wire byte addresses, then the n wires, then the result's block.
   const pairsEnd = network.length * 4;
   const wiresStart = Math.ceil(pairsEnd / 16) * 16;
-  const needed = wiresStart + n * wireBytes;
+  const resultAt = wiresStart + n * wireBytes;
+  const needed = resultAt + wireBytes;
   const have = k.memory.buffer.byteLength;
   try {
     if (have < needed) k.memory.grow(Math.ceil((needed - have) / 65536));
@@ -212,9 +265,13 @@ export function runOrderStatistic(vectors: readonly Float32Array[], stat: OrderS
   for (let q = 0; q < network.length; q++) words[q] = wiresStart + network[q]! * wireBytes;
   const wireIndex = (w: number): number => (wiresStart + w * wireBytes) / 4;
 
-  // Both statistics are the average of the result wires once these are decoded.
-  const resultViews = resultWires.map((w) => floats.subarray(wireIndex(w), wireIndex(w) + block));
-  const resultCoeffs = new Float64Array(resultWires.length).fill(1 / resultWires.length);
+  // Both statistics are the average of the result wires once these are decoded: weightedSum's passes
+  // (chunks of four, then single inputs) with 1/m each, summing consecutive wires.
+  const m = resultWires.length;
+  const first = resultWires[0]!;
+  if (resultWires.some((w, j) => w !== first + j)) throw new Error('order statistic: result wires must be consecutive');
+  const wireAt = (j: number): number => wiresStart + (first + j) * wireBytes;
+  const coeff = 1 / m;
 
   const out = new Float32Array(d);
   for (let base = 0; base < d; base += block) {
@@ -223,8 +280,12 @@ export function runOrderStatistic(vectors: readonly Float32Array[], stat: OrderS
     for (let w = 0; w < n; w++) floats.set(vectors[w]!.subarray(base, base + len), wireIndex(w));
     k.toKeys(wiresStart, wiresStart + n * wireBytes);
     if (network.length > 0) k.compareExchange(0, pairsEnd, wireBytes);
-    for (const w of resultWires) k.toKeys(wiresStart + w * wireBytes, wiresStart + (w + 1) * wireBytes);
-    weightedSum(resultViews, resultCoeffs, out.subarray(base, base + len));
+    k.toKeys(wireAt(0), wireAt(m));
+    floats.fill(0, resultAt / 4, resultAt / 4 + block);
+    let j = 0;
+    for (; j + 4 <= m; j += 4) k.weightedPass(resultAt, wireAt(j), 4, wireBytes, wireBytes, coeff);
+    for (; j < m; j++) k.weightedPass(resultAt, wireAt(j), 1, wireBytes, wireBytes, coeff);
+    out.set(floats.subarray(resultAt / 4, resultAt / 4 + len), base);
   }
   return out;
 }

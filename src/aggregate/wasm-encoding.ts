@@ -51,7 +51,7 @@ export const MAGIC_AND_VERSION = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00
 
 export const sectionId = { type: 1, function: 3, memory: 5, export: 7, code: 10 } as const;
 
-export const valType = { i32: 0x7f, v128: 0x7b } as const;
+export const valType = { i32: 0x7f, f64: 0x7c, v128: 0x7b } as const;
 
 export const exportKind = { func: 0, memory: 2 } as const;
 
@@ -69,6 +69,7 @@ export const op = {
   i32Const: 0x41,
   i32LtU: 0x49,
   i32Add: 0x6a,
+  i32Sub: 0x6b,
 } as const;
 
 /** SIMD instructions (0xfd prefix); loads/stores carry a memarg of (align log2 = 4, offset 0). */
@@ -81,4 +82,11 @@ export const simd = {
   i32x4ShrS: [0xfd, 0xac, 0x01],
   i32x4MinS: [0xfd, 0xb6, 0x01],
   i32x4MaxS: [0xfd, 0xb8, 0x01],
+  /** Followed by 16 lane indices (0–15 the first operand's bytes, 16–31 the second's). */
+  i8x16Shuffle: [0xfd, 0x0d],
+  f64x2Splat: [0xfd, 0x14],
+  f32x4DemoteF64x2Zero: [0xfd, 0x5e],
+  f64x2PromoteLowF32x4: [0xfd, 0x5f],
+  f64x2Add: [0xfd, 0xf0, 0x01],
+  f64x2Mul: [0xfd, 0xf2, 0x01],
 } as const;
