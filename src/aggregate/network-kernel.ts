@@ -232,6 +232,9 @@ function plan(n: number, stat: OrderStatistic): Plan {
       p = { network: byExtremes.length < byMiddle.length ? byExtremes : byMiddle, resultWires: middle };
     }
   }
+  // runOrderStatistic averages the result wires as one run of consecutive wires.
+  if (p.resultWires.some((w, j) => w !== p!.resultWires[0]! + j))
+    throw new Error(`${key}: result wires not consecutive`);
   plans.set(key, p);
   return p;
 }
@@ -252,7 +255,9 @@ export function runOrderStatistic(vectors: readonly Float32Array[], stat: OrderS
   // Memory layout: comparators as pairs of wire byte addresses, then the n wires, then the result's block.
   const pairsEnd = network.length * 4;
   const wiresStart = Math.ceil(pairsEnd / 16) * 16;
-  const resultAt = wiresStart + n * wireBytes;
+  /** Byte address of wire w (wire n holds the result's block). */
+  const wireAt = (w: number): number => wiresStart + w * wireBytes;
+  const resultAt = wireAt(n);
   const needed = resultAt + wireBytes;
   const have = k.memory.buffer.byteLength;
   try {
@@ -262,29 +267,26 @@ export function runOrderStatistic(vectors: readonly Float32Array[], stat: OrderS
   }
   const words = new Int32Array(k.memory.buffer);
   const floats = new Float32Array(k.memory.buffer);
-  for (let q = 0; q < network.length; q++) words[q] = wiresStart + network[q]! * wireBytes;
-  const wireIndex = (w: number): number => (wiresStart + w * wireBytes) / 4;
+  for (let q = 0; q < network.length; q++) words[q] = wireAt(network[q]!);
 
-  // Both statistics are the average of the result wires once these are decoded: weightedSum's passes
-  // (chunks of four, then single inputs) with 1/m each, summing consecutive wires.
+  // Both statistics are the average of the (consecutive) result wires once these are decoded:
+  // weightedSum's passes (chunks of four, then single inputs) with 1/m each.
   const m = resultWires.length;
   const first = resultWires[0]!;
-  if (resultWires.some((w, j) => w !== first + j)) throw new Error('order statistic: result wires must be consecutive');
-  const wireAt = (j: number): number => wiresStart + (first + j) * wireBytes;
   const coeff = 1 / m;
 
   const out = new Float32Array(d);
   for (let base = 0; base < d; base += block) {
     const len = Math.min(block, d - base);
     // Lanes past `len` in the last block hold stale values; they are never read back.
-    for (let w = 0; w < n; w++) floats.set(vectors[w]!.subarray(base, base + len), wireIndex(w));
-    k.toKeys(wiresStart, wiresStart + n * wireBytes);
+    for (let w = 0; w < n; w++) floats.set(vectors[w]!.subarray(base, base + len), wireAt(w) / 4);
+    k.toKeys(wireAt(0), wireAt(n));
     if (network.length > 0) k.compareExchange(0, pairsEnd, wireBytes);
-    k.toKeys(wireAt(0), wireAt(m));
+    k.toKeys(wireAt(first), wireAt(first + m));
     floats.fill(0, resultAt / 4, resultAt / 4 + block);
     let j = 0;
-    for (; j + 4 <= m; j += 4) k.weightedPass(resultAt, wireAt(j), 4, wireBytes, wireBytes, coeff);
-    for (; j < m; j++) k.weightedPass(resultAt, wireAt(j), 1, wireBytes, wireBytes, coeff);
+    for (; j + 4 <= m; j += 4) k.weightedPass(resultAt, wireAt(first + j), 4, wireBytes, wireBytes, coeff);
+    for (; j < m; j++) k.weightedPass(resultAt, wireAt(first + j), 1, wireBytes, wireBytes, coeff);
     out.set(floats.subarray(resultAt / 4, resultAt / 4 + len), base);
   }
   return out;
