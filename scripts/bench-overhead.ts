@@ -1,5 +1,5 @@
 // Experiment (g): at 100 nodes, time spent outside local training (compression, decoding and
-// validation, aggregation, the network simulation) as a fraction of local training time.
+// validation, aggregation, the network simulation) as a fraction of local training time, and where it goes.
 // Runs single-threaded so the split is exact. Usage: node scripts/bench-overhead.ts [--nodes 100]
 import { loadavg } from 'node:os';
 import { printTable, run, scenarioFrom } from './lib/experiment.ts';
@@ -15,6 +15,7 @@ const { values } = scriptArgs({
   },
 });
 const rows: Array<Array<string | number>> = [];
+const phaseRows: Array<Array<string | number>> = [];
 const load = (): string =>
   loadavg()
     .map((x) => x.toFixed(1))
@@ -56,6 +57,12 @@ for (const [name, task] of [
   const seconds = (ms: number): string => (ms / 1000).toFixed(1);
   const loads = `${startLoad} → ${load()}`;
   rows.push([name, seconds(t.trainMs), seconds(t.evalMs), seconds(overhead), `${share.toFixed(1)}%`, loads]);
+  const nodeRounds = Number(values.nodes) * Number(values.rounds);
+  const perNodeRound = (ms: number): string => (ms / nodeRounds).toFixed(2);
+  const { encode, pricing, decode, fold, mix } = t.phases;
+  const rest = overhead - encode - decode - fold - mix;
+  const cells = [t.trainMs, encode, pricing, decode, fold, mix, rest, overhead].map(perNodeRound);
+  phaseRows.push([name, ...cells]);
   console.error(`${name}: ${r.wallSeconds.toFixed(0)} s`);
 }
 console.log(
@@ -65,4 +72,9 @@ console.log(
 const header = ['configuration', 'training s', 'evaluation s', 'everything else s', 'overhead / training', 'load'];
 printTable(header, rows);
 const verdict = worst <= GOAL ? 'met' : 'NOT met';
+console.log('\nWhere the time besides training goes, ms per node-round (encode includes pricing):\n');
+printTable(
+  ['configuration', 'training', 'encode', 'pricing', 'decode', 'fold', 'mix', 'rest', 'everything else'],
+  phaseRows,
+);
 console.log(`goal: overhead ≤ ${GOAL}% of local training time → worst ${worst.toFixed(1)}%: ${verdict}`);

@@ -7,6 +7,7 @@ import type { RoundCounters } from './round-record.ts';
 import type { RoundTimer } from './round-timer.ts';
 import { snapshotProblem } from './snapshot-check.ts';
 import { decodeUpdate } from './update-decoder.ts';
+import { timePhase } from '../util/phase-clock.ts';
 
 export interface IntakeOptions {
   readonly specHash: string;
@@ -47,7 +48,7 @@ export class UpdateIntake {
     try {
       const { specHash, maxFrameBytes: maxBytes, layers } = this.o;
       const expect = { paramCount: gossip.paramCountOf(bytes), specHash, maxBytes, layers };
-      decoded = decodeUpdate(bytes, expect, gossip.transientDecode);
+      decoded = timePhase('decode', () => decodeUpdate(bytes, expect, gossip.transientDecode));
     } catch (e) {
       counters().received(0, bytes.length);
       if (e instanceof FrameError) return this.o.reject(from, e.reason, e.message);
@@ -57,7 +58,7 @@ export class UpdateIntake {
     counters().received(header.payloadLength, header.frameLength - header.payloadLength);
     if (header.sender !== from) return this.o.reject(from, 'sender-mismatch', `frame claims sender ${header.sender}`);
     const peer = this.o.inbox.getOrCreate(from);
-    const problem = gossip.fold(peer, from, header, update, rescales);
+    const problem = timePhase('fold', () => gossip.fold(peer, from, header, update, rescales));
     if (problem) {
       if (problem.resync) this.requestResync(from);
       return this.o.reject(from, problem.reason, problem.detail);

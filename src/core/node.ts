@@ -6,6 +6,7 @@ import { buildParts, type NodeParts } from './node-parts.ts';
 import { ModestRound, type ModestContext } from './round-modes/modest.ts';
 import { RoundCounters, type PrivacyRecord, type RoundRecord } from './round-record.ts';
 import { pullBestSnapshot, snapshotProblem } from './snapshot-check.ts';
+import { timePhase } from '../util/phase-clock.ts';
 
 export type { LearningNodeOptions, NeighbourLiveness, NodePhase, NodeState } from './node-options.ts';
 export type { ByzantineBehaviour } from './outgoing-policy.ts';
@@ -290,7 +291,9 @@ export class LearningNode {
     if (closedBy === 'deadline') this.p.liveness.noteMissedDeadline(this.neighbours(), this.startedAt);
     const published = this.p.ahead?.published(this.params) ?? null;
     const selfCopy = this.p.gossip.selfCopy(this.params);
-    const mixed = this.sittingOut ? null : this.p.mixer.mix(this.roundValue, this.neighbours(), selfCopy);
+    const mixed = this.sittingOut
+      ? null
+      : timePhase('mix', () => this.p.mixer.mix(this.roundValue, this.neighbours(), selfCopy));
     this.sittingOut = false;
     this.p.ahead?.addProgress(this.roundValue, this.params, published);
     this.p.inbox.pruneDeparted(this.neighbours(), this.roundValue - this.cfg.staleness.maxRounds);

@@ -1,6 +1,7 @@
 import { encodeFrame } from '../compress/index.ts';
+import { timePhase } from '../util/phase-clock.ts';
 import { deriveSeed } from '../util/rng.ts';
-import type { GossipScheme } from './gossip/scheme.ts';
+import type { EncodedUpdate, GossipScheme } from './gossip/scheme.ts';
 import type { Inbox } from './inbox.ts';
 import type { Transport } from './interfaces.ts';
 import type { OutgoingPolicy } from './outgoing-policy.ts';
@@ -26,7 +27,7 @@ export class Publisher {
   }
 
   publish(round: number, counters: RoundCounters): void {
-    const { gossip, policy, params, transport } = this.o;
+    const { policy, params, transport } = this.o;
     let vector = params;
     if (policy) {
       const models = transport.inNeighbours(round).map((p) => this.o.inbox.modelOf(p));
@@ -36,12 +37,19 @@ export class Publisher {
         models.filter((v) => v !== undefined),
       );
     }
-    const enc = gossip.encode(vector, round, deriveSeed(this.o.seed, 'codec', round));
+    const { enc, frame } = timePhase('encode', () => this.frameOf(vector, round));
     if (enc.keyframe) counters.keyframes++;
-    const { codecId, seq, paramCount, payload, keyframe, rescales } = enc;
-    const { id: sender, specHash } = this.o;
-    const frame = encodeFrame({ codecId, sender, round, seq, paramCount, specHash, payload, keyframe, rescales });
     const copies = transport.publish(frame);
-    counters.sent(copies, payload.length, frame.length - payload.length);
+    counters.sent(copies, enc.payload.length, frame.length - enc.payload.length);
+  }
+
+  private frameOf(vector: Float32Array, round: number): { enc: EncodedUpdate; frame: Uint8Array } {
+    const { gossip, id: sender, specHash } = this.o;
+    const enc = gossip.encode(vector, round, deriveSeed(this.o.seed, 'codec', round));
+    const { codecId, seq, paramCount, payload, keyframe, rescales } = enc;
+    return {
+      enc,
+      frame: encodeFrame({ codecId, sender, round, seq, paramCount, specHash, payload, keyframe, rescales }),
+    };
   }
 }

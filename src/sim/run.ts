@@ -7,6 +7,7 @@ import { selectBackend, type BackendChoice, type BackendName } from '../learn/ba
 import { buildTopology, parseTopologySpec, type Topology } from '../topology/index.ts';
 import { optimizerSlots } from '../learn/optimizer.ts';
 import { samplingRate } from '../privacy/config.ts';
+import { phaseTimes, phaseTimesSince, type PhaseTimes } from '../util/phase-clock.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { frameLength } from '../compress/index.ts';
 import { EventQueue } from './event-queue.ts';
@@ -66,8 +67,11 @@ export interface SimulationResult {
   readonly fp32BytesPerNode: number;
   readonly backend: BackendName;
   readonly threads: number;
-  /** Wall-clock split: setup (data, workers), the event loop, and the pool's busy time inside it. */
-  readonly timing: { setupMs: number; loopMs: number; trainMs: number; evalMs: number };
+  /**
+   * Wall-clock split: setup (data, workers), the event loop, the pool's busy time inside it, and the
+   * main thread's gossip phases (which all run there).
+   */
+  readonly timing: { setupMs: number; loopMs: number; trainMs: number; evalMs: number; phases: PhaseTimes };
   readonly state: StateBytes;
 }
 
@@ -364,6 +368,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     makeNode(i, 0);
   }
   const loopStart = performance.now();
+  const phasesAtStart = phaseTimes();
   for (const i of all) if (!lateJoiners.has(i)) nodes[i]!.start();
   fireChurn();
 
@@ -381,6 +386,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     if (pool instanceof WorkerPool) world.dispose();
   }
   const loopMs = performance.now() - loopStart;
+  const phases = phaseTimesSince(phasesAtStart);
   const state = stateBytes(sc, nodes, world);
   if (!(pool instanceof WorkerPool)) world.dispose();
   sampleRss();
@@ -426,7 +432,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     peakRssMB: peakRss / 2 ** 20,
     backend,
     threads: pool.threads,
-    timing: { setupMs: loopStart - wallStart, loopMs, ...pool.busy },
+    timing: { setupMs: loopStart - wallStart, loopMs, ...pool.busy, phases },
     state,
   };
 }

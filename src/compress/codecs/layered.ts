@@ -27,6 +27,7 @@ import { encodeSign } from './sign.ts';
 import { encodeTopK } from './topk.ts';
 import { TopKSelector } from '../select.ts';
 import { largestSquaresDescending, magnitudeBucket, zeroedMagnitudeCounts } from '../largest-squares.ts';
+import { timePhase } from '../../util/phase-clock.ts';
 
 const TOPK_FRACTIONS = [0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.15, 0.2];
 const RANKS = [1, 2, 4, 8];
@@ -140,8 +141,8 @@ export class LayeredEncoder {
   encode(x: Float32Array, seed: number): Uint8Array {
     const d = this.layout.totalSize;
     if (x.length !== d) throw new RangeError(`layered: ${x.length} values, layout has ${d}`);
-    const perLayer = this.layout.entries.map((e, k) =>
-      this.candidates(k, x.subarray(e.offset, e.offset + e.size), seed + k),
+    const perLayer = timePhase('pricing', () =>
+      this.layout.entries.map((e, k) => this.candidates(k, x.subarray(e.offset, e.offset + e.size), seed + k)),
     );
     const cost = (c: Candidate, lambda: number): number => c.error + lambda * c.bytes;
     const pick = (lambda: number): Candidate[] =>
